@@ -1,0 +1,59 @@
+"""Core's default body-code format (W-1, W-2): ``MODEL-YYMMDD-SEQ``.
+
+``PA2400-240315-00042`` is model PA2400, made on 2024-03-15, unit 42 of that day. Product
+lines with other formats answer ``decode_body_code`` first; this one is asked last.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from core.errors import DomainError
+from core.hooktypes import BodyCode
+
+FORMAT = "MODEL-YYMMDD-SEQ"
+EXAMPLE = "PA2400-240315-00042"
+_PATTERN = re.compile(r"^(?P<model>[A-Z0-9]{2,20})-(?P<date>\d{6})-(?P<seq>\d{3,8})$")
+
+
+def normalise(code: str) -> str:
+    return code.strip().upper()
+
+
+def decode_default(code: str) -> BodyCode | None:
+    """The unit's model and factory date, or None if the code is not in this format.
+
+    A code in the format whose date does not exist (``PA2400-240230-00001``) is an error,
+    not "not mine": no other format would claim it either.
+    """
+    match = _PATTERN.match(normalise(code))
+    if match is None:
+        return None
+    digits = match["date"]
+    try:
+        made = date(2000 + int(digits[:2]), int(digits[2:4]), int(digits[4:]))
+    except ValueError:
+        raise DomainError(
+            f"The body code {code!r} carries the date {digits}, which does not exist "
+            f"(format {FORMAT}, e.g. {EXAMPLE}).",
+            field="body_code",
+        ) from None
+    return BodyCode(code=normalise(code), model_code=match["model"], factory_date=made,
+                    sequence=match["seq"], format=FORMAT)
+
+
+def malformed(code: str) -> DomainError:
+    return DomainError(
+        f"{code!r} is not a body code this system can read: the format is {FORMAT}, "
+        f"for example {EXAMPLE}.",
+        field="body_code",
+    )
+
+
+def decode(pm: object, code: str) -> BodyCode:
+    """Ask every plugin, then core; raise a field error if nobody can read the code."""
+    result = pm.hook.decode_body_code(code=normalise(code))  # type: ignore[attr-defined]
+    if result is None:
+        raise malformed(code)
+    return result

@@ -1,0 +1,109 @@
+"""The small value types that hooks return.
+
+They are frozen dataclasses so what a plugin hands to core cannot change behind its back,
+and so duplicate ids can be detected by comparing plain values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+#: The permission id for routes that anybody may call (sign-in page, health check).
+PUBLIC = "public"
+#: The permission id for routes any signed-in user may call (own profile, dashboard).
+AUTHENTICATED = "authenticated"
+
+
+@dataclass(frozen=True)
+class Permission:
+    """Something a role may allow. ``default_roles`` grants it to built-in roles at setup."""
+
+    id: str
+    label: str
+    description: str = ""
+    default_roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """A built-in role; admins may edit its permissions afterwards."""
+
+    id: str
+    label: str
+    permissions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """One HTTP route. Every route names the permission it needs (``PUBLIC`` explicitly).
+
+    ``endpoint`` is a plain function ``(request) -> Response`` run in a worker thread with a
+    database session at ``request.state.db``. ``csrf=False`` is only for bearer-token API
+    routes and single-use public links, which carry their own proof.
+    """
+
+    id: str
+    path: str
+    endpoint: Callable[..., Any]
+    permission: str
+    methods: tuple[str, ...] = ("GET",)
+    csrf: bool = True
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """An entry of the main menu, shown only to users with ``permission``."""
+
+    id: str
+    label: str
+    url: str
+    permission: str
+    order: int = 100
+    section: str = "main"
+
+
+@dataclass(frozen=True)
+class Widget:
+    """A dashboard widget; ``url`` returns an HTML fragment, loaded with htmx."""
+
+    id: str
+    title: str
+    url: str
+    permission: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A panel on a detail page (unit, case, user...); ``url`` returns an HTML fragment."""
+
+    id: str
+    title: str
+    url: str
+    permission: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic job run by ``aftersales tick``; ``run(session, settings, now)`` returns a
+    one-line summary of what it did."""
+
+    id: str
+    description: str
+    run: Callable[..., str]
+
+
+@dataclass(frozen=True)
+class BodyCode:
+    """What a body code says about a unit (W-1, W-2): its model and factory date."""
+
+    code: str
+    model_code: str
+    factory_date: date
+    sequence: str
+    format: str = "MODEL-YYMMDD-SEQ"

@@ -1,0 +1,115 @@
+"""Migrations: one alembic branch per plugin, core's branch first.
+
+Every installed plugin's ``migrations/versions`` folder is on the version path (found without
+importing the plugin), so the revision map is complete even for a plugin that was enabled once
+and is disabled now; but ``upgrade`` only moves core and the *enabled* branches, so a disabled
+plugin's tables are left as they are. Each plugin's first revision has ``depends_on`` core's
+revision that created what it references.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
+
+from core.plugins import available_plugins
+
+CORE_BRANCH = "core"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+@dataclass(frozen=True)
+class BranchState:
+    branch: str
+    current: str | None
+    head: str
+
+    @property
+    def pending(self) -> bool:
+        return self.current != self.head
+
+
+def plugin_migration_dirs() -> dict[str, Path]:
+    """Installed plugins' version folders by plugin name, located without importing them."""
+    found: dict[str, Path] = {}
+    for name, ep in available_plugins().items():
+        spec = importlib.util.find_spec(ep.value.split(":")[0])
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        versions = Path(next(iter(spec.submodule_search_locations))) / "migrations" / "versions"
+        if versions.is_dir():
+            found[name] = versions
+    return found
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    locations = [str(MIGRATIONS_DIR / "versions"), *map(str, plugin_migration_dirs().values())]
+    cfg.set_main_option("version_locations", " ".join(locations))
+    cfg.set_main_option("path_separator", "space")
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def branches_for(enabled: list[str]) -> list[str]:
+    """Core first, then the enabled plugins (already in load order) that have migrations."""
+    dirs = plugin_migration_dirs()
+    return [CORE_BRANCH, *[name for name in enabled if name in dirs]]
+
+
+@contextmanager
+def _connect(engine: Engine) -> Iterator[Connection]:
+    with engine.begin() as connection:
+        yield connection
+
+
+def states(engine: Engine, enabled: list[str]) -> list[BranchState]:
+    """Where each branch is and where its head is."""
+    script = ScriptDirectory.from_config(alembic_config())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    result = []
+    for branch in branches_for(enabled):
+        head = script.get_revision(f"{branch}@head")
+        assert head is not None
+        at = next((rev for rev in _own_lineage(script, head.revision) if rev in current), None)
+        result.append(BranchState(branch, at, head.revision))
+    return result
+
+
+def _own_lineage(script: ScriptDirectory, head: str) -> list[str]:
+    """A branch's own revisions, newest first, following ``down_revision`` only (not
+    ``depends_on``, which points into another branch)."""
+    lineage: list[str] = []
+    todo = [head]
+    while todo:
+        rev = script.get_revision(todo.pop())
+        if rev is None or rev.revision in lineage:
+            continue
+        lineage.append(rev.revision)
+        down = rev.down_revision
+        todo.extend([down] if isinstance(down, str) else list(down or ()))
+    return lineage
+
+
+def pending(engine: Engine, enabled: list[str]) -> list[str]:
+    return [state.branch for state in states(engine, enabled) if state.pending]
+
+
+def upgrade(engine: Engine, enabled: list[str]) -> list[str]:
+    """Upgrade core and each enabled plugin to its head; returns the branches that moved."""
+    moved = pending(engine, enabled)
+    for branch in branches_for(enabled):
+        with _connect(engine) as connection:
+            command.upgrade(alembic_config(connection), f"{branch}@head")
+    return moved

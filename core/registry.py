@@ -1,0 +1,102 @@
+"""What core and the enabled plugins register at startup, checked for duplicates.
+
+Each ``register_*`` hook implementation is called on its own so an error can name the plugin
+that registered a duplicate id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pluggy
+
+from core.hooktypes import (
+    AUTHENTICATED,
+    PUBLIC,
+    Job,
+    MenuItem,
+    Permission,
+    RoleSpec,
+    RouteSpec,
+    Widget,
+)
+from core.plugins import PluginError
+
+T = TypeVar("T")
+
+
+@dataclass
+class Registry:
+    permissions: dict[str, Permission] = field(default_factory=dict)
+    roles: dict[str, RoleSpec] = field(default_factory=dict)
+    routes: list[RouteSpec] = field(default_factory=list)
+    jobs: dict[str, Job] = field(default_factory=dict)
+    menu: list[MenuItem] = field(default_factory=list)
+    widgets: list[Widget] = field(default_factory=list)
+    #: Which plugin ("core" for core) registered each route id.
+    route_owner: dict[str, str] = field(default_factory=dict)
+
+
+def _owner(plugin_name: str) -> str:
+    return "core" if plugin_name.startswith("core:") else plugin_name
+
+
+def _each(hook: Any) -> Iterable[tuple[str, list[Any]]]:
+    # pluggy lists implementations oldest first; registration order is core, then plugins.
+    for impl in hook.get_hookimpls():
+        result = impl.function()
+        yield _owner(impl.plugin_name), list(result or [])
+
+
+def _unique(
+    kind: str, items: Iterable[tuple[str, list[T]]], key: Callable[[T], Any]
+) -> tuple[dict[Any, T], dict[Any, str]]:
+    found: dict[Any, T] = {}
+    owners: dict[Any, str] = {}
+    for owner, values in items:
+        for value in values:
+            k = key(value)
+            if k in found:
+                raise PluginError(
+                    f"duplicate {kind} {k!r}: registered by {owners[k]!r} and by {owner!r}"
+                )
+            found[k] = value
+            owners[k] = owner
+    return found, owners
+
+
+def collect(pm: pluggy.PluginManager) -> Registry:
+    registry = Registry()
+    registry.permissions, _ = _unique(
+        "permission id", _each(pm.hook.register_permissions), lambda p: p.id
+    )
+    for reserved in (PUBLIC, AUTHENTICATED):
+        if reserved in registry.permissions:
+            raise PluginError(f"permission id {reserved!r} is reserved")
+    registry.roles, _ = _unique("role id", _each(pm.hook.register_roles), lambda r: r.id)
+    route_items = list(_each(pm.hook.register_routes))
+    by_id, registry.route_owner = _unique("route id", route_items, lambda r: r.id)
+    _unique(
+        "route path",
+        [(owner, [(m, r.path) for r in rs for m in r.methods]) for owner, rs in route_items],
+        lambda pair: pair,
+    )
+    registry.routes = list(by_id.values())
+    registry.jobs, _ = _unique("job id", _each(pm.hook.register_jobs), lambda j: j.id)
+    menu, _ = _unique("menu id", _each(pm.hook.menu_items), lambda m: m.id)
+    registry.menu = sorted(menu.values(), key=lambda m: (m.order, m.id))
+    widgets, _ = _unique("dashboard widget id", _each(pm.hook.dashboard_widgets), lambda w: w.id)
+    registry.widgets = sorted(widgets.values(), key=lambda w: (w.order, w.id))
+    for route in registry.routes:
+        if route.permission not in (PUBLIC, AUTHENTICATED, *registry.permissions):
+            raise PluginError(
+                f"route {route.id!r} ({route.path}) needs permission {route.permission!r}, "
+                "which no enabled plugin registers"
+            )
+    for role in registry.roles.values():
+        for perm in role.permissions:
+            if perm not in registry.permissions:
+                raise PluginError(f"role {role.id!r} lists unknown permission {perm!r}")
+    return registry

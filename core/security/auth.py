@@ -1,0 +1,89 @@
+"""Who is making this request: a signed session cookie (pages) or a bearer token (API)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+
+from core.db import utcnow
+from core.entities import ApiToken, User
+from core.security.scope import set_scope
+
+SESSION_USER_KEY = "uid"
+SESSION_REGION_FILTER_KEY = "region_filter"
+TOKEN_PREFIX = "as_"
+
+
+@dataclass(frozen=True)
+class Identity:
+    user: User | None = None
+    permissions: frozenset[str] = field(default_factory=frozenset)
+    via_token: bool = False
+
+    @property
+    def is_hq(self) -> bool:
+        return bool(self.user and self.user.service_point.region.is_hq)
+
+
+def permissions_of(user: User) -> frozenset[str]:
+    return frozenset(p for role in user.roles for p in role.permission_ids)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def _user_from_token(session: Session, header: str) -> User | None:
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    row = session.scalars(
+        select(ApiToken).where(
+            ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None)
+        )
+    ).first()
+    if row is None or not row.user.active:
+        return None
+    row.last_used_at = utcnow()
+    session.flush()
+    return row.user
+
+
+def identify(request: Request, session: Session) -> Identity:
+    header = request.headers.get("authorization")
+    if header:
+        user = _user_from_token(session, header)
+        if user is None:
+            return Identity(via_token=True)
+        return Identity(user, permissions_of(user), via_token=True)
+    if "session" not in request.scope:
+        return Identity()
+    uid = request.session.get(SESSION_USER_KEY)
+    if not isinstance(uid, int):
+        return Identity()
+    user = session.get(User, uid)
+    if user is None or not user.active:
+        request.session.pop(SESSION_USER_KEY, None)
+        return Identity()
+    return Identity(user, permissions_of(user))
+
+
+def apply_scope(request: Request, session: Session, identity: Identity) -> None:
+    """Regional users see their region; HQ users all regions, or one they filter by."""
+    if identity.user is None:
+        set_scope(session, None)
+        return
+    if identity.is_hq:
+        chosen = request.session.get(SESSION_REGION_FILTER_KEY) if not identity.via_token else None
+        set_scope(session, chosen if isinstance(chosen, int) else None)
+        return
+    set_scope(session, identity.user.region_id)

@@ -1,0 +1,55 @@
+"""Region scope, enforced once for every ORM statement of a session.
+
+``session.info["region_id"]`` is set per request for a regional user (and for an HQ user who
+filters by a region). Every SELECT, UPDATE and DELETE through the ORM then carries
+``region_id = :region`` for all ``RegionScoped`` entities, including joins, relationship
+loads, counts and exports; nothing in views filters by hand. New records of another region are
+refused at flush. A record outside the scope simply does not exist for that user: a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
+
+from core.entities.org import RegionScoped
+from core.errors import Forbidden
+
+SCOPE_KEY = "region_id"
+
+
+def _add_region_criteria(state: ORMExecuteState) -> None:
+    region_id = state.session.info.get(SCOPE_KEY)
+    if region_id is None or state.is_column_load or state.is_relationship_load:
+        # Relationship and column loads inherit the criteria of the statement that loaded
+        # the parent (the option travels with it).
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            RegionScoped,
+            lambda cls: cls.region_id == region_id,
+            include_aliases=True,
+        )
+    )
+
+
+def _refuse_foreign_writes(session: Session, _context: Any, _instances: Any) -> None:
+    region_id = session.info.get(SCOPE_KEY)
+    if region_id is None:
+        return
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, RegionScoped) and obj.region_id not in (None, region_id):
+            raise Forbidden("This record belongs to another region.")
+
+
+def install(factory: sessionmaker[Any]) -> None:
+    event.listen(factory, "do_orm_execute", _add_region_criteria)
+    event.listen(factory, "before_flush", _refuse_foreign_writes)
+
+
+def set_scope(session: Session, region_id: int | None) -> None:
+    session.info[SCOPE_KEY] = region_id

@@ -1,0 +1,131 @@
+"""Users and API tokens."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.db import utcnow
+from core.entities import ApiToken, Role, ServicePoint, User
+from core.errors import Conflict, DomainError, NotFound
+from core.i18n import LOCALES
+from core.security.auth import hash_token, new_token
+from core.security.passwords import Passwords, password_problem
+
+LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+USER_FIELDS = ["login", "display_name", "locale", "service_point_id", "active"]
+
+
+def _validate(session: Session, login: str, display_name: str, service_point_code: str,
+              role_ids: list[str], locale: str) -> tuple[ServicePoint | None, list[Role],
+                                                         dict[str, str]]:
+    errors: dict[str, str] = {}
+    if not LOGIN_PATTERN.match(login):
+        errors["login"] = ("Use 2-64 lower-case letters, digits, dots, dashes or underscores, "
+                           "starting with a letter or digit.")
+    if not display_name.strip():
+        errors["display_name"] = "Enter the name people know this user by."
+    point = session.scalars(
+        select(ServicePoint).where(ServicePoint.code == service_point_code)
+    ).first()
+    if point is None:
+        errors["service_point"] = f"No service point with code {service_point_code!r}."
+    roles = list(session.scalars(select(Role).where(Role.id.in_(role_ids)))) if role_ids else []
+    missing = sorted(set(role_ids) - {r.id for r in roles})
+    if not role_ids:
+        errors["roles"] = "Choose at least one role."
+    elif missing:
+        errors["roles"] = f"Unknown role: {', '.join(missing)}."
+    if locale not in LOCALES:
+        errors["locale"] = f"Choose one of {', '.join(LOCALES)}."
+    return point, roles, errors
+
+
+def create_user(session: Session, passwords: Passwords, *, login: str, display_name: str,
+                service_point_code: str, role_ids: list[str], locale: str = "en",
+                password: str) -> User:
+    login = login.strip().lower()
+    point, roles, errors = _validate(session, login, display_name, service_point_code,
+                                     role_ids, locale)
+    problem = password_problem(password)
+    if problem:
+        errors["password"] = problem
+    if not errors.get("login") and session.scalars(
+        select(User.id).where(User.login == login).execution_options(skip_region_scope=True)
+    ).first():
+        errors["login"] = f"The login {login!r} is taken."
+    if errors:
+        raise DomainError(next(iter(errors.values())), fields=errors)
+    assert point is not None
+    user = User(login=login, display_name=display_name.strip(), locale=locale,
+                password_hash=passwords.hash(password), service_point=point,
+                region_id=point.region_id, roles=roles, active=True)
+    session.add(user)
+    session.flush()
+    audit.record(session, "user", user.id, "create",
+                 after={**audit.changes(user, USER_FIELDS), "roles": sorted(role_ids)},
+                 region_id=user.region_id)
+    return user
+
+
+def update_user(session: Session, user: User, *, display_name: str, service_point_code: str,
+                role_ids: list[str], locale: str, active: bool) -> User:
+    point, roles, errors = _validate(session, user.login, display_name, service_point_code,
+                                     role_ids, locale)
+    if errors:
+        raise DomainError(next(iter(errors.values())), fields=errors)
+    assert point is not None
+    before = {**audit.changes(user, USER_FIELDS), "roles": sorted(user.role_ids)}
+    user.display_name = display_name.strip()
+    user.service_point = point
+    user.region_id = point.region_id
+    user.roles = roles
+    user.locale = locale
+    user.active = active
+    session.flush()
+    after = {**audit.changes(user, USER_FIELDS), "roles": sorted(user.role_ids)}
+    if after != before:
+        audit.record(session, "user", user.id, "update", before=before, after=after,
+                     region_id=user.region_id)
+    return user
+
+
+def find_user(session: Session, login: str) -> User:
+    user = session.scalars(select(User).where(User.login == login.strip().lower())).first()
+    if user is None:
+        raise NotFound(f"No user with login {login!r}.", field="login")
+    return user
+
+
+def set_password(session: Session, passwords: Passwords, login: str, password: str) -> None:
+    problem = password_problem(password)
+    if problem:
+        raise DomainError(problem, field="password")
+    user = find_user(session, login)
+    user.password_hash = passwords.hash(password)
+    audit.record(session, "user", user.id, "password_set", region_id=user.region_id)
+
+
+def create_token(session: Session, login: str, name: str) -> tuple[str, ApiToken]:
+    """Returns the token (shown once) and its row; only the hash is stored."""
+    user = find_user(session, login)
+    if not user.active:
+        raise Conflict(f"User {login!r} is deactivated.", field="login")
+    name = name.strip() or "token"
+    token = new_token()
+    row = ApiToken(user_id=user.id, name=name[:120], token_hash=hash_token(token),
+                   prefix=token[:10])
+    session.add(row)
+    session.flush()
+    audit.record(session, "api_token", row.id, "create", after={"user": user.login,
+                 "name": row.name, "prefix": row.prefix}, region_id=user.region_id)
+    return token, row
+
+
+def revoke_token(session: Session, row: ApiToken) -> None:
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit.record(session, "api_token", row.id, "revoke", region_id=row.user.region_id)

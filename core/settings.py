@@ -1,0 +1,212 @@
+"""Typed settings from ``aftersales.toml`` plus ``AFTERSALES_*`` environment variables.
+
+Why pydantic: the settings file is written by operators at HQ and in regional offices; a typo
+must stop startup with a message that names the key and the file, not surface later as an odd
+default. Pydantic models with ``extra="forbid"`` give exactly that, with type coercion for
+values that arrive as strings from the environment.
+
+Precedence, lowest first: built-in defaults, the TOML file, environment variables.
+Environment variables map to keys by name: ``AFTERSALES_DATABASE_URL`` sets ``database_url``,
+``AFTERSALES_POLICY__WARRANTY_MONTHS`` sets ``[policy] warranty_months``; lists are
+comma-separated (``AFTERSALES_PLUGINS=warranty,loaner``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_CONFIG_FILE = "aftersales.toml"
+ENV_PREFIX = "AFTERSALES_"
+#: Environment variables with the prefix that are not settings keys.
+RESERVED_ENV = {"AFTERSALES_CONFIG"}
+RESERVED_ENV_PREFIXES = ("AFTERSALES_TEST_",)
+
+BUILTIN_PLUGINS = ["warranty", "loaner", "training", "parts", "feedback"]
+
+
+class SettingsError(Exception):
+    """Settings cannot be used; the message names the key and where it came from."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PolicySettings(_Strict):
+    """The parameters table of POLICY.md; every value is per instance (HQ or a region)."""
+
+    warranty_months: int = Field(24, ge=1, le=240)  # W-2
+    return_window_months: int = Field(1, ge=0, le=24)  # R-7, R-8
+    return_depreciation_percent: int = Field(10, ge=0, le=100)  # R-8
+    followup_days: list[int] = Field(default_factory=lambda: [7, 90])  # T-3
+    loaner_grace_days: int = Field(7, ge=0, le=365)  # E-2
+    certification_validity_months: int = Field(24, ge=1, le=240)  # P-1
+
+
+class SecuritySettings(_Strict):
+    """Sign-in and cookie behaviour.
+
+    The argon2 cost parameters are settings so the test-suite can make hashing cheap; the
+    defaults are argon2-cffi's recommended ones (RFC 9106 low-memory profile).
+    """
+
+    secure_cookies: bool = False  # set true behind HTTPS
+    session_max_age_hours: int = Field(12, ge=1, le=24 * 30)
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_cost_kib: int = Field(65536, ge=8)
+    argon2_parallelism: int = Field(4, ge=1)
+    login_max_failures: int = Field(5, ge=1)
+    login_window_minutes: int = Field(15, ge=1)
+
+
+class Settings(_Strict):
+    """Everything an instance is configured with; passed to ``create_app``."""
+
+    instance_name: str = "Aftersales"
+    region_code: str = "HQ"
+    database_url: str = "sqlite:///var/aftersales.db"
+    plugins: list[str] = Field(default_factory=lambda: list(BUILTIN_PLUGINS))
+    timezone: str = "Asia/Shanghai"
+    default_locale: Literal["en", "zh_CN"] = "en"
+    var_dir: Path = Path("var")
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    #: Where the settings were read from, for error messages; not a key of the file.
+    source: str = Field("defaults", exclude=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("plugins")
+    @classmethod
+    def _no_repeats(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a plugin is listed twice")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A copy with some keys changed, validated like a file would be (used by tests)."""
+        data = self.model_dump()
+        data.update(changes)
+        return _build(data, self.source)
+
+
+def _env_value(raw: str, annotation: Any) -> Any:
+    """Environment values are strings; lists are comma-separated."""
+    if "list" in str(annotation):
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    return raw
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name in RESERVED_ENV:
+            continue
+        if name.startswith(RESERVED_ENV_PREFIXES):
+            continue
+        path = name[len(ENV_PREFIX) :].lower().split("__")
+        model: type[BaseModel] = Settings
+        target = data
+        for part in path[:-1]:
+            field = model.model_fields.get(part)
+            sub = field.annotation if field else None
+            if not (isinstance(sub, type) and issubclass(sub, BaseModel)):
+                raise SettingsError(f"environment variable {name}: unknown setting {part!r}")
+            model = sub
+            target = target.setdefault(part, {})
+        leaf = path[-1]
+        field = model.model_fields.get(leaf)
+        if field is None or leaf == "source":
+            raise SettingsError(f"environment variable {name}: unknown setting {leaf!r}")
+        target[leaf] = _env_value(raw, field.annotation)
+    return data
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _build(data: dict[str, Any], source: str) -> Settings:
+    try:
+        return Settings.model_validate({**data, "source": source})
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"])
+            if error["type"] == "extra_forbidden":
+                problems.append(f"unknown key {key!r}")
+            else:
+                problems.append(f"{key}: {error['msg']}")
+        raise SettingsError(f"{source}: " + "; ".join(problems)) from None
+
+
+def load_settings(
+    path: str | Path | None = None, environ: dict[str, str] | None = None
+) -> Settings:
+    """Read the settings file (if present) and the environment.
+
+    ``path`` defaults to ``$AFTERSALES_CONFIG`` or ``./aftersales.toml``. A missing default
+    file is fine (built-in defaults); a missing file that was asked for is an error.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    explicit = path is not None or "AFTERSALES_CONFIG" in environ
+    config_path = Path(path or environ.get("AFTERSALES_CONFIG") or DEFAULT_CONFIG_FILE)
+    data: dict[str, Any] = {}
+    source = "defaults"
+    if config_path.exists():
+        source = str(config_path)
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{config_path}: not valid TOML ({exc})") from None
+    elif explicit:
+        raise SettingsError(f"{config_path}: settings file not found")
+    env = _env_overrides(environ)
+    if env:
+        source = f"{source} + AFTERSALES_* environment" if source != "defaults" else "environment"
+    return _build(_merge(data, env), source)
+
+
+def session_secret(settings: Settings) -> str:
+    """The cookie-signing secret: made on first run, kept in ``var/`` with mode 0600.
+
+    Never in the repository and never in the settings file, so a copied config does not copy
+    the secret. Several workers on one machine share it through the file.
+    """
+    secret_file = settings.var_dir / "session-secret"
+    if secret_file.exists():
+        return secret_file.read_text(encoding="ascii").strip()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    try:
+        fd = os.open(secret_file, flags, 0o600)
+    except FileExistsError:  # another worker won the race; use its secret
+        return secret_file.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(value)
+    return value

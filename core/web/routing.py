@@ -1,0 +1,155 @@
+"""Turns ``RouteSpec`` values into Starlette routes, with everything a request needs.
+
+One wrapper does, for every route, in this order: parse a form body (async), open the
+request's database session, find the user (session cookie or bearer token), set the region
+scope, check the route's permission, check CSRF on state-changing browser requests, run the
+endpoint in a worker thread, commit, and turn a ``DomainError`` into a page or JSON error.
+Because it is the only way a route is made, no view can forget one of these steps.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+import uuid
+from typing import Any
+
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from core.audit import set_actor
+from core.errors import DomainError, Forbidden, NotFound
+from core.hooktypes import AUTHENTICATED, PUBLIC, RouteSpec
+from core.security import auth
+
+log = logging.getLogger("aftersales.web")
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_SESSION_KEY = "csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get(CSRF_SESSION_KEY)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session[CSRF_SESSION_KEY] = token
+    return str(token)
+
+
+def _csrf_ok(request: Request, form: FormData | None) -> bool:
+    expected = request.session.get(CSRF_SESSION_KEY)
+    given = request.headers.get(CSRF_HEADER) or (form.get(CSRF_FIELD) if form else None)
+    return bool(expected) and isinstance(given, str) and hmac.compare_digest(expected, given)
+
+
+def error_response(request: Request, error: DomainError) -> Response:
+    """The one place a user error becomes a response."""
+    if is_api(request):
+        return JSONResponse(error.as_json(), status_code=error.status_code)
+    from core.web.templating import render  # late import: templating imports this module
+
+    return render(
+        request,
+        "error.html",
+        {"status": error.status_code, "message": error.message, "fields": error.fields},
+        status_code=error.status_code,
+    )
+
+
+def _unauthenticated(request: Request) -> Response:
+    if is_api(request):
+        return JSONResponse(
+            {"error": {"code": "unauthenticated",
+                       "message": "Send a valid API token: Authorization: Bearer <token>.",
+                       "fields": {}}},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={target}", status_code=303)
+
+
+def _run(spec: RouteSpec, request: Request) -> Response:
+    app_state = request.app.state
+    session: Session = app_state.sessionmaker()
+    request.state.db = session
+    try:
+        identity = auth.identify(request, session)
+        request.state.user = identity.user
+        request.state.via_token = identity.via_token
+        request.state.permissions = identity.permissions
+        auth.apply_scope(request, session, identity)
+        user = identity.user
+        set_actor(session, user.id if user else None, user.login if user else "anonymous",
+                  client_address(request))
+        if spec.permission != PUBLIC:
+            if identity.user is None:
+                return _unauthenticated(request)
+            if spec.permission != AUTHENTICATED and spec.permission not in identity.permissions:
+                raise Forbidden("You do not have permission for this page or action.")
+        if (
+            request.method not in SAFE_METHODS
+            and spec.csrf
+            and not identity.via_token
+            and not _csrf_ok(request, request.state.form)
+        ):
+            raise Forbidden(
+                "This form has expired or did not come from this site (CSRF check failed). "
+                "Go back, reload the page and try again.",
+                code="csrf_failed",
+            )
+        response = spec.endpoint(request)
+        session.commit()
+        return response
+    except DomainError as error:
+        session.rollback()
+        return error_response(request, error)
+    except HTTPException as exc:
+        session.rollback()
+        if exc.status_code == 404:
+            return error_response(request, NotFound("Not found."))
+        raise
+    except Exception:
+        session.rollback()
+        request_id = uuid.uuid4().hex[:12]
+        request.state.request_id = request_id
+        log.exception("unhandled error in %s (request %s)", spec.id, request_id)
+        raise
+    finally:
+        session.close()
+
+
+def make_route(spec: RouteSpec) -> Route:
+    async def endpoint(request: Request) -> Response:
+        request.state.route_spec = spec
+        request.state.form = None
+        if request.method not in SAFE_METHODS:
+            content_type = request.headers.get("content-type", "")
+            if content_type.startswith(("application/x-www-form-urlencoded", "multipart/")):
+                request.state.form = await request.form()
+            else:
+                request.state.body = await request.body()
+        return await run_in_threadpool(_run, spec, request)
+
+    return Route(spec.path, endpoint, methods=list(spec.methods), name=spec.name or spec.id)
+
+
+def form_data(request: Request) -> dict[str, Any]:
+    form: FormData | None = request.state.form
+    return {k: v for k, v in form.items() if k != CSRF_FIELD} if form else {}

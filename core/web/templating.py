@@ -1,0 +1,120 @@
+"""Jinja2 rendering: autoescaped, translated, with the shell's context on every page.
+
+Template folders are searched plugin-first (in reverse load order), then core, so a plugin
+can add templates under ``templates/<plugin>/`` and override a core template by shipping one
+with the same name. One template serves both the full page and its htmx fragment: a template
+extends ``layout.html`` and the layout renders only the ``content`` block when the request
+comes from htmx (``HX-Request`` without ``HX-Boosted``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from core import i18n
+from core.web.routing import csrf_token
+
+CORE_TEMPLATES = Path(__file__).parent / "templates"
+FLASH_KEY = "flash"
+
+
+def make_environment(plugin_template_dirs: list[Path]) -> Environment:
+    loader = ChoiceLoader(
+        [FileSystemLoader(str(d)) for d in reversed(plugin_template_dirs)]
+        + [FileSystemLoader(str(CORE_TEMPLATES))]
+    )
+    env = Environment(
+        loader=loader,
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def request_locale(request: Request) -> str:
+    user = getattr(request.state, "user", None)
+    if user is not None and user.locale in i18n.LOCALES:
+        return str(user.locale)
+    chosen = request.session.get("locale") if "session" in request.scope else None
+    if chosen in i18n.LOCALES:
+        return str(chosen)
+    settings = request.app.state.settings
+    return i18n.negotiate(request.headers.get("accept-language"), settings.default_locale)
+
+
+def gettext_for(request: Request) -> Any:
+    locale = request_locale(request)
+    return i18n.translations(locale, request.app.state.locale_dirs)
+
+
+def flash(request: Request, message: str, category: str = "success") -> None:
+    """Queue a message for the next page (kept in the signed session cookie)."""
+    request.session.setdefault(FLASH_KEY, []).append([category, message])
+
+
+def _pop_flashes(request: Request) -> list[list[str]]:
+    if "session" not in request.scope:
+        return []
+    return list(request.session.pop(FLASH_KEY, []))
+
+
+def shell_context(request: Request) -> dict[str, Any]:
+    """What every page needs: user, menu, locale, CSRF token, formatting helpers."""
+    app_state = request.app.state
+    settings = app_state.settings
+    locale = request_locale(request)
+    trans = i18n.translations(locale, app_state.locale_dirs)
+    user = getattr(request.state, "user", None)
+    permissions = getattr(request.state, "permissions", frozenset())
+    menu = [
+        item
+        for item in app_state.registry.menu
+        if user is not None and (item.permission in permissions or item.permission in
+                                 ("authenticated",))
+    ]
+    tz = settings.tz
+    return {
+        "request": request,
+        "settings": settings,
+        "user": user,
+        "permissions": permissions,
+        "menu": menu,
+        "locale": locale,
+        "locales": i18n.LOCALE_NAMES,
+        "csrf_token": csrf_token(request) if "session" in request.scope else "",
+        "flashes": _pop_flashes(request),
+        "is_htmx": request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-boosted") != "true",
+        "_": trans.gettext,
+        "gettext": trans.gettext,
+        "ngettext": trans.ngettext,
+        "fmt_date": lambda d: i18n.format_day(d, locale),
+        "fmt_time": lambda t: i18n.format_timestamp(t, locale, tz),
+        "fmt_money": lambda c: i18n.format_money(c, locale),
+        "region_name": app_state.region_label,
+    }
+
+
+def render(
+    request: Request,
+    template_name: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    env: Environment = request.app.state.templates
+    ctx = shell_context(request)
+    for extra in request.app.state.pm.hook.extra_template_vars(
+        request=request, template_name=template_name
+    ):
+        ctx.update(extra or {})
+    ctx.update(context or {})
+    html = env.get_template(template_name).render(ctx)
+    return HTMLResponse(html, status_code=status_code, headers=headers)

@@ -1,0 +1,1 @@
+"""Core pages and endpoints, one module per area."""

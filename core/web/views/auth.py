@@ -1,0 +1,113 @@
+"""Sign in, sign out, change own password, choose the language."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from core import audit
+from core.i18n import LOCALES
+from core.security.auth import SESSION_REGION_FILTER_KEY, SESSION_USER_KEY
+from core.security.passwords import password_problem
+from core.security.signin import sign_in
+from core.web.routing import CSRF_SESSION_KEY, client_address, form_data
+from core.web.templating import flash, gettext_for, render
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths, so the sign-in page cannot be used to redirect elsewhere."""
+    if not target:
+        return "/"
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def login_page(request: Request) -> Response:
+    if request.state.user is not None:
+        return RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
+    return render(request, "login.html", {"next": request.query_params.get("next", ""),
+                                          "values": {}, "error": None})
+
+
+def login_submit(request: Request) -> Response:
+    form = form_data(request)
+    login = str(form.get("login", ""))
+    password = str(form.get("password", ""))
+    state = request.app.state
+    result = sign_in(request.state.db, state.passwords, state.settings.security, login, password,
+                     client_address(request))
+    if result.user is None:
+        _ = gettext_for(request).gettext
+        request.state.db.commit()  # keep the failed attempt for throttling
+        return render(request, "login.html",
+                      {"next": form.get("next", ""), "values": {"login": login},
+                       "error": _(result.error or "")}, status_code=400)
+    csrf = request.session.get(CSRF_SESSION_KEY)
+    request.session.clear()  # a fresh session on sign-in (no fixation)
+    if csrf:
+        request.session[CSRF_SESSION_KEY] = csrf
+    request.session[SESSION_USER_KEY] = result.user.id
+    audit.set_actor(request.state.db, result.user.id, result.user.login, client_address(request))
+    audit.record(request.state.db, "user", result.user.id, "sign_in",
+                 region_id=result.user.region_id)
+    return RedirectResponse(_safe_next(str(form.get("next", ""))), status_code=303)
+
+
+def logout(request: Request) -> Response:
+    user = request.state.user
+    if user is not None:
+        audit.record(request.state.db, "user", user.id, "sign_out", region_id=user.region_id)
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+def password_page(request: Request) -> Response:
+    return render(request, "password.html", {"errors": {}})
+
+
+def password_submit(request: Request) -> Response:
+    form = form_data(request)
+    user = request.state.user
+    passwords = request.app.state.passwords
+    _ = gettext_for(request).gettext
+    errors: dict[str, str] = {}
+    if not passwords.verify(user.password_hash, str(form.get("current", ""))):
+        errors["current"] = _("The current password is wrong.")
+    new = str(form.get("new", ""))
+    problem = password_problem(new)
+    if problem:
+        errors["new"] = _(problem)
+    elif new != str(form.get("confirm", "")):
+        errors["confirm"] = _("The two new passwords differ.")
+    if errors:
+        return render(request, "password.html", {"errors": errors}, status_code=400)
+    user.password_hash = passwords.hash(new)
+    audit.record(request.state.db, "user", user.id, "password_changed", region_id=user.region_id)
+    flash(request, _("Your password has been changed."))
+    return RedirectResponse("/", status_code=303)
+
+
+def set_language(request: Request) -> Response:
+    form = form_data(request)
+    locale = str(form.get("locale", ""))
+    if locale in LOCALES:
+        request.session["locale"] = locale
+        user = request.state.user
+        if user is not None:
+            user.locale = locale
+    return RedirectResponse(_safe_next(str(form.get("next", "/"))), status_code=303)
+
+
+def set_region_filter(request: Request) -> Response:
+    """HQ users may narrow every list to one region; regional users are scoped anyway."""
+    form = form_data(request)
+    raw = str(form.get("region_id", ""))
+    if raw.isdigit():
+        request.session[SESSION_REGION_FILTER_KEY] = int(raw)
+    else:
+        request.session.pop(SESSION_REGION_FILTER_KEY, None)
+    return RedirectResponse(_safe_next(str(form.get("next", "/"))), status_code=303)

@@ -1,0 +1,38 @@
+"""GET /healthz: database reachable, migrations current, enabled plugins; 503 when not."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import text
+
+from tests.support import Harness
+
+
+def test_healthz_ok_lists_enabled_plugins(make_app: Callable[..., Harness], backend: str) -> None:
+    h = make_app(plugins=["warranty", "loaner"])
+    response = h.client().get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"] == "ok"
+    assert body["migrations"] == "current"
+    assert [p["name"] for p in body["plugins"]] == ["loaner", "warranty"]
+
+
+def test_healthz_503_when_migrations_pending(make_app: Callable[..., Harness],
+                                             backend: str) -> None:
+    h = make_app()
+    with h.app.state.engine.begin() as connection:
+        connection.execute(text("DELETE FROM alembic_version"))
+    response = h.client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["migrations"] == {"pending": ["core"]}
+
+
+def test_healthz_503_when_database_unreachable(make_app: Callable[..., Harness],
+                                               tmp_path) -> None:
+    h = make_app(url=f"sqlite:///{tmp_path}/missing/dir/that/cannot/exist/\0.db")
+    response = h.client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"].startswith("unreachable")
