@@ -1,0 +1,2 @@
+"""Core's administration pages (organisation, users, roles, API tokens, audit log): their
+permissions, routes and menu entries."""
