@@ -113,3 +113,50 @@ def upgrade(engine: Engine, enabled: list[str]) -> list[str]:
         with _connect(engine) as connection:
             command.upgrade(alembic_config(connection), f"{branch}@head")
     return moved
+
+
+def table_owners(plugins: list[tuple[str, str]]) -> dict[str, str]:
+    """Which branch owns each mapped table: ``core`` or a plugin name.
+
+    ``plugins`` pairs plugin names with their package module names; a table belongs to the
+    plugin whose package defines its model (or to ``table.info["owner"]`` for plain tables).
+    """
+    from core.db import Base
+
+    owners: dict[str, str] = {}
+    for mapper in Base.registry.mappers:
+        module = mapper.class_.__module__
+        owner = "core" if module.split(".")[0] == "core" else None
+        for name, package in plugins:
+            if module == package or module.startswith(package + "."):
+                owner = name
+        for table in mapper.tables:
+            owners[table.name] = owner or "unknown"
+    for table in Base.metadata.tables.values():
+        owners.setdefault(table.name, str(table.info.get("owner", "unknown")))
+    return owners
+
+
+def model_differences(engine: Engine, plugins: list[tuple[str, str]]) -> list[object]:
+    """What autogenerate would change for core and the given plugins (empty when in sync)."""
+    from alembic.autogenerate import compare_metadata
+
+    from core.db import Base
+
+    owners = table_owners(plugins)
+    wanted = {"core", *(name for name, _ in plugins)}
+
+    def include_object(obj: object, name: str | None, type_: str, reflected: bool,
+                       compare_to: object) -> bool:
+        if type_ == "table":
+            return owners.get(str(name)) in wanted
+        table = getattr(obj, "table", None)
+        if table is not None:
+            return owners.get(table.name) in wanted
+        return True
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"include_object": include_object, "compare_type": True}
+        )
+        return list(compare_metadata(context, Base.metadata))

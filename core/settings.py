@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_CONFIG_FILE = "aftersales.toml"
 ENV_PREFIX = "AFTERSALES_"
@@ -64,6 +71,12 @@ class SecuritySettings(_Strict):
     argon2_parallelism: int = Field(4, ge=1)
     login_max_failures: int = Field(5, ge=1)
     login_window_minutes: int = Field(15, ge=1)
+
+    @model_validator(mode="after")
+    def _argon2_memory_fits(self) -> SecuritySettings:
+        if self.argon2_memory_cost_kib < 8 * self.argon2_parallelism:
+            raise ValueError("argon2_memory_cost_kib must be at least 8 x argon2_parallelism")
+        return self
 
 
 class Settings(_Strict):

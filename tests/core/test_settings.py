@@ -1,0 +1,118 @@
+"""Settings: aftersales.toml + AFTERSALES_* environment, typed, strict, secret kept in var/."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from core.settings import BUILTIN_PLUGINS, SettingsError, load_settings, session_secret
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "aftersales.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(environ={})
+    assert settings.source == "defaults"
+    assert settings.timezone == "Asia/Shanghai"
+    assert settings.default_locale == "en"
+    assert settings.plugins == BUILTIN_PLUGINS
+    assert settings.policy.warranty_months == 24
+    assert settings.policy.return_window_months == 1
+    assert settings.policy.return_depreciation_percent == 10
+    assert settings.policy.followup_days == [7, 90]
+    assert settings.policy.loaner_grace_days == 7
+    assert settings.policy.certification_validity_months == 24
+    assert settings.database_url.startswith("sqlite:///")
+
+
+def test_file_values_are_typed(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+instance_name = "Jietai East"
+region_code = "EAST"
+plugins = ["warranty", "loaner"]
+default_locale = "zh_CN"
+timezone = "Asia/Urumqi"
+[policy]
+warranty_months = 36
+followup_days = [3, 30]
+""")
+    settings = load_settings(path, environ={})
+    assert settings.instance_name == "Jietai East"
+    assert settings.plugins == ["warranty", "loaner"]
+    assert settings.policy.warranty_months == 36
+    assert settings.policy.followup_days == [3, 30]
+    assert settings.tz.key == "Asia/Urumqi"
+    assert settings.source == str(path)
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, 'plugins = ["warranty"]\n[policy]\nwarranty_months = 36\n')
+    settings = load_settings(path, environ={
+        "AFTERSALES_PLUGINS": "warranty, loaner",
+        "AFTERSALES_POLICY__WARRANTY_MONTHS": "12",
+        "AFTERSALES_DATABASE_URL": "postgresql://x@y/z",
+        "AFTERSALES_TEST_REQUIRE": "postgres",  # reserved for the test-suite, not a setting
+    })
+    assert settings.plugins == ["warranty", "loaner"]
+    assert settings.policy.warranty_months == 12
+    assert settings.database_url == "postgresql://x@y/z"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("instance_nme = 'typo'\n", "unknown key 'instance_nme'"),
+        ("[policy]\nwarranty_month = 24\n", "unknown key 'policy.warranty_month'"),
+        ("[policy]\nwarranty_months = 'two years'\n", "policy.warranty_months"),
+        ("plugins = 'warranty'\n", "plugins"),
+        ("timezone = 'Mars/Olympus'\n", "unknown time zone"),
+        ("default_locale = 'fr'\n", "default_locale"),
+        ("plugins = ['warranty', 'warranty']\n", "listed twice"),
+        ("this is not toml", "not valid TOML"),
+    ],
+)
+def test_bad_file_names_the_key_and_the_file(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path, environ={})
+    message = str(caught.value)
+    assert expected in message
+    assert str(path) in message
+
+
+def test_unknown_environment_variable_is_named(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="AFTERSALES_WARANTY_MONTHS"):
+        load_settings(write(tmp_path, ""), environ={"AFTERSALES_WARANTY_MONTHS": "3"})
+
+
+def test_wrong_type_in_environment(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match=r"policy\.warranty_months"):
+        load_settings(write(tmp_path, ""),
+                      environ={"AFTERSALES_POLICY__WARRANTY_MONTHS": "many"})
+
+
+def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="not found"):
+        load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_session_secret_made_once_with_mode_0600(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, f'var_dir = "{tmp_path / "var"}"\n'), environ={})
+    first = session_secret(settings)
+    second = session_secret(settings)
+    assert first == second and len(first) >= 40
+    secret_file = tmp_path / "var" / "session-secret"
+    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+
+
+def test_secret_is_not_in_the_repository() -> None:
+    root = Path(__file__).parents[2]
+    ignored = (root / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "var/" in ignored
