@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from core import bodycode
+from core.api import me
 from core.hooktypes import (
     AUTHENTICATED,
     PUBLIC,
@@ -63,6 +64,7 @@ def register_routes() -> list[RouteSpec]:
                   AUTHENTICATED, methods=("POST",)),
         RouteSpec("core.dashboard", "/", home.dashboard, AUTHENTICATED),
         RouteSpec("core.widget_welcome", "/widgets/welcome", home.welcome_widget, AUTHENTICATED),
+        RouteSpec("core.api.me", "/api/v1/me", me.me, AUTHENTICATED),
     ]
 
 

@@ -203,7 +203,8 @@ class Harness:
     url: str
 
     def client(self, login: str | None = None, **kwargs: Any) -> Client:
-        client = Client(self.app, base_url="http://testserver", **kwargs)
+        kwargs.setdefault("base_url", "http://testserver")
+        client = Client(self.app, **kwargs)
         if login:
             client.login(login)
         return client

@@ -1,0 +1,106 @@
+"""Sign-in: argon2id hashes, one message for unknown user and wrong password, throttling,
+sign-out, own password change, cookie flags."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+
+from core.entities import LoginAttempt, User
+from tests.support import PASSWORD, Client, Harness
+
+
+def _attempt(client: Client, login: str, password: str) -> object:
+    return client.post("/login", data={"login": login, "password": password,
+                                       "csrf_token": client.csrf()}, follow_redirects=False)
+
+
+def test_passwords_are_argon2id(harness: Harness) -> None:
+    with harness.session() as session:
+        user = session.scalars(select(User).where(User.login == "hq-admin")).one()
+        assert user.password_hash.startswith("$argon2id$")
+        assert PASSWORD not in user.password_hash
+
+
+def test_sign_in_and_out(make_app: Callable[..., Harness], backend: str) -> None:
+    h = make_app()
+    client = h.client()
+    response = _attempt(client, "hq-clerk", PASSWORD)
+    assert response.status_code == 303 and response.headers["location"] == "/"
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+    assert "Liu Yang" in client.get("/").text
+    client.form("/logout", follow_redirects=False)
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_secure_cookie_setting(make_app: Callable[..., Harness]) -> None:
+    h = make_app(security={"secure_cookies": True})
+    response = _attempt(h.client(base_url="https://testserver"), "hq-clerk", PASSWORD)
+    assert "secure" in response.headers["set-cookie"].lower()
+
+
+def test_same_message_for_unknown_user_and_wrong_password(harness: Harness) -> None:
+    client = harness.client()
+    unknown = _attempt(client, "nobody", "whatever-123")
+    wrong = _attempt(client, "hq-clerk", "wrong-password")
+    assert unknown.status_code == wrong.status_code == 400
+    assert "Unknown login or wrong password." in unknown.text
+    assert "Unknown login or wrong password." in wrong.text
+    assert 'value="nobody"' in unknown.text  # what was typed is kept
+
+
+def test_deactivated_user_cannot_sign_in(harness: Harness) -> None:
+    with harness.session() as session:
+        session.scalars(select(User).where(User.login == "hq-tech")).one().active = False
+        session.commit()
+    assert _attempt(harness.client(), "hq-tech", PASSWORD).status_code == 400
+
+
+def test_throttled_after_five_failures_on_an_account(harness: Harness) -> None:
+    client = harness.client()
+    for _ in range(5):
+        assert _attempt(client, "hq-finance", "bad-password").status_code == 400
+    refused = _attempt(client, "hq-finance", PASSWORD)  # even the right password
+    assert refused.status_code == 400
+    assert "Too many failed sign-in attempts" in refused.text
+    with harness.session() as session:
+        count = session.scalar(select(func.count()).select_from(LoginAttempt)
+                               .where(LoginAttempt.login == "hq-finance"))
+    assert count == 6  # the refused attempt is logged too
+    # another account from another address is not affected
+    other = harness.client(client=("10.0.0.9", 50000))
+    assert _attempt(other, "hq-clerk", PASSWORD).status_code == 303
+
+
+def test_throttled_after_five_failures_from_an_address(harness: Harness) -> None:
+    client = harness.client()
+    for n in range(5):
+        _attempt(client, f"someone{n}", "bad-password")
+    refused = _attempt(client, "hq-clerk", PASSWORD)
+    assert "Too many failed sign-in attempts" in refused.text
+
+
+def test_change_own_password(harness: Harness) -> None:
+    client = harness.client("hq-clerk")
+    bad = client.form("/account/password", {"current": "nope", "new": "short",
+                                            "confirm": "short"})
+    assert bad.status_code == 400
+    assert "The current password is wrong." in bad.text
+    assert "at least 8 characters" in bad.text
+    ok = client.form("/account/password", {"current": PASSWORD, "new": "a-new-pass-9",
+                                           "confirm": "a-new-pass-9"}, follow_redirects=False)
+    assert ok.status_code == 303
+    fresh = harness.client()
+    assert _attempt(fresh, "hq-clerk", PASSWORD).status_code == 400
+    assert _attempt(fresh, "hq-clerk", "a-new-pass-9").status_code == 303
+
+
+def test_next_only_redirects_within_the_site(harness: Harness) -> None:
+    client = harness.client()
+    response = client.post("/login", data={"login": "hq-clerk", "password": PASSWORD,
+                                           "next": "https://evil.example/x",
+                                           "csrf_token": client.csrf()},
+                           follow_redirects=False)
+    assert response.headers["location"] == "/"
