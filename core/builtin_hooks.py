@@ -86,5 +86,8 @@ def decode_body_code(code: str) -> BodyCode | None:
 @hookimpl(tryfirst=True)
 def seed_demo(session: Session, settings: Settings, scale: int) -> None:
     from core.demo import seed_core
+    from core.demo_desk import seed_desk
+    from core.plugins import make_plugin_manager, resolve
 
     seed_core(session, settings)
+    seed_desk(session, make_plugin_manager(resolve(settings.plugins)), settings, scale)

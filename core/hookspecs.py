@@ -1,7 +1,8 @@
 """Every hook of aftersales, typed and documented (pytest's hookspec style).
 
 Families (DESIGN.md): *register* hooks run once at startup and their ids must be unique;
-*page* hooks compose the web shell; *answers* hooks are ``firstresult`` (``None`` means
+*page* hooks compose the web shell; *domain* hooks take part in the service case's life;
+*answers* hooks are ``firstresult`` (``None`` means
 "not mine"); *lifecycle* hooks run at startup and when demo data is loaded.
 
 Each hook has a section in ``docs/hooks.md`` and a test named ``test_hook_<name>``;
@@ -20,14 +21,20 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
     from starlette.requests import Request
 
+    from core.entities import ServiceCase, Unit, User
     from core.hooktypes import (
         BodyCode,
+        ChargeDraft,
+        Coverage,
         Job,
         MenuItem,
         Panel,
         Permission,
+        Pricing,
         RoleSpec,
         RouteSpec,
+        TimelineEntry,
+        Veto,
         Widget,
     )
     from core.settings import Settings
@@ -95,6 +102,47 @@ def extra_template_vars(request: Request | None, template_name: str) -> dict[str
     """Return extra variables for rendering ``template_name`` (Datasette's hook)."""
 
 
+# --- domain ---------------------------------------------------------------------------
+
+
+@hookspec
+def validate_transition(
+    session: Session, case: ServiceCase, to: str, actor: User | None, payload: dict[str, Any]
+) -> list[Veto]:
+    """Return reasons ``case`` may not move to state ``to`` (empty list: no objection).
+
+    All plugins are asked and every veto is shown together; any veto aborts the transition
+    (Datasette's "any False wins"). Each veto names its clause (``P-1``, ``W-4``...).
+    """
+
+
+@hookspec
+def after_transition(
+    session: Session, case: ServiceCase, from_state: str, actor: User | None,
+    payload: dict[str, Any],
+) -> None:
+    """Called after ``case`` moved from ``from_state`` to ``case.state``, in the same
+    transaction: raising aborts the whole transition."""
+
+
+@hookspec
+def charge_lines(session: Session, case: ServiceCase) -> list[ChargeDraft]:
+    """Propose quote lines for ``case`` (a parts plugin adds the parts it issued)."""
+
+
+@hookspec(firstresult=True)
+def price_charge(session: Session, case: ServiceCase, line: ChargeDraft) -> Pricing | None:
+    """Decide whether ``line`` is waived (free under warranty) and by which clause.
+
+    ``None`` means "no opinion"; without any answer a line is payable.
+    """
+
+
+@hookspec
+def unit_timeline(session: Session, unit: Unit) -> list[TimelineEntry]:
+    """Return moments of ``unit``'s life (T-1); the unit page merges all in time order."""
+
+
 # --- answers (firstresult) --------------------------------------------------------------
 
 
@@ -106,6 +154,12 @@ def decode_body_code(code: str) -> BodyCode | None:
     ``core.errors.DomainError`` when it is in the format but cannot be valid (a date that
     does not exist). Core's own implementation reads ``MODEL-YYMMDD-SEQ`` and is asked last.
     """
+
+
+@hookspec(firstresult=True)
+def assess_coverage(session: Session, case: ServiceCase) -> Coverage | None:
+    """The coverage class of ``case`` at inspection (W-3), or ``None`` if not this plugin's
+    concern. Without an answer the inspector picks A/B/C by hand."""
 
 
 # --- lifecycle --------------------------------------------------------------------------

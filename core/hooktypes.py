@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 #: The permission id for routes that anybody may call (sign-in page, health check).
@@ -107,3 +107,55 @@ class BodyCode:
     factory_date: date
     sequence: str
     format: str = "MODEL-YYMMDD-SEQ"
+
+
+@dataclass(frozen=True)
+class Veto:
+    """A reason a transition may not happen, with the policy clause behind it."""
+
+    clause: str
+    message: str
+    plugin: str = "core"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """A coverage class (W-3) and why: what ``assess_coverage`` answers."""
+
+    coverage_class: str  # "A", "B" or "C"
+    clauses: tuple[str, ...]
+    reason: str
+    warranty_end: date | None = None
+
+
+@dataclass(frozen=True)
+class ChargeDraft:
+    """A quote line a plugin proposes for a case (``charge_lines``), e.g. an issued part."""
+
+    kind: str
+    description: str
+    unit_price_cents: int
+    quantity: int = 1
+    refurbished: bool = False
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """What ``price_charge`` decides for a line: waived or not, and by which clause."""
+
+    waived: bool
+    clause: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One moment in a unit's life (T-1), shown in time order on the unit page."""
+
+    at: datetime
+    kind: str
+    title: str
+    detail: str = ""
+    url: str = ""
+    source: str = "core"

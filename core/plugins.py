@@ -133,4 +133,8 @@ def make_plugin_manager(plugins: list[LoadedPlugin]) -> pluggy.PluginManager:
 
 
 #: Core's own hook implementations, registered before any plugin.
-CORE_HOOK_MODULES: tuple[str, ...] = ("core.builtin_hooks", "core.admin_hooks")
+CORE_HOOK_MODULES: tuple[str, ...] = (
+    "core.builtin_hooks",
+    "core.admin_hooks",
+    "core.desk_hooks",
+)

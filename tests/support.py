@@ -90,6 +90,7 @@ def pg_admin() -> Iterator[Any]:
 def migrate_and_seed(url: str, var_dir: Path) -> None:
     """Bring an empty database to head with every built-in plugin and core's demo org."""
     from core.demo import seed_core
+    from core.demo_desk import seed_catalogue
     from core.security.roles import sync_roles
 
     settings = settings_for(var_dir, url)
@@ -99,6 +100,7 @@ def migrate_and_seed(url: str, var_dir: Path) -> None:
     with app.state.sessionmaker.begin() as session:
         sync_roles(session, app.state.registry)
         seed_core(session, settings)
+        seed_catalogue(session)
     engine.dispose()
 
 

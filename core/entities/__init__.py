@@ -1,7 +1,17 @@
 """Core's tables. Importing this package registers them on ``core.db.Base.metadata``."""
 
 from core.entities.audit import AuditEvent
+from core.entities.cases import CaseEvent, FaultLine, ServiceCase
+from core.entities.catalogue import Customer, ProductModel, Unit
 from core.entities.jobs import JobRun
+from core.entities.money import (
+    Charge,
+    Confirmation,
+    ConfirmationLink,
+    Handover,
+    Payment,
+    ReceiptCounter,
+)
 from core.entities.org import Region, RegionScoped, ServicePoint
 from core.entities.users import (
     ApiToken,
@@ -16,14 +26,26 @@ from core.entities.users import (
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "CaseEvent",
+    "Charge",
+    "Confirmation",
+    "ConfirmationLink",
+    "Customer",
+    "FaultLine",
+    "Handover",
     "JobRun",
     "KnownPermission",
     "LoginAttempt",
+    "Payment",
+    "ProductModel",
+    "ReceiptCounter",
     "Region",
     "RegionScoped",
     "Role",
     "RolePermission",
+    "ServiceCase",
     "ServicePoint",
+    "Unit",
     "User",
     "UserRole",
 ]

@@ -1,0 +1,223 @@
+"""Service-desk JSON API. The shapes of units, cases, transitions, charges, confirmations and
+payments are contracts integrations rely on (issue 5): change them only by adding fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import Response
+
+from core.api.jsonio import ApiResponse, json_body
+from core.entities import Charge, Confirmation, Payment, ServiceCase, Unit
+from core.errors import DomainError, Forbidden
+from core.services import catalogue, intake, payments, quotes, workflow
+from core.services.cases import case_page, get_case, local_today
+from core.services.validation import Problems
+
+#: The permission each target state needs, on top of ``case.view`` for the route.
+TRANSITION_PERMISSIONS = {
+    "inspected": "case.inspect",
+    "quoted": "case.quote",
+    "confirmed": "case.quote",
+    "dispatched": "case.dispatch",
+    "in_repair": "case.repair",
+    "repaired": "case.repair",
+    "returned": "case.return",
+    "closed": "case.return",
+    "cancelled": "case.cancel",
+    "registered": "case.cancel",
+}
+
+
+def _require(request: Request, permission: str) -> None:
+    if permission not in request.state.permissions:
+        raise Forbidden(f"This needs the permission {permission!r}.")
+
+
+def unit_json(unit: Unit, *, cases: list[ServiceCase] | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": unit.id,
+        "body_code": unit.body_code,
+        "model_code": unit.model_label,
+        "model_name": unit.model.name if unit.model else "",
+        "own_product": unit.own_product,
+        "oem": unit.oem,
+        "factory_date": unit.factory_date,
+        "customer_id": unit.sold_to_id if unit.sold_to else None,
+        "sold_on": unit.sold_on,
+    }
+    if cases is not None:
+        data["cases"] = [{"id": c.id, "reference": c.reference, "state": c.state,
+                          "opened_at": c.opened_at, "coverage_class": c.coverage_class}
+                         for c in cases]
+    return data
+
+
+def charge_json(charge: Charge) -> dict[str, Any]:
+    return {"id": charge.id, "kind": charge.kind, "description": charge.description,
+            "quantity": charge.quantity, "unit_price_cents": charge.unit_price_cents,
+            "amount_cents": charge.amount_cents, "payable_cents": charge.payable_cents,
+            "waived": charge.waived, "waive_reason": charge.waive_reason,
+            "clause": charge.clause, "refurbished": charge.refurbished,
+            "voided": charge.voided_at is not None}
+
+
+def confirmation_json(c: Confirmation) -> dict[str, Any]:
+    return {"id": c.id, "quote_version": c.quote_version, "total_cents": c.total_cents,
+            "accepted": c.accepted, "method": c.method, "customer_name": c.customer_name,
+            "at": c.at}
+
+
+def payment_json(p: Payment) -> dict[str, Any]:
+    return {"id": p.id, "amount_cents": p.amount_cents, "method": p.method,
+            "receipt_number": p.receipt, "collected_by": p.collected_by.login, "at": p.at,
+            "handed_over": p.handover_id is not None}
+
+
+def case_json(session: Session, case: ServiceCase) -> dict[str, Any]:
+    charges = list(session.scalars(select(Charge).where(Charge.case_id == case.id)
+                                   .order_by(Charge.id)))
+    confirmations = list(session.scalars(select(Confirmation)
+                                         .where(Confirmation.case_id == case.id)
+                                         .order_by(Confirmation.id)))
+    paid = list(session.scalars(select(Payment).where(Payment.case_id == case.id)
+                                .order_by(Payment.id)))
+    events = payments.case_events(session, case)
+    total = sum(c.payable_cents for c in charges)
+    return {
+        "id": case.id,
+        "reference": case.reference,
+        "state": case.state,
+        "clauses": [c for c in case.refusal_clauses.split(",") if c],
+        "reason": case.reason,
+        "service_point": case.service_point.code,
+        "channel": case.channel,
+        "unit": unit_json(case.unit) if case.unit else None,
+        "body_code": case.body_code_text or None,
+        "model_code": case.model_code,
+        "own_product": case.own_product,
+        "customer": {"id": case.customer.id, "name": case.customer.name,
+                     "address": case.address, "phone": case.contact_phone},
+        "purchase_date": case.purchase_date,
+        "fault_description": case.fault_description,
+        "intake_on": case.intake_on,
+        "coverage_class": case.coverage_class,
+        "coverage_reason": case.coverage_reason,
+        "technician": case.technician.login if case.technician else None,
+        "quote_version": case.quote_version,
+        "payable_cents": total,
+        "paid_cents": sum(p.amount_cents for p in paid),
+        "confirmed": quotes.confirmation_is_valid(session, case),
+        "charges": [charge_json(c) for c in charges],
+        "confirmations": [confirmation_json(c) for c in confirmations],
+        "payments": [payment_json(p) for p in paid],
+        "events": [{"at": e.at, "kind": e.kind, "from": e.from_state or None,
+                    "to": e.to_state or None, "note": e.note,
+                    "by": e.user.login if e.user else None} for e in events],
+        "allowed_transitions": list(workflow.allowed_targets(case)),
+    }
+
+
+def create_unit(request: Request) -> Response:
+    _require(request, "unit.manage")
+    data = json_body(request)
+    problems = Problems()
+    body_code = problems.text(data, "body_code", max_length=64, label="Body code")
+    model_code = problems.text(data, "model_code", required=False, max_length=32)
+    own = problems.boolean(data, "own_product", True)
+    oem = problems.boolean(data, "oem", False)
+    customer_id = problems.integer(data, "customer_id", required=False)
+    sold_on = problems.day(data, "sold_on")
+    problems.raise_if_any()
+    unit = catalogue.register_unit(request.state.db, request.app.state.pm, body_code=body_code,
+                                   model_code=model_code, own_product=own, oem=oem,
+                                   customer_id=customer_id, sold_on=sold_on)
+    return ApiResponse(unit_json(unit), status_code=201)
+
+
+def read_unit(request: Request) -> Response:
+    session = request.state.db
+    unit = catalogue.get_unit(session, request.path_params["body_code"])
+    cases = list(session.scalars(select(ServiceCase).where(ServiceCase.unit_id == unit.id)
+                                 .order_by(ServiceCase.id)))
+    return ApiResponse(unit_json(unit, cases=cases))
+
+
+def create_case(request: Request) -> Response:
+    _require(request, "case.intake")
+    data = json_body(request)
+    user = request.state.user
+    case = intake.intake(request.state.db, request.app.state.pm, actor=user,
+                         service_point=user.service_point, data=data,
+                         today=local_today(request.app.state.settings))
+    return ApiResponse(case_json(request.state.db, case), status_code=201)
+
+
+def read_case(request: Request) -> Response:
+    case = get_case(request.state.db, request.path_params["case_id"])
+    return ApiResponse(case_json(request.state.db, case))
+
+
+def list_cases(request: Request) -> Response:
+    page = case_page(request.state.db, dict(request.query_params))
+    return ApiResponse({
+        "cases": [{"id": c.id, "reference": c.reference, "state": c.state,
+                   "body_code": c.body_code_text or None, "model_code": c.model_code,
+                   "customer": c.customer.name, "phone": c.contact_phone,
+                   "service_point": c.service_point.code, "opened_at": c.opened_at,
+                   "technician": c.technician.login if c.technician else None}
+                  for c in page.rows],
+        "next": page.next_cursor,
+    })
+
+
+def post_transition(request: Request) -> Response:
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    data = json_body(request)
+    to = data.get("to")
+    if not isinstance(to, str):
+        raise DomainError("Give the target state in 'to'.", field="to")
+    if to in TRANSITION_PERMISSIONS:
+        _require(request, TRANSITION_PERMISSIONS[to])
+    payload = {k: v for k, v in data.items() if k != "to"}
+    workflow.transition(session, request.app.state.pm, case, to, request.state.user, payload,
+                        tz=request.app.state.settings.tz)
+    return ApiResponse(case_json(session, case))
+
+
+def post_charge(request: Request) -> Response:
+    _require(request, "case.quote")
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    data = json_body(request)
+    if data.get("void_charge_id") is not None:
+        problems = Problems()
+        charge_id = problems.integer(data, "void_charge_id")
+        problems.raise_if_any()
+        assert charge_id is not None
+        quotes.void_charge(session, case, charge_id, request.state.user,
+                           str(data.get("reason", "")))
+    else:
+        quotes.add_charge(session, request.app.state.pm, case, request.state.user, data)
+    return ApiResponse(case_json(session, case), status_code=201)
+
+
+def post_confirmation(request: Request) -> Response:
+    _require(request, "case.quote")
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    quotes.record_confirmation(session, request.app.state.pm, case, request.state.user,
+                               json_body(request))
+    return ApiResponse(case_json(session, case), status_code=201)
+
+
+def post_payment(request: Request) -> Response:
+    _require(request, "payment.collect")
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    payments.record_payment(session, case, request.state.user, json_body(request))
+    return ApiResponse(case_json(session, case), status_code=201)

@@ -1,0 +1,136 @@
+"""Charges, customer confirmations (W-4), payments with receipts and the finance handover
+(P-4). Money is integer cents of CNY everywhere."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, UTCDateTime, utcnow
+from core.entities.org import RegionScoped
+from core.entities.users import User
+
+CHARGE_KINDS = ("labour", "part", "shipping", "other")
+CONFIRMATION_METHODS = ("phone", "signature", "link")
+PAYMENT_METHODS = ("cash", "card", "bank_transfer", "wechat_pay", "alipay")
+
+
+class Charge(Base):
+    """A quote line. Lines are never deleted: removing one voids it (and the quote)."""
+
+    __tablename__ = "charge"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("service_case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(String(400))
+    quantity: Mapped[int] = mapped_column(default=1)
+    unit_price_cents: Mapped[int] = mapped_column()
+    #: Waived lines keep their amount, reason and clause (W-A, R-6...), and are not payable.
+    waived: Mapped[bool] = mapped_column(default=False)
+    waive_reason: Mapped[str] = mapped_column(String(400), default="")
+    clause: Mapped[str] = mapped_column(String(32), default="")
+    #: R-6: a refurbished part may replace a faulty one in warranty.
+    refurbished: Mapped[bool] = mapped_column(default=False)
+    source: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def amount_cents(self) -> int:
+        return self.quantity * self.unit_price_cents
+
+    @property
+    def payable_cents(self) -> int:
+        return 0 if self.waived or self.voided_at else self.amount_cents
+
+
+class Confirmation(Base):
+    """The customer's answer to one version of the quote (W-4): who, when, how."""
+
+    __tablename__ = "confirmation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("service_case.id"), index=True)
+    quote_version: Mapped[int] = mapped_column()
+    total_cents: Mapped[int] = mapped_column()
+    accepted: Mapped[bool] = mapped_column()
+    method: Mapped[str] = mapped_column(String(16))
+    customer_name: Mapped[str] = mapped_column(String(160))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    note: Mapped[str] = mapped_column(String(400), default="")
+
+
+class ConfirmationLink(Base):
+    """A single-use, expiring link the customer opens to see and answer the quote."""
+
+    __tablename__ = "confirmation_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("service_case.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    quote_version: Mapped[int] = mapped_column()
+    locale: Mapped[str] = mapped_column(String(8), default="zh_CN")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ReceiptCounter(Base):
+    """The last receipt number of a service point; incremented under a row lock so numbers
+    have no gaps and no repeats (P-4)."""
+
+    __tablename__ = "receipt_counter"
+
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_point.id"),
+                                                  primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Handover(RegionScoped, Base):
+    """Cash a collector hands to finance as a batch; finance confirms what it received."""
+
+    __tablename__ = "handover"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collector_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_point.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    declared_cents: Mapped[int] = mapped_column()
+    received_cents: Mapped[int | None] = mapped_column()
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str] = mapped_column(String(400), default="")
+
+    collector: Mapped[User] = relationship(foreign_keys=[collector_id], lazy="joined")
+
+    @property
+    def difference_cents(self) -> int | None:
+        return None if self.received_cents is None else self.received_cents - self.declared_cents
+
+
+class Payment(RegionScoped, Base):
+    __tablename__ = "payment"
+    __table_args__ = (
+        UniqueConstraint("service_point_id", "receipt_number"),
+        Index("ix_payment_collector_handover", "collected_by_id", "handover_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("service_case.id"), index=True)
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_point.id"))
+    receipt_number: Mapped[int] = mapped_column()
+    amount_cents: Mapped[int] = mapped_column()
+    method: Mapped[str] = mapped_column(String(16))
+    collected_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    handover_id: Mapped[int | None] = mapped_column(ForeignKey("handover.id"), index=True)
+
+    collected_by: Mapped[User] = relationship(lazy="joined")
+
+    @property
+    def receipt(self) -> str:
+        return f"{self.receipt_number:06d}"

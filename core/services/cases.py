@@ -1,0 +1,144 @@
+"""Reading cases: by id (scoped, 404 otherwise), and lists with filters and keyset paging."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from core.entities import Customer, ServiceCase, ServicePoint, Unit, User
+from core.entities.cases import STATES
+from core.errors import DomainError, NotFound
+from core.settings import Settings
+
+PAGE_SIZE = 50
+SORTS = {"newest": ("opened_at", True), "oldest": ("opened_at", False),
+         "updated": ("updated_at", True)}
+
+
+def local_today(settings: Settings) -> date:
+    return datetime.now(settings.tz).date()
+
+
+def get_case(session: Session, case_id: object) -> ServiceCase:
+    """The case if it exists *and* is in the user's scope; otherwise the same 404."""
+    try:
+        number = int(str(case_id))
+    except ValueError:
+        raise NotFound("No such case.") from None
+    case = session.get(ServiceCase, number)
+    if case is None:
+        raise NotFound("No such case.")
+    return case
+
+
+@dataclass(frozen=True)
+class CasePage:
+    rows: list[ServiceCase]
+    next_cursor: str | None
+    filters: dict[str, str]
+
+
+def _encode(values: list[Any]) -> str:
+    raw = json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return [datetime.fromisoformat(values[0]), int(values[1])]
+    except (ValueError, TypeError, IndexError, json.JSONDecodeError):
+        raise DomainError("The page link is damaged; start from the first page.",
+                          field="after", status_code=400) from None
+
+
+def filtered_cases(params: dict[str, str]) -> tuple[Select[tuple[ServiceCase]], dict[str, str]]:
+    """The filters of the case list as one statement (scope is added by the session)."""
+    query = select(ServiceCase)
+    used: dict[str, str] = {}
+    state = params.get("state", "")
+    if state:
+        if state == "open":
+            query = query.where(ServiceCase.state.not_in(("closed", "refused", "cancelled")))
+        elif state in STATES:
+            query = query.where(ServiceCase.state == state)
+        else:
+            raise DomainError(f"Unknown state {state!r}.", field="state", status_code=400)
+        used["state"] = state
+    for field, column in (("service_point", ServicePoint.code), ("technician", User.login)):
+        value = params.get(field, "").strip()
+        if value:
+            target = ServicePoint if field == "service_point" else User
+            key = ServiceCase.service_point_id if field == "service_point" \
+                else ServiceCase.technician_id
+            query = query.where(key.in_(select(target.id).where(column == value)))
+            used[field] = value
+    model = params.get("model", "").strip().upper()
+    if model:
+        query = query.where(ServiceCase.model_code == model)
+        used["model"] = model
+    for field, op in (("from", "ge"), ("to", "le")):
+        value = params.get(field, "").strip()
+        if value:
+            try:
+                day = date.fromisoformat(value)
+            except ValueError:
+                raise DomainError(f"{value!r} is not a date (YYYY-MM-DD).", field=field,
+                                  status_code=400) from None
+            query = query.where(ServiceCase.intake_on >= day if op == "ge"
+                                else ServiceCase.intake_on <= day)
+            used[field] = value
+    text = params.get("q", "").strip()
+    if text:
+        like = f"%{text}%"
+        query = query.where(or_(
+            ServiceCase.body_code_text == text.upper(),
+            ServiceCase.contact_phone.like(like),
+            ServiceCase.contact_name.ilike(like),
+            ServiceCase.customer_id.in_(select(Customer.id).where(
+                or_(Customer.name.ilike(like), Customer.company.ilike(like)))),
+            ServiceCase.unit_id.in_(select(Unit.id).where(Unit.body_code.like(
+                f"{text.upper()}%"))),
+        ))
+        used["q"] = text
+    return query, used
+
+
+def case_page(session: Session, params: dict[str, str], page_size: int = PAGE_SIZE
+              ) -> CasePage:
+    query, used = filtered_cases(params)
+    sort = params.get("sort", "newest")
+    if sort not in SORTS:
+        raise DomainError(f"Unknown sort {sort!r}.", field="sort", status_code=400)
+    if sort != "newest":
+        used["sort"] = sort
+    column_name, descending = SORTS[sort]
+    column = getattr(ServiceCase, column_name)
+    cursor = params.get("after", "")
+    if cursor:
+        at, last_id = _decode(cursor)
+        if descending:
+            query = query.where(or_(column < at, (column == at) & (ServiceCase.id < last_id)))
+        else:
+            query = query.where(or_(column > at, (column == at) & (ServiceCase.id > last_id)))
+    order = (column.desc(), ServiceCase.id.desc()) if descending \
+        else (column.asc(), ServiceCase.id.asc())
+    rows = list(session.scalars(query.order_by(*order).limit(page_size + 1)))
+    next_cursor = None
+    if len(rows) > page_size:
+        rows = rows[:page_size]
+        last = rows[-1]
+        next_cursor = _encode([getattr(last, column_name), last.id])
+    return CasePage(rows, next_cursor, used)
+
+
+def day_bounds(day: date, settings: Settings) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=settings.tz)
+    return start, datetime.combine(day, time.max, tzinfo=settings.tz)

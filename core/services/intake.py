@@ -1,0 +1,96 @@
+"""Intake (P-2): record who brought what, with which fault, and open a case.
+
+One of our products without a body code is recorded as **refused** (W-1): the case is on
+file with the customer and the reason, and no service follows.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pluggy
+from sqlalchemy.orm import Session
+
+from core import audit, bodycode
+from core.entities import CaseEvent, ServiceCase, ServicePoint, User
+from core.entities.cases import CHANNELS
+from core.services.catalogue import (
+    customer_fields,
+    find_or_create_customer,
+    model_by_code,
+    register_unit,
+    unit_by_code,
+)
+from core.services.validation import Problems
+
+W1_REASON = "Our product without a body code gets no after-sales service (W-1)."
+
+
+def intake(
+    session: Session, pm: pluggy.PluginManager, *, actor: User | None,
+    service_point: ServicePoint, data: dict[str, Any], today: date,
+) -> ServiceCase:
+    """Validate everything first (all field errors together), then write."""
+    problems = Problems()
+    customer_data = data.get("customer")
+    if not isinstance(customer_data, dict):
+        problems.add("customer", "Give the customer's name, full address and phone.")
+        customer_data = {}
+    customer_problems = Problems()
+    customer = customer_fields(customer_problems, customer_data)
+    for field, message in customer_problems.fields.items():
+        problems.add(f"customer.{field}", message)
+    own_product = problems.boolean(data, "own_product", True)
+    raw_code = data.get("body_code")
+    if raw_code is not None and not isinstance(raw_code, str):
+        problems.add("body_code", "The body code must be text or null.")
+        raw_code = None
+    code = bodycode.normalise(raw_code or "")
+    model_code = problems.text(data, "model_code", required=not code, max_length=32,
+                               label="Model").upper()
+    channel = problems.choice(data, "channel", CHANNELS)
+    fault = problems.text(data, "fault_description", max_length=4000,
+                          label="Fault as described")
+    purchase_date = problems.day(data, "purchase_date")
+    if purchase_date and purchase_date > today:
+        problems.add("purchase_date", "The purchase date cannot be in the future.")
+    decoded = None
+    if code and own_product:
+        try:
+            decoded = bodycode.decode(pm, code)
+        except Exception as exc:  # DomainError: a field error like the others
+            problems.add("body_code", getattr(exc, "message", str(exc)))
+    if decoded and model_code and model_code != decoded.model_code:
+        problems.add("model_code", f"The body code says model {decoded.model_code}.")
+    if own_product and (model_code or decoded) and unit_by_code(session, code) is None:
+        wanted = model_code or (decoded.model_code if decoded else "")
+        if wanted and model_by_code(session, wanted) is None:
+            problems.add("model_code", f"Unknown model {wanted!r}.")
+    problems.raise_if_any()
+
+    region_id = service_point.region_id
+    person = find_or_create_customer(session, region_id, customer)
+    unit = None
+    if code:
+        unit = unit_by_code(session, code) or register_unit(
+            session, pm, body_code=code, model_code=model_code, own_product=own_product)
+    refused = own_product and not code  # W-1
+    case = ServiceCase(
+        region_id=region_id, service_point=service_point, unit=unit, customer=person,
+        state="refused" if refused else "registered", channel=channel,
+        body_code_text=code, model_code=model_code or (unit.model_label if unit else ""),
+        own_product=own_product, contact_name=person.name, contact_phone=person.phone,
+        address=person.address, purchase_date=purchase_date, fault_description=fault,
+        intake_on=today, refusal_clauses="W-1" if refused else "",
+        reason=W1_REASON if refused else "",
+    )
+    session.add(case)
+    session.flush()
+    session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None, kind="intake",
+                          to_state=case.state, note=case.reason,
+                          data={"channel": channel, "body_code": code}))
+    audit.record(session, "service_case", case.id, "intake",
+                 after={"state": case.state, "body_code": code, "customer": person.name,
+                        "clauses": case.refusal_clauses}, region_id=region_id)
+    return case

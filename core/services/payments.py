@@ -1,0 +1,131 @@
+"""Fees (P-4): payments with gapless receipt numbers per service point, and the cash handover
+from collector to finance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.db import utcnow
+from core.entities import CaseEvent, Handover, Payment, ReceiptCounter, ServiceCase, User
+from core.entities.money import PAYMENT_METHODS
+from core.errors import Conflict, DomainError, NotFound
+from core.services.quotes import payable_total
+from core.services.validation import Problems
+
+PAYABLE_STATES = ("confirmed", "dispatched", "in_repair", "repaired", "returned", "closed")
+HANDOVER_METHODS = ("cash",)
+
+
+def paid_total(session: Session, case: ServiceCase) -> int:
+    return int(session.scalar(select(func.coalesce(func.sum(Payment.amount_cents), 0))
+                              .where(Payment.case_id == case.id)) or 0)
+
+
+def outstanding(session: Session, case: ServiceCase) -> int:
+    return payable_total(session, case) - paid_total(session, case)
+
+
+def next_receipt_number(session: Session, service_point_id: int) -> int:
+    """Take the next number under a row lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite
+    writers are serialised by BEGIN IMMEDIATE), in the payment's own transaction, so a
+    rolled-back payment gives its number back and numbers never skip or repeat."""
+    query = select(ReceiptCounter).where(ReceiptCounter.service_point_id == service_point_id
+                                         ).with_for_update()
+    counter = session.scalars(query).first()
+    if counter is None:
+        try:
+            with session.begin_nested():
+                session.add(ReceiptCounter(service_point_id=service_point_id, last_number=0))
+        except IntegrityError:
+            pass  # another transaction created it first
+        counter = session.scalars(query).one()
+    counter.last_number += 1
+    session.flush()
+    return counter.last_number
+
+
+def record_payment(session: Session, case: ServiceCase, actor: User,
+                   data: dict[str, Any]) -> Payment:
+    problems = Problems()
+    amount = problems.cents(data, "amount_cents")
+    method = problems.choice(data, "method", PAYMENT_METHODS)
+    problems.raise_if_any()
+    assert amount is not None
+    if case.state not in PAYABLE_STATES:
+        raise Conflict("Payments are taken once the customer has confirmed the quote (W-4).",
+                       code="invalid_state")
+    due = outstanding(session, case)
+    if amount > due:
+        raise DomainError(f"Only {due / 100:.2f} is outstanding on this case.",
+                          field="amount_cents")
+    number = next_receipt_number(session, case.service_point_id)
+    payment = Payment(case_id=case.id, region_id=case.region_id,
+                      service_point_id=case.service_point_id, receipt_number=number,
+                      amount_cents=amount, method=method, collected_by_id=actor.id)
+    session.add(payment)
+    session.add(CaseEvent(case_id=case.id, user_id=actor.id, kind="payment",
+                          note=f"Receipt {number:06d}",
+                          data={"amount_cents": amount, "method": method}))
+    session.flush()
+    audit.record(session, "payment", payment.id, "create", after={
+        "case_id": case.id, "amount_cents": amount, "method": method, "receipt": number},
+        region_id=case.region_id)
+    return payment
+
+
+def not_handed_over(session: Session, collector_id: int | None = None) -> list[Payment]:
+    query = select(Payment).where(Payment.handover_id.is_(None),
+                                  Payment.method.in_(HANDOVER_METHODS))
+    if collector_id is not None:
+        query = query.where(Payment.collected_by_id == collector_id)
+    return list(session.scalars(query.order_by(Payment.collected_by_id, Payment.id)))
+
+
+def create_handover(session: Session, collector: User, note: str = "") -> Handover:
+    """The collector hands every cash payment not yet handed over to finance, as one batch."""
+    payments = not_handed_over(session, collector.id)
+    if not payments:
+        raise Conflict("You hold no collected cash to hand over.", code="nothing_to_hand_over")
+    handover = Handover(collector_id=collector.id, region_id=collector.region_id,
+                        service_point_id=collector.service_point_id,
+                        declared_cents=sum(p.amount_cents for p in payments), note=note[:400])
+    session.add(handover)
+    session.flush()
+    for payment in payments:
+        payment.handover_id = handover.id
+    audit.record(session, "handover", handover.id, "create", after={
+        "declared_cents": handover.declared_cents, "payments": [p.id for p in payments]},
+        region_id=handover.region_id)
+    return handover
+
+
+def confirm_handover(session: Session, handover_id: int, finance: User,
+                     data: dict[str, Any]) -> Handover:
+    handover = session.get(Handover, handover_id)
+    if handover is None:
+        raise NotFound("No such handover.")
+    if handover.confirmed_at is not None:
+        raise Conflict("This handover is already confirmed.", code="already_confirmed")
+    problems = Problems()
+    received = problems.cents(data, "received_cents", allow_zero=True)
+    note = problems.text(data, "note", required=False, max_length=400)
+    problems.raise_if_any()
+    handover.received_cents = received
+    handover.confirmed_by_id = finance.id
+    handover.confirmed_at = utcnow()
+    if note:
+        handover.note = (handover.note + " / " + note).strip(" /")[:400]
+    audit.record(session, "handover", handover.id, "confirm", after={
+        "received_cents": received, "difference_cents": handover.difference_cents},
+        region_id=handover.region_id)
+    return handover
+
+
+def case_events(session: Session, case: ServiceCase) -> list[CaseEvent]:
+    return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                                .order_by(CaseEvent.at, CaseEvent.id)))

@@ -1,0 +1,190 @@
+"""Quotes and the customer's confirmation (W-4).
+
+While anything is payable, a case cannot enter repair or be shipped back without a recorded
+confirmation of the *current* quote. Every change to the lines bumps ``quote_version``, which
+voids earlier confirmations; a confirmed case goes back to ``quoted``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+import pluggy
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.db import utcnow
+from core.entities import CaseEvent, Charge, Confirmation, ConfirmationLink, ServiceCase, User
+from core.entities.money import CHARGE_KINDS, CONFIRMATION_METHODS
+from core.errors import Conflict, DomainError, NotFound
+from core.hooktypes import ChargeDraft
+from core.security.auth import hash_token
+from core.services.validation import Problems
+
+QUOTABLE_STATES = ("inspected", "quoted", "confirmed", "dispatched", "in_repair", "repaired")
+LINK_DAYS = 7
+
+
+def active_charges(session: Session, case: ServiceCase) -> list[Charge]:
+    return list(session.scalars(select(Charge).where(Charge.case_id == case.id,
+                                                     Charge.voided_at.is_(None))
+                                .order_by(Charge.id)))
+
+
+def payable_total(session: Session, case: ServiceCase) -> int:
+    return sum(c.payable_cents for c in active_charges(session, case))
+
+
+def current_confirmation(session: Session, case: ServiceCase) -> Confirmation | None:
+    return session.scalars(select(Confirmation).where(
+        Confirmation.case_id == case.id, Confirmation.quote_version == case.quote_version,
+    ).order_by(Confirmation.id.desc())).first()
+
+
+def confirmation_is_valid(session: Session, case: ServiceCase) -> bool:
+    found = current_confirmation(session, case)
+    return bool(found and found.accepted)
+
+
+def _quote_changed(session: Session, case: ServiceCase, actor: User | None, what: str) -> None:
+    had_confirmation = confirmation_is_valid(session, case)
+    case.quote_version += 1
+    session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None,
+                          kind="quote_changed", note=what,
+                          data={"quote_version": case.quote_version}))
+    if case.state == "confirmed":
+        case.state = "quoted"
+        session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None,
+                              kind="transition", from_state="confirmed", to_state="quoted",
+                              note="The quote changed; the customer must confirm again (W-4)."))
+    elif had_confirmation:
+        session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None,
+                              kind="confirmation_void",
+                              note="The quote changed; the confirmation is void (W-4)."))
+
+
+def add_charge(session: Session, pm: pluggy.PluginManager, case: ServiceCase,
+               actor: User | None, data: dict[str, Any]) -> Charge:
+    if case.state not in QUOTABLE_STATES:
+        raise Conflict(f"Charges cannot change while the case is {case.state}.",
+                       code="invalid_state")
+    problems = Problems()
+    kind = problems.choice(data, "kind", CHARGE_KINDS)
+    description = problems.text(data, "description", max_length=400, label="Description")
+    quantity = problems.integer(data, "quantity", required=False, minimum=1) or 1
+    price = problems.cents(data, "unit_price_cents", allow_zero=True)
+    refurbished = problems.boolean(data, "refurbished", False)
+    waive = problems.boolean(data, "waived", False)
+    waive_reason = problems.text(data, "waive_reason", required=waive, max_length=400,
+                                 label="Reason for waiving")
+    clause = problems.text(data, "clause", required=False, max_length=32)
+    problems.raise_if_any()
+    assert price is not None
+    draft = ChargeDraft(kind=kind, description=description, unit_price_cents=price,
+                        quantity=quantity, refurbished=refurbished,
+                        source=str(data.get("source", "desk"))[:64])
+    pricing = pm.hook.price_charge(session=session, case=case, line=draft)
+    if pricing is not None and not waive:
+        waive, waive_reason, clause = pricing.waived, pricing.reason, pricing.clause
+    charge = Charge(case_id=case.id, kind=kind, description=description, quantity=quantity,
+                    unit_price_cents=price, waived=waive, waive_reason=waive_reason,
+                    clause=clause, refurbished=refurbished, source=draft.source)
+    session.add(charge)
+    session.flush()
+    _quote_changed(session, case, actor, f"Added {kind}: {description}")
+    audit.record(session, "charge", charge.id, "create", after={
+        "case_id": case.id, "kind": kind, "amount_cents": charge.amount_cents,
+        "waived": waive, "clause": clause}, region_id=case.region_id)
+    return charge
+
+
+def void_charge(session: Session, case: ServiceCase, charge_id: int, actor: User | None,
+                reason: str) -> Charge:
+    if case.state not in QUOTABLE_STATES:
+        raise Conflict(f"Charges cannot change while the case is {case.state}.",
+                       code="invalid_state")
+    charge = session.get(Charge, charge_id)
+    if charge is None or charge.case_id != case.id or charge.voided_at is not None:
+        raise NotFound("No such charge on this case.")
+    if not reason.strip():
+        raise DomainError("Say why the line is removed.", field="reason")
+    charge.voided_at = utcnow()
+    _quote_changed(session, case, actor, f"Removed {charge.kind}: {charge.description} "
+                                         f"({reason.strip()})")
+    audit.record(session, "charge", charge.id, "void", after={"reason": reason.strip()},
+                 region_id=case.region_id)
+    return charge
+
+
+def record_confirmation(session: Session, pm: pluggy.PluginManager, case: ServiceCase,
+                        actor: User | None, data: dict[str, Any]) -> Confirmation:
+    """The customer's answer to the current quote: who, when, how (W-4)."""
+    if case.state not in QUOTABLE_STATES:
+        raise Conflict(f"Nothing to confirm while the case is {case.state}.",
+                       code="invalid_state")
+    problems = Problems()
+    method = problems.choice(data, "method", CONFIRMATION_METHODS)
+    who = problems.text(data, "customer_name", max_length=160, label="Who confirmed")
+    accepted = problems.boolean(data, "accepted", True)
+    note = problems.text(data, "note", required=False, max_length=400)
+    problems.raise_if_any()
+    confirmation = Confirmation(
+        case_id=case.id, quote_version=case.quote_version,
+        total_cents=payable_total(session, case), accepted=accepted, method=method,
+        customer_name=who, recorded_by_id=actor.id if actor else None, note=note)
+    session.add(confirmation)
+    session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None,
+                          kind="confirmation" if accepted else "declined",
+                          note=f"{who} ({method})",
+                          data={"quote_version": case.quote_version,
+                                "total_cents": confirmation.total_cents}))
+    session.flush()
+    audit.record(session, "confirmation", confirmation.id, "create", after={
+        "case_id": case.id, "accepted": accepted, "method": method, "by": who,
+        "total_cents": confirmation.total_cents}, region_id=case.region_id)
+    if accepted and case.state == "quoted":
+        from core.services.workflow import transition
+
+        transition(session, pm, case, "confirmed", actor, {"note": "Customer confirmed."})
+    return confirmation
+
+
+def create_link(session: Session, case: ServiceCase, actor: User | None, locale: str
+                ) -> str:
+    """A single-use link for the customer; returns the token (kept only hashed)."""
+    if case.state != "quoted":
+        raise Conflict("Send a confirmation link once the case is quoted.",
+                       code="invalid_state")
+    token = secrets.token_urlsafe(24)
+    session.add(ConfirmationLink(case_id=case.id, token_hash=hash_token(token),
+                                 quote_version=case.quote_version, locale=locale,
+                                 expires_at=utcnow() + timedelta(days=LINK_DAYS)))
+    session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None,
+                          kind="link_sent", note=f"Valid {LINK_DAYS} days"))
+    return token
+
+
+def link_for(session: Session, token: str) -> tuple[ConfirmationLink, ServiceCase]:
+    """The link and its case, or 404 when unknown, used, expired or for an old quote."""
+    link = session.scalars(select(ConfirmationLink).where(
+        ConfirmationLink.token_hash == hash_token(token))).first()
+    gone = NotFound("This link is not valid any more: it was used, it expired, or the quote "
+                    "changed. Please contact the service desk.")
+    if link is None or link.used_at is not None or link.expires_at < utcnow():
+        raise gone
+    case = session.get(ServiceCase, link.case_id)
+    if case is None or case.quote_version != link.quote_version or case.state != "quoted":
+        raise gone
+    return link, case
+
+
+def answer_link(session: Session, pm: pluggy.PluginManager, token: str, accepted: bool,
+                customer_name: str) -> Confirmation:
+    link, case = link_for(session, token)
+    link.used_at = utcnow()
+    return record_confirmation(session, pm, case, None, {
+        "method": "link", "customer_name": customer_name or case.contact_name,
+        "accepted": accepted})

@@ -1,0 +1,226 @@
+"""The case workflow (DESIGN.md): one ``transition`` function moves every case.
+
+It checks the move is allowed, collects vetoes from every plugin's ``validate_transition``
+(core's own W-3, W-4 and P-3 checks are vetoes too, so all are shown together), applies the
+change, records a case event and an audit entry, and calls ``after_transition`` — all in the
+caller's transaction, so a failure anywhere leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+import pluggy
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.db import utcnow
+from core.entities import CaseEvent, FaultLine, ServiceCase, User
+from core.entities.cases import FAULT_CAUSES
+from core.errors import Conflict, DomainError
+from core.hooktypes import Veto
+from core.services.validation import Problems
+
+#: Allowed moves. Closing and cancelling end a case; reopening (back to registered) needs a
+#: reason, as does cancelling.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "registered": ("inspected", "cancelled"),
+    "inspected": ("quoted", "dispatched", "cancelled"),
+    "quoted": ("confirmed", "cancelled"),
+    "confirmed": ("dispatched", "quoted", "cancelled"),
+    "dispatched": ("in_repair", "dispatched", "cancelled"),
+    "in_repair": ("repaired",),
+    "repaired": ("returned",),
+    "returned": ("closed",),
+    "closed": ("registered",),
+    "cancelled": ("registered",),
+    "refused": (),
+}
+NEEDS_REASON = {"cancelled", "registered"}
+TECHNICIAN_ROLE = "technician"
+
+
+class Vetoed(Conflict):
+    """A transition refused by policy: 409 with every veto and its clause."""
+
+    code = "vetoed"
+
+    def __init__(self, vetoes: list[Veto]) -> None:
+        message = " ".join(f"{v.message} ({v.clause})" for v in vetoes)
+        super().__init__(message, extra={"vetoes": [
+            {"clause": v.clause, "message": v.message, "plugin": v.plugin} for v in vetoes]})
+        self.vetoes = vetoes
+
+
+def allowed_targets(case: ServiceCase) -> tuple[str, ...]:
+    return TRANSITIONS.get(case.state, ())
+
+
+def _parse_payload(session: Session, case: ServiceCase, to: str,
+                   payload: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
+    """Field errors in what the user typed (422), before any policy question (409)."""
+    problems = Problems()
+    clean: dict[str, Any] = {}
+    if to in NEEDS_REASON:
+        clean["reason"] = problems.text(payload, "reason", max_length=400, label="Reason")
+    if to == "inspected":
+        clean["fault_found"] = problems.text(payload, "fault_found", max_length=4000,
+                                             label="Fault found")
+        faults = payload.get("faults") or []
+        if not isinstance(faults, list):
+            problems.add("faults", "Faults must be a list of {description, cause}.")
+            faults = []
+        clean["faults"] = []
+        for index, item in enumerate(faults):
+            if not isinstance(item, dict):
+                problems.add(f"faults.{index}", "Each fault is {description, cause}.")
+                continue
+            line = Problems()
+            description = line.text(item, "description", max_length=400, label="Description")
+            cause = line.choice(item, "cause", FAULT_CAUSES)
+            for field, message in line.fields.items():
+                problems.add(f"faults.{index}.{field}", message)
+            clean["faults"].append((description, cause))
+        clean["coverage_class"] = problems.choice(payload, "coverage_class", ("A", "B", "C"),
+                                                  required=False)
+    if to == "dispatched":
+        clean["technician_id"] = problems.integer(payload, "technician_id")
+        clean["onsite"] = problems.boolean(payload, "onsite", case.channel == "on_site")
+        if clean["onsite"]:  # P-7
+            clean["onsite_address"] = problems.text(
+                {"onsite_address": payload.get("onsite_address") or case.address},
+                "onsite_address", label="On-site address")
+            start = _timestamp(problems, payload, "onsite_from", tz)
+            end = _timestamp(problems, payload, "onsite_to", tz)
+            if start and end and end <= start:
+                problems.add("onsite_to", "The time window must end after it starts.")
+            clean["onsite_from"], clean["onsite_to"] = start, end
+    clean["note"] = problems.text(payload, "note", required=False, max_length=2000)
+    problems.raise_if_any()
+    return clean
+
+
+def _timestamp(problems: Problems, payload: dict[str, Any], field: str,
+               tz: tzinfo = UTC) -> datetime | None:
+    """A local date-time from a form (instance time zone) or an ISO value with an offset."""
+    value = payload.get(field)
+    if value in (None, ""):
+        problems.add(field, "A date and time is required (YYYY-MM-DDTHH:MM).")
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        problems.add(field, f"{value!r} is not a date and time (YYYY-MM-DDTHH:MM).")
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def core_vetoes(session: Session, case: ServiceCase, to: str, clean: dict[str, Any],
+                pm: pluggy.PluginManager) -> list[Veto]:
+    """Core's own policy checks: W-3, W-4 and P-3."""
+    from core.services.quotes import confirmation_is_valid, payable_total
+
+    vetoes: list[Veto] = []
+    if to == "inspected" and not clean.get("coverage_class") and not clean.get("_coverage"):
+        vetoes.append(Veto("W-3", "Inspection needs a coverage class A, B or C."))
+    if case.state == "inspected" and to in ("quoted", "dispatched") and not case.coverage_class:
+        vetoes.append(Veto("W-3", "The case has no coverage class yet."))
+    if to in ("in_repair", "returned") and payable_total(session, case) > 0 \
+            and not confirmation_is_valid(session, case):
+        what = "Repair cannot start" if to == "in_repair" else "The unit cannot be shipped back"
+        vetoes.append(Veto("W-4", f"{what} before the customer confirms the quote."))
+    if to == "dispatched" and clean.get("technician_id") is not None:
+        technician = session.get(User, clean["technician_id"])
+        if technician is None or not technician.active:
+            vetoes.append(Veto("P-3", "Choose an active technician."))
+        elif technician.service_point_id != case.service_point_id:
+            vetoes.append(Veto("P-3", f"{technician.display_name} is not a technician of "
+                                      f"{case.service_point.name}."))
+        elif TECHNICIAN_ROLE not in technician.role_ids:
+            vetoes.append(Veto("P-3", f"{technician.display_name} is not a technician."))
+    return vetoes
+
+
+def _apply(session: Session, case: ServiceCase, to: str, clean: dict[str, Any]) -> None:
+    now = utcnow()
+    if to == "inspected":
+        coverage = clean.get("_coverage")
+        if coverage is not None:
+            case.coverage_class = coverage.coverage_class
+            case.coverage_source = "assessed"
+            case.coverage_reason = coverage.reason[:400]
+        else:
+            case.coverage_class = clean["coverage_class"]
+            case.coverage_source = "manual"
+            case.coverage_reason = "Chosen by the inspector."
+        case.fault_found = clean["fault_found"]
+        for description, cause in clean["faults"]:
+            session.add(FaultLine(case_id=case.id, description=description, cause=cause))
+    elif to == "dispatched":
+        case.technician_id = clean["technician_id"]
+        case.dispatched_at = case.dispatched_at or now
+        if clean.get("onsite"):
+            case.onsite_address = clean["onsite_address"]
+            case.onsite_from = clean["onsite_from"]
+            case.onsite_to = clean["onsite_to"]
+    elif to == "repaired":
+        case.repaired_at = now
+    elif to == "returned":
+        case.returned_at = now
+    elif to == "closed":
+        case.closed_at = now
+    if to in NEEDS_REASON:
+        case.reason = clean["reason"]
+
+
+def transition(
+    session: Session, pm: pluggy.PluginManager, case: ServiceCase, to: str,
+    actor: User | None, payload: dict[str, Any] | None = None, tz: tzinfo = UTC,
+) -> ServiceCase:
+    """Move ``case`` to ``to``; raises ``DomainError`` (422) for bad input, ``Conflict``
+    (409) for a move the workflow does not allow and ``Vetoed`` (409) for policy vetoes."""
+    payload = dict(payload or {})
+    if to not in TRANSITIONS:
+        raise DomainError(f"Unknown state {to!r}.", field="to")
+    if to not in allowed_targets(case):
+        allowed = ", ".join(allowed_targets(case)) or "none"
+        raise Conflict(f"A case in state {case.state!r} cannot move to {to!r} "
+                       f"(allowed: {allowed}).", code="invalid_transition", field="to")
+    clean = _parse_payload(session, case, to, payload, tz)
+    if to == "inspected":
+        clean["_coverage"] = pm.hook.assess_coverage(session=session, case=case)
+    plugin_payload = {**payload, **{k: v for k, v in clean.items() if not k.startswith("_")}}
+    vetoes = core_vetoes(session, case, to, clean, pm)
+    for impl in reversed(pm.hook.validate_transition.get_hookimpls()):
+        found = impl.function(session=session, case=case, to=to, actor=actor,
+                              payload=plugin_payload) or []
+        owner = "core" if impl.plugin_name.startswith("core:") else impl.plugin_name
+        vetoes.extend(Veto(v.clause, v.message, owner) for v in found)
+    if vetoes:
+        raise Vetoed(vetoes)
+    from_state = case.state
+    before = {"state": from_state, "technician_id": case.technician_id,
+              "coverage_class": case.coverage_class}
+    _apply(session, case, to, clean)
+    case.state = to
+    session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None,
+                          kind="transition", from_state=from_state, to_state=to,
+                          note=clean.get("reason") or clean.get("note") or "",
+                          data={k: str(v) for k, v in plugin_payload.items()
+                                if k in ("technician_id", "coverage_class", "onsite_from",
+                                         "onsite_to")}))
+    session.flush()
+    audit.record(session, "service_case", case.id, f"transition:{to}", before=before,
+                 after={"state": to, "technician_id": case.technician_id,
+                        "coverage_class": case.coverage_class}, region_id=case.region_id)
+    pm.hook.after_transition(session=session, case=case, from_state=from_state, actor=actor,
+                             payload=plugin_payload)
+    return case
+
+
+def technicians_for(session: Session, case: ServiceCase) -> list[User]:
+    users = session.scalars(select(User).where(User.service_point_id == case.service_point_id,
+                                               User.active.is_(True)).order_by(User.display_name))
+    return [u for u in users if TECHNICIAN_ROLE in u.role_ids]
