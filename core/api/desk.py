@@ -122,6 +122,7 @@ def case_json(session: Session, case: ServiceCase) -> dict[str, Any]:
 
 
 def create_unit(request: Request) -> Response:
+    """Register a unit by body code; answers 201 with its factory date."""
     _require(request, "unit.manage")
     data = json_body(request)
     problems = Problems()
@@ -139,6 +140,7 @@ def create_unit(request: Request) -> Response:
 
 
 def read_unit(request: Request) -> Response:
+    """A unit by body code, with the cases the caller may see."""
     session = request.state.db
     unit = catalogue.get_unit(session, request.path_params["body_code"])
     cases = list(session.scalars(select(ServiceCase).where(ServiceCase.unit_id == unit.id)
@@ -147,6 +149,7 @@ def read_unit(request: Request) -> Response:
 
 
 def create_case(request: Request) -> Response:
+    """Open a case (P-2); our product without a body code is refused (W-1)."""
     _require(request, "case.intake")
     data = json_body(request)
     user = request.state.user
@@ -157,11 +160,13 @@ def create_case(request: Request) -> Response:
 
 
 def read_case(request: Request) -> Response:
+    """A case with its unit, coverage, charges, confirmations, payments and events."""
     case = get_case(request.state.db, request.path_params["case_id"])
     return ApiResponse(case_json(request.state.db, case))
 
 
 def list_cases(request: Request) -> Response:
+    """Cases, newest first, filtered like the case list; keyset paging with `after`."""
     page = case_page(request.state.db, dict(request.query_params))
     return ApiResponse({
         "cases": [{"id": c.id, "reference": c.reference, "state": c.state,
@@ -175,6 +180,7 @@ def list_cases(request: Request) -> Response:
 
 
 def post_transition(request: Request) -> Response:
+    """Move a case to another state; 409 with every veto and its clause."""
     session = request.state.db
     case = get_case(session, request.path_params["case_id"])
     data = json_body(request)
@@ -190,6 +196,7 @@ def post_transition(request: Request) -> Response:
 
 
 def post_charge(request: Request) -> Response:
+    """Add a quote line (or void one with `void_charge_id` and `reason`)."""
     _require(request, "case.quote")
     session = request.state.db
     case = get_case(session, request.path_params["case_id"])
@@ -207,6 +214,7 @@ def post_charge(request: Request) -> Response:
 
 
 def post_confirmation(request: Request) -> Response:
+    """Record the customer's answer to the current quote (W-4)."""
     _require(request, "case.quote")
     session = request.state.db
     case = get_case(session, request.path_params["case_id"])
@@ -216,6 +224,7 @@ def post_confirmation(request: Request) -> Response:
 
 
 def post_payment(request: Request) -> Response:
+    """Record a payment with the next receipt number of the service point (P-4)."""
     _require(request, "payment.collect")
     session = request.state.db
     case = get_case(session, request.path_params["case_id"])

@@ -9,6 +9,7 @@ from core.api.jsonio import ApiResponse
 
 
 def me(request: Request) -> Response:
+    """The signed-in user (token owner), their roles and permissions."""
     user = request.state.user
     return ApiResponse({
         "id": user.id,
