@@ -55,7 +55,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     registry = collect(pm)
     engine = engine or make_engine(settings.database_url)
     sessionmaker = make_sessionmaker(engine)
+    read_sessionmaker = make_sessionmaker(engine, writes=False)
     scope.install(sessionmaker)
+    scope.install(read_sessionmaker)
     enabled = [p.name for p in plugins]
 
     @contextlib.asynccontextmanager
@@ -93,6 +95,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
+    app.state.read_sessionmaker = read_sessionmaker
     app.state.pm = pm
     app.state.plugins = plugins
     app.state.enabled = enabled

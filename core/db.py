@@ -88,11 +88,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN; make writes take the lock at
-        # BEGIN IMMEDIATE so two writers queue on the busy timeout instead of failing on
-        # lock upgrade (the SQLAlchemy-documented recipe).
+        # pysqlite's own transaction handling is replaced by ours (the SQLAlchemy-documented
+        # recipe) so that writing sessions take the write lock at BEGIN IMMEDIATE: two
+        # writers then queue on the busy timeout instead of one failing when it upgrades a
+        # read lock. Reading sessions (GET requests, health checks) use a plain deferred
+        # BEGIN and never wait for a writer.
         event.listen(engine, "connect", _disable_pysqlite_begin)
-        event.listen(engine, "begin", _begin_immediate)
+        event.listen(engine, "begin", _begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
@@ -102,9 +104,16 @@ def _disable_pysqlite_begin(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
-def _begin_immediate(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+WRITE_OPTION = "aftersales_writes"
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Any]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def _begin(connection: Any) -> None:
+    immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_sessionmaker(engine: Engine, *, writes: bool = True) -> sessionmaker[Any]:
+    """Sessions for work that writes (the default: commands, POST requests, jobs) or, with
+    ``writes=False``, for reading only (GET requests)."""
+    bind = engine.execution_options(**{WRITE_OPTION: True}) if writes else engine
+    return sessionmaker(bind=bind, expire_on_commit=False)

@@ -87,7 +87,9 @@ def _unauthenticated(request: Request) -> Response:
 
 def _run(spec: RouteSpec, request: Request) -> Response:
     app_state = request.app.state
-    session: Session = app_state.sessionmaker()
+    factory = app_state.read_sessionmaker if request.method in SAFE_METHODS \
+        else app_state.sessionmaker
+    session: Session = factory()
     request.state.db = session
     try:
         identity = auth.identify(request, session)

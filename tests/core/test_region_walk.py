@@ -1,0 +1,137 @@
+"""Region scope, end to end: a regional user walks every registered GET route against another
+region's records and never gets a 200; lists and exports never show another region's data.
+
+Every path parameter must be known here (what kind of record it names), so a new route with a
+new parameter makes this test fail until it is covered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from core.entities import (
+    Handover,
+    Payment,
+    Region,
+    Role,
+    RolePermission,
+    ServiceCase,
+    ServicePoint,
+    User,
+)
+from core.services import payments
+from tests.core.desk_helpers import bearer, inspect, new_case
+from tests.support import Harness
+
+SECRET_NAME = "Chongqing Secret Customer"
+
+#: Parameters that do not name a region-scoped record, and why.
+NOT_REGIONAL = {
+    "body_code": "units are identified globally by body code (W-1); their owner and cases "
+                 "are region-scoped and filtered on the unit page",
+    "token": "single-use public confirmation links carry their own proof",
+    "import_id": "imports are visible only to the user who uploaded them",
+}
+
+
+def _other_region_records(h: Harness) -> dict[str, Any]:
+    """Records of the SOUTHWEST region, made through the API by its own staff."""
+    clerk = bearer(h, "sw-clerk")
+    case = new_case(h, clerk, body_code="MX12-250101-00077", model_code="MX12",
+                    customer={"name": SECRET_NAME, "address": "Yuzhong", "phone": "023-1"})
+    inspect(h, bearer(h, "sw-supervisor"), case["id"], "B")
+    charged = h.client().post(f"/api/v1/cases/{case['id']}/charges", headers=clerk, json={
+        "kind": "labour", "description": "Repair", "unit_price_cents": 5000})
+    assert charged.status_code == 201, charged.text
+    from core.services import quotes, workflow
+
+    with h.session() as session:
+        sw_case = session.get(ServiceCase, case["id"])
+        sw_user = session.scalars(select(User).where(User.login == "sw-tech")).one()
+        workflow.transition(session, h.app.state.pm, sw_case, "quoted", sw_user, {})
+        quotes.record_confirmation(session, h.app.state.pm, sw_case, sw_user,
+                                   {"method": "phone", "customer_name": "x"})
+        payment = payments.record_payment(session, sw_case, sw_user,
+                                          {"amount_cents": 5000, "method": "cash"})
+        handover = payments.create_handover(session, sw_user)
+        session.commit()
+        region = session.scalars(select(Region).where(Region.code == "SOUTHWEST")).one()
+        point = session.scalars(select(ServicePoint).where(ServicePoint.code == "SW-CD")).one()
+        return {"case_id": case["id"], "user_id": sw_user.id, "payment_id": payment.id,
+                "handover_id": handover.id, "region_id": region.id, "point_id": point.id,
+                "service_point_id": point.id, "body_code": "MX12-250101-00077",
+                "token": "not-a-real-token", "import_id": "0"}
+
+
+def _grant_everything(h: Harness, role_id: str) -> None:
+    with h.session() as session:
+        role = session.get(Role, role_id)
+        assert role is not None
+        have = role.permission_ids
+        for permission in h.app.state.registry.permissions:
+            if permission not in have:
+                role.permissions.append(RolePermission(permission_id=permission))
+        session.commit()
+
+
+@pytest.fixture
+def walked(make_app: Callable[..., Harness], backend: str) -> tuple[Harness, dict[str, Any]]:
+    h = make_app()
+    records = _other_region_records(h)
+    _grant_everything(h, "supervisor")  # so a 403 can never hide a leak
+    return h, records
+
+
+def test_every_get_route_hides_other_regions_records(walked: tuple[Harness, dict]) -> None:
+    h, records = walked
+    client = h.client("east-supervisor")
+    token = bearer(h, "east-supervisor")
+    checked = 0
+    for route in h.app.state.registry.routes:
+        if "GET" not in route.methods:
+            continue
+        params = re.findall(r"{(\w+)(?::\w+)?}", route.path)
+        if not params:
+            continue
+        unknown = [p for p in params if p not in records]
+        assert not unknown, f"route {route.id} has parameters {unknown}: add them to this test"
+        if all(p in NOT_REGIONAL for p in params):
+            continue
+        path = re.sub(r"{(\w+)(?::\w+)?}", lambda m: str(records[m.group(1)]), route.path)
+        headers = token if path.startswith("/api/") else {}
+        response = client.get(path, headers=headers, follow_redirects=False)
+        assert response.status_code != 200, f"{route.id} {path} leaked another region's record"
+        assert SECRET_NAME not in response.text
+        checked += 1
+    assert checked >= 1
+
+
+def test_lists_and_exports_never_show_other_regions(walked: tuple[Harness, dict]) -> None:
+    h, records = walked
+    client = h.client("east-supervisor")
+    token = bearer(h, "east-supervisor")
+    for route in h.app.state.registry.routes:
+        if "GET" not in route.methods or "{" in route.path:
+            continue
+        headers = token if route.path.startswith("/api/") else {}
+        response = client.get(route.path, headers=headers, follow_redirects=False)
+        assert SECRET_NAME not in response.text, f"{route.id} shows another region's customer"
+    hq = h.client("hq-manager")
+    assert hq.get(f"/api/v1/cases/{records['case_id']}",
+                  headers=bearer(h, "hq-manager")).status_code == 200
+
+
+def test_unit_page_hides_the_owner_and_cases_of_another_region(
+        walked: tuple[Harness, dict]) -> None:
+    h, records = walked
+    body = h.client().get(f"/api/v1/units/{records['body_code']}",
+                          headers=bearer(h, "east-supervisor")).json()
+    assert body["cases"] == [] and body["customer_id"] is None
+    with h.session() as session:
+        assert session.get(Payment, records["payment_id"]) is not None
+        assert session.get(Handover, records["handover_id"]) is not None
