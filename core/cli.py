@@ -284,3 +284,7 @@ def main(argv: list[str] | None = None) -> Any:
     except (SettingsError, PluginError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -36,3 +36,10 @@ def test_healthz_503_when_database_unreachable(make_app: Callable[..., Harness],
     response = h.client().get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"].startswith("unreachable")
+
+
+def test_healthz_for_a_signed_in_user(harness: Harness) -> None:
+    """The request's own read session must not block the health check's connection."""
+    response = harness.client("hq-admin").get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["migrations"] == "current"

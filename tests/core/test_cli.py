@@ -1,0 +1,95 @@
+"""The ``aftersales`` command line: users, demo data, periodic jobs, one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from core.cli import cli
+from core.entities import ServiceCase, Unit, User
+from tests.support import Harness
+
+
+@pytest.fixture
+def env(harness: Harness, tmp_path: Path) -> dict[str, str]:
+    return {"AFTERSALES_DATABASE_URL": harness.url, "AFTERSALES_VAR_DIR": str(tmp_path),
+            "AFTERSALES_PLUGINS": ",".join(harness.settings.plugins),
+            "AFTERSALES_SECURITY__ARGON2_TIME_COST": "1",
+            "AFTERSALES_SECURITY__ARGON2_MEMORY_COST_KIB": "8",
+            "AFTERSALES_SECURITY__ARGON2_PARALLELISM": "1"}
+
+
+def test_user_add_and_passwd(harness: Harness, env: dict[str, str]) -> None:
+    runner = CliRunner()
+    added = runner.invoke(cli, ["user", "add", "East-Tech2", "--name", "Qian Li",
+                                "--service-point", "EAST-SH", "--role", "technician",
+                                "--password-stdin"], input="long-enough-1\n", env=env)
+    assert added.exit_code == 0, added.output
+    with harness.session() as session:
+        user = session.scalars(select(User).where(User.login == "east-tech2")).one()
+        assert user.region_id == user.service_point.region_id
+    harness.client().login("east-tech2", "long-enough-1")  # asserts the redirect
+    taken = runner.invoke(cli, ["user", "add", "east-tech2", "--name", "x", "--service-point",
+                                "EAST-SH", "--role", "technician", "--password-stdin"],
+                          input="long-enough-1\n", env=env)
+    assert taken.exit_code == 1 and "is taken" in taken.output
+    assert "Traceback" not in taken.output
+    bad_point = runner.invoke(cli, ["user", "add", "zed", "--name", "Z", "--service-point",
+                                    "NOWHERE", "--role", "nonesuch", "--password-stdin"],
+                              input="long-enough-1\n", env=env)
+    assert bad_point.exit_code == 1 and "NOWHERE" in bad_point.output
+    changed = runner.invoke(cli, ["user", "passwd", "east-tech2", "--password-stdin"],
+                            input="another-pass-2\n", env=env)
+    assert changed.exit_code == 0, changed.output
+    short = runner.invoke(cli, ["user", "passwd", "east-tech2", "--password-stdin"],
+                          input="short\n", env=env)
+    assert short.exit_code == 1 and "at least 8" in short.output
+
+
+def test_demo_is_idempotent(harness: Harness, env: dict[str, str]) -> None:
+    runner = CliRunner()
+    first = runner.invoke(cli, ["demo"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "hq-admin" in first.output and "east-clerk" in first.output
+    with harness.session() as session:
+        counts = (session.scalar(select(func.count()).select_from(ServiceCase)),
+                  session.scalar(select(func.count()).select_from(Unit)))
+        states = set(session.scalars(select(ServiceCase.state)))
+    assert counts[0] > 0 and counts[1] >= 300
+    assert {"registered", "inspected", "quoted", "confirmed", "dispatched", "in_repair",
+            "repaired", "returned", "closed", "cancelled"} <= states
+    again = runner.invoke(cli, ["demo"], env=env)
+    assert again.exit_code == 0
+    with harness.session() as session:
+        assert (session.scalar(select(func.count()).select_from(ServiceCase)),
+                session.scalar(select(func.count()).select_from(Unit))) == counts
+
+
+def test_demo_scale_generates_units_and_cases(harness: Harness, env: dict[str, str]) -> None:
+    result = CliRunner().invoke(cli, ["demo", "--scale", "500"], env=env)
+    assert result.exit_code == 0, result.output
+    with harness.session() as session:
+        assert session.scalar(select(func.count()).select_from(Unit)) >= 800
+        assert session.scalar(select(func.count()).select_from(ServiceCase)) >= 100
+
+
+def test_tick_runs_registered_jobs(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(cli, ["tick"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip()
+
+
+def test_bad_settings_file_is_one_line_without_traceback(tmp_path: Path) -> None:
+    config = tmp_path / "aftersales.toml"
+    config.write_text("[policy]\nwarranty_months = 'lots'\n", encoding="utf-8")
+    completed = subprocess.run([sys.executable, "-m", "core.cli", "--config", str(config),
+                                "check"], capture_output=True, text=True, cwd=tmp_path)
+    assert completed.returncode == 1
+    assert "policy.warranty_months" in completed.stderr and str(config) in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert len(completed.stderr.strip().splitlines()) == 1
