@@ -54,8 +54,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     pm = make_plugin_manager(plugins)
     registry = collect(pm)
     engine = engine or make_engine(settings.database_url)
-    sessionmaker = make_sessionmaker(engine)
-    read_sessionmaker = make_sessionmaker(engine, writes=False)
+    info = {"settings": settings, "pm": pm}
+    sessionmaker = make_sessionmaker(engine, info=info)
+    read_sessionmaker = make_sessionmaker(engine, writes=False, info=info)
     scope.install(sessionmaker)
     scope.install(read_sessionmaker)
     enabled = [p.name for p in plugins]

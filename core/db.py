@@ -112,8 +112,14 @@ def _begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_sessionmaker(engine: Engine, *, writes: bool = True) -> sessionmaker[Any]:
+def make_sessionmaker(engine: Engine, *, writes: bool = True,
+                      info: dict[str, Any] | None = None) -> sessionmaker[Any]:
     """Sessions for work that writes (the default: commands, POST requests, jobs) or, with
-    ``writes=False``, for reading only (GET requests)."""
+    ``writes=False``, for reading only (GET requests).
+
+    ``info`` is copied into every session's ``info``: the app puts its settings and plugin
+    manager there, so services and hooks that receive only a session can read the
+    instance's policy parameters (several apps may live in one process, as in tests).
+    """
     bind = engine.execution_options(**{WRITE_OPTION: True}) if writes else engine
-    return sessionmaker(bind=bind, expire_on_commit=False)
+    return sessionmaker(bind=bind, expire_on_commit=False, info=dict(info or {}))

@@ -126,6 +126,8 @@ class Coverage:
     clauses: tuple[str, ...]
     reason: str
     warranty_end: date | None = None
+    #: The warranty length used (W-2), when one was; lets callers decide consistently.
+    months: int | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,8 @@ class ChargeDraft:
     quantity: int = 1
     refurbished: bool = False
     source: str = ""
+    #: The cause of the fault this line repairs, when the desk names one (W-A exclusions).
+    cause: str = ""
 
 
 @dataclass(frozen=True)

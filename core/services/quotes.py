@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.db import utcnow
 from core.entities import CaseEvent, Charge, Confirmation, ConfirmationLink, ServiceCase, User
+from core.entities.cases import FAULT_CAUSES
 from core.entities.money import CHARGE_KINDS, CONFIRMATION_METHODS
 from core.errors import Conflict, DomainError, NotFound
 from core.hooktypes import ChargeDraft
@@ -81,11 +82,12 @@ def add_charge(session: Session, pm: pluggy.PluginManager, case: ServiceCase,
     waive_reason = problems.text(data, "waive_reason", required=waive, max_length=400,
                                  label="Reason for waiving")
     clause = problems.text(data, "clause", required=False, max_length=32)
+    cause = problems.choice(data, "cause", FAULT_CAUSES, required=False)
     problems.raise_if_any()
     assert price is not None
     draft = ChargeDraft(kind=kind, description=description, unit_price_cents=price,
                         quantity=quantity, refurbished=refurbished,
-                        source=str(data.get("source", "desk"))[:64])
+                        source=str(data.get("source", "desk"))[:64], cause=cause)
     pricing = pm.hook.price_charge(session=session, case=case, line=draft)
     if pricing is not None and not waive:
         waive, waive_reason, clause = pricing.waived, pricing.reason, pricing.clause
