@@ -189,8 +189,13 @@ class Coverage:
     def reason(self, locale: str = "en") -> str:
         return self.reason_zh if locale.startswith("zh") else self.reason_en
 
-    def as_hook_coverage(self, locale: str = "en") -> hooktypes.Coverage | None:
-        """What the ``assess_coverage`` hook answers; None when there is no class (W-1)."""
+    def as_hook_coverage(
+        self, locale: str = "en", months: int | None = None
+    ) -> hooktypes.Coverage | None:
+        """What the ``assess_coverage`` hook answers; None when there is no class (W-1).
+
+        ``months`` is the warranty length used (W-2), so callers can decide consistently.
+        """
         if self.coverage_class is None:
             return None
         return hooktypes.Coverage(
@@ -198,6 +203,7 @@ class Coverage:
             clauses=self.clauses,
             reason=self.reason(locale),
             warranty_end=self.warranty_end,
+            months=months if self.warranty_end is not None else None,
         )
 
 

@@ -184,6 +184,9 @@ def test_coverage_as_the_assess_coverage_hook_answers_it() -> None:
     assert coverage.as_hook_coverage("zh_CN") == hooktypes.Coverage(
         coverage_class="B", clauses=("W-2", "W-B"),
         reason="B类——保修已于2026-03-15到期（W-2、W-B）", warranty_end=END)
+    assert coverage.as_hook_coverage(months=24).months == 24  # type: ignore[union-attr]
+    not_ours = coverage_class(False, None, MADE, 24).as_hook_coverage(months=24)
+    assert not_ours is not None and not_ours.months is None  # no warranty length used
     assert isinstance(coverage, Coverage)
 
 
