@@ -137,4 +137,5 @@ CORE_HOOK_MODULES: tuple[str, ...] = (
     "core.builtin_hooks",
     "core.admin_hooks",
     "core.desk_hooks",
+    "core.web.desk_hooks",
 )

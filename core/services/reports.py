@@ -1,0 +1,243 @@
+"""Read-only views of the service desk: the dashboard's numbers (P-6), one case's whole file,
+the finance desk's open cash (P-4), the choices of the case list's filters and the batches of
+the CSV export.
+
+Every query runs through the session's region scope, so a regional user's numbers are that
+region's without any filter here.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session
+
+from core.entities import (
+    CaseEvent,
+    Charge,
+    Confirmation,
+    FaultLine,
+    Handover,
+    Payment,
+    ProductModel,
+    ServiceCase,
+    ServicePoint,
+    User,
+    UserRole,
+)
+from core.entities.cases import OPEN_STATES
+from core.i18n import N_
+from core.services import payments as payments_service
+from core.services.workflow import TECHNICIAN_ROLE
+
+#: Age buckets of open cases: (label, lower bound in whole days, upper bound or None).
+AGE_BUCKETS = (
+    (N_("0–2 days"), 0, 3),
+    (N_("3–7 days"), 3, 8),
+    (N_("8–30 days"), 8, 31),
+    (N_("over 30 days"), 31, None),
+)
+#: P-6: the measured stretches of a case, from which timestamp to which.
+STAGES = (
+    ("intake_dispatch", N_("Intake → dispatch"), "opened_at", "dispatched_at"),
+    ("dispatch_repaired", N_("Dispatch → repaired"), "dispatched_at", "repaired_at"),
+    ("repaired_returned", N_("Repaired → returned"), "repaired_at", "returned_at"),
+    ("total", N_("Intake → returned"), "opened_at", "returned_at"),
+)
+TURNAROUND_WINDOWS = (30, 90)
+
+
+# --- dashboard -------------------------------------------------------------------------
+
+
+def open_by_state(session: Session) -> list[tuple[str, int]]:
+    """Open cases per state, in workflow order (states without cases are left out)."""
+    counts = dict(session.execute(
+        select(ServiceCase.state, func.count()).where(ServiceCase.state.in_(OPEN_STATES))
+        .group_by(ServiceCase.state)).all())
+    return [(state, int(counts[state])) for state in OPEN_STATES if counts.get(state)]
+
+
+def open_by_age(session: Session, now: datetime) -> list[tuple[str, int]]:
+    """Open cases per age bucket (days since intake), in one query."""
+    sums = []
+    for _label, low, high in AGE_BUCKETS:
+        condition = ServiceCase.opened_at.is_not(None)
+        if low:
+            condition = condition & (ServiceCase.opened_at <= now - timedelta(days=low))
+        if high is not None:
+            condition = condition & (ServiceCase.opened_at > now - timedelta(days=high))
+        sums.append(func.coalesce(func.sum(case((condition, 1), else_=0)), 0))
+    row = session.execute(select(*sums).where(ServiceCase.state.in_(OPEN_STATES))).one()
+    return [(label, int(count)) for (label, _low, _high), count in
+            zip(AGE_BUCKETS, row, strict=True)]
+
+
+def waiting_for_confirmation(session: Session, limit: int = 8
+                             ) -> tuple[int, list[ServiceCase]]:
+    """Cases quoted and waiting for the customer (W-4): how many, and the oldest few."""
+    count = session.scalar(select(func.count()).select_from(ServiceCase)
+                           .where(ServiceCase.state == "quoted")) or 0
+    oldest = list(session.scalars(select(ServiceCase).where(ServiceCase.state == "quoted")
+                                  .order_by(ServiceCase.updated_at, ServiceCase.id)
+                                  .limit(limit)))
+    return int(count), oldest
+
+
+@dataclass(frozen=True)
+class Turnaround:
+    """Median hours of each stage at one service point (None: no case finished it)."""
+
+    service_point: str
+    medians: dict[str, float | None]
+    counts: dict[str, int]
+
+
+def turnaround(session: Session, now: datetime, days: int) -> list[Turnaround]:
+    """P-6 medians per service point over the last ``days``: a stage counts when it ended in
+    the window. One query of timestamps; medians are computed here (fine at 20,000 cases)."""
+    since = now - timedelta(days=days)
+    rows = session.execute(
+        select(ServicePoint.name, ServiceCase.opened_at, ServiceCase.dispatched_at,
+               ServiceCase.repaired_at, ServiceCase.returned_at)
+        .join(ServicePoint, ServicePoint.id == ServiceCase.service_point_id)
+        .where((ServiceCase.dispatched_at >= since) | (ServiceCase.repaired_at >= since)
+               | (ServiceCase.returned_at >= since))
+    ).all()
+    hours: dict[str, dict[str, list[float]]] = {}
+    for name, *stamps in rows:
+        moments = dict(zip(("opened_at", "dispatched_at", "repaired_at", "returned_at"),
+                           stamps, strict=True))
+        point = hours.setdefault(name, {key: [] for key, *_ in STAGES})
+        for key, _label, start, end in STAGES:
+            began, ended = moments[start], moments[end]
+            if began is not None and ended is not None and ended >= since and ended >= began:
+                point[key].append((ended - began).total_seconds() / 3600)
+    return [Turnaround(name, {k: statistics.median(v) if v else None for k, v in by.items()},
+                       {k: len(v) for k, v in by.items()})
+            for name, by in sorted(hours.items())]
+
+
+# --- one case ----------------------------------------------------------------------------
+
+
+@dataclass
+class CaseFile:
+    """Everything the case page shows besides the case row itself: a fixed number of queries
+    whatever the number of lines, payments or events."""
+
+    case: ServiceCase
+    charges: list[Charge]
+    faults: list[FaultLine]
+    confirmations: list[Confirmation]
+    payments: list[Payment]
+    events: list[CaseEvent]
+    payable_cents: int = 0
+    paid_cents: int = 0
+    current_confirmation: Confirmation | None = None
+
+    @property
+    def outstanding_cents(self) -> int:
+        return self.payable_cents - self.paid_cents
+
+    @property
+    def confirmed(self) -> bool:
+        """W-4: the current quote version has an accepted confirmation."""
+        return bool(self.current_confirmation and self.current_confirmation.accepted)
+
+    @property
+    def active_charges(self) -> list[Charge]:
+        return [c for c in self.charges if c.voided_at is None]
+
+
+def case_file(session: Session, service_case: ServiceCase) -> CaseFile:
+    cid = service_case.id
+    charges = list(session.scalars(select(Charge).where(Charge.case_id == cid)
+                                   .order_by(Charge.id)))
+    faults = list(session.scalars(select(FaultLine).where(FaultLine.case_id == cid)
+                                  .order_by(FaultLine.id)))
+    confirmations = list(session.scalars(select(Confirmation)
+                                         .where(Confirmation.case_id == cid)
+                                         .order_by(Confirmation.id)))
+    paid = list(session.scalars(select(Payment).where(Payment.case_id == cid)
+                                .order_by(Payment.id)))
+    events = list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == cid)
+                                  .order_by(CaseEvent.at, CaseEvent.id)))
+    current = [c for c in confirmations if c.quote_version == service_case.quote_version]
+    return CaseFile(
+        service_case, charges, faults, confirmations, paid, events,
+        payable_cents=sum(c.payable_cents for c in charges),
+        paid_cents=sum(p.amount_cents for p in paid),
+        current_confirmation=current[-1] if current else None,
+    )
+
+
+# --- case list -----------------------------------------------------------------------------
+
+
+@dataclass
+class FilterChoices:
+    service_points: list[ServicePoint] = field(default_factory=list)
+    technicians: list[User] = field(default_factory=list)
+    models: list[ProductModel] = field(default_factory=list)
+
+
+def filter_choices(session: Session) -> FilterChoices:
+    """What the case list's filter selects offer (within the user's scope)."""
+    return FilterChoices(
+        list(session.scalars(select(ServicePoint).order_by(ServicePoint.code))),
+        list(session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
+                             .where(UserRole.role_id == TECHNICIAN_ROLE)
+                             .order_by(User.display_name))),
+        list(session.scalars(select(ProductModel).order_by(ProductModel.code))),
+    )
+
+
+def case_batches(session: Session, statement: Select[tuple[ServiceCase]], batch: int = 500
+                 ) -> Iterator[list[ServiceCase]]:
+    """Every case of ``statement`` in id order, ``batch`` at a time by keyset (memory stays
+    flat however many cases there are)."""
+    last_id = 0
+    while True:
+        rows = list(session.scalars(statement.where(ServiceCase.id > last_id)
+                                    .order_by(ServiceCase.id).limit(batch)))
+        if not rows:
+            return
+        yield rows
+        last_id = rows[-1].id
+        session.expunge_all()
+
+
+# --- finance (P-4) -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CollectorCash:
+    collector: User
+    payments: list[Payment]
+
+    @property
+    def total_cents(self) -> int:
+        return sum(p.amount_cents for p in self.payments)
+
+
+def cash_by_collector(session: Session) -> list[CollectorCash]:
+    """Cash collected and not yet handed over, per collector."""
+    grouped: dict[int, list[Payment]] = {}
+    for payment in payments_service.not_handed_over(session):
+        grouped.setdefault(payment.collected_by_id, []).append(payment)
+    return [CollectorCash(items[0].collected_by, items) for items in grouped.values()]
+
+
+def handovers(session: Session, *, confirmed: bool, collector_id: int | None = None,
+              limit: int = 50) -> list[Handover]:
+    query = select(Handover).where(Handover.confirmed_at.is_not(None) if confirmed
+                                   else Handover.confirmed_at.is_(None))
+    if collector_id is not None:
+        query = query.where(Handover.collector_id == collector_id)
+    order = Handover.confirmed_at.desc() if confirmed else Handover.created_at
+    return list(session.scalars(query.order_by(order, Handover.id).limit(limit)))

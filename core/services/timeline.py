@@ -1,0 +1,126 @@
+"""A unit's life (T-1): core's own moments (made, sold, every case and its events), the
+merge of every plugin's ``unit_timeline`` answers, and the body-code lookup of the intake desk.
+
+Titles are translatable labels (``N_``); the page translates them where it shows them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+import pluggy
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import bodycode
+from core.entities import CaseEvent, ServiceCase, Unit
+from core.entities.cases import OPEN_STATES
+from core.errors import DomainError
+from core.hooktypes import BodyCode, TimelineEntry
+from core.i18n import N_
+from core.services.catalogue import unit_by_code
+
+STATE_TITLES = {
+    "registered": N_("Registered"),
+    "inspected": N_("Inspected"),
+    "quoted": N_("Quoted"),
+    "confirmed": N_("Confirmed"),
+    "dispatched": N_("Dispatched"),
+    "in_repair": N_("In repair"),
+    "repaired": N_("Repaired"),
+    "returned": N_("Returned"),
+    "closed": N_("Closed"),
+    "refused": N_("Refused"),
+    "cancelled": N_("Cancelled"),
+}
+EVENT_TITLES = {
+    "quote_changed": N_("Quote changed"),
+    "confirmation": N_("Customer confirmed the quote"),
+    "declined": N_("Customer declined the quote"),
+    "confirmation_void": N_("Confirmation void"),
+    "link_sent": N_("Confirmation link sent"),
+    "payment": N_("Payment received"),
+}
+
+
+def day_moment(day: date) -> datetime:
+    """A calendar date (factory date, sale) as a sortable moment: noon UTC keeps the same
+    calendar day in every time zone from UTC-11 to UTC+11 (Asia/Shanghai included)."""
+    return datetime.combine(day, time(12), tzinfo=UTC)
+
+
+def core_entries(session: Session, unit: Unit) -> list[TimelineEntry]:
+    """Made, sold, each case opened, and every event of each case the user may see (the
+    region scope of the session filters the cases)."""
+    entries: list[TimelineEntry] = []
+    if unit.factory_date:
+        entries.append(TimelineEntry(day_moment(unit.factory_date), "made",
+                                     N_("Left the factory"), unit.model_label))
+    if unit.sold_on:
+        buyer = unit.sold_to.name if unit.sold_to else ""
+        entries.append(TimelineEntry(day_moment(unit.sold_on), "sale", N_("Sold"), buyer))
+    cases = list(session.scalars(select(ServiceCase).where(ServiceCase.unit_id == unit.id)
+                                 .order_by(ServiceCase.opened_at, ServiceCase.id)))
+    by_id = {case.id: case for case in cases}
+    for case in cases:
+        entries.append(TimelineEntry(
+            case.opened_at, "case", N_("Case opened"),
+            f"{case.reference} · {case.service_point.name} · {case.fault_description}",
+            f"/desk/cases/{case.id}"))
+    if by_id:
+        events = session.scalars(select(CaseEvent).where(CaseEvent.case_id.in_(list(by_id)))
+                                 .order_by(CaseEvent.at, CaseEvent.id))
+        for event in events:
+            if event.kind == "intake":
+                continue  # the "case opened" entry above says it
+            case = by_id[event.case_id]
+            if event.kind == "transition":
+                title = STATE_TITLES.get(event.to_state, event.to_state)
+            else:
+                title = EVENT_TITLES.get(event.kind, event.kind)
+            detail = case.reference + (f" · {event.note}" if event.note else "")
+            entries.append(TimelineEntry(event.at, f"case.{event.kind}", title, detail,
+                                         f"/desk/cases/{case.id}"))
+    return entries
+
+
+def unit_timeline(session: Session, pm: pluggy.PluginManager, unit: Unit
+                  ) -> list[TimelineEntry]:
+    """Every plugin's moments of ``unit`` merged in time order (ties keep hook order)."""
+    merged: list[TimelineEntry] = []
+    for answer in pm.hook.unit_timeline(session=session, unit=unit):
+        merged.extend(answer or [])
+    return sorted(merged, key=lambda entry: entry.at)
+
+
+@dataclass
+class Lookup:
+    """What the intake desk shows while a body code is typed."""
+
+    code: str
+    unit: Unit | None = None
+    decoded: BodyCode | None = None
+    error: str = ""
+    open_cases: list[ServiceCase] = field(default_factory=list)
+
+
+def lookup(session: Session, pm: pluggy.PluginManager, raw: str) -> Lookup:
+    """The unit with this body code and its open cases, or what the code says if the unit is
+    not on file yet, or why the code cannot be read."""
+    code = bodycode.normalise(raw or "")
+    result = Lookup(code)
+    if not code:
+        return result
+    result.unit = unit_by_code(session, code)
+    if result.unit is not None:
+        result.open_cases = list(session.scalars(
+            select(ServiceCase).where(ServiceCase.unit_id == result.unit.id,
+                                      ServiceCase.state.in_(OPEN_STATES))
+            .order_by(ServiceCase.opened_at.desc())))
+        return result
+    try:
+        result.decoded = bodycode.decode(pm, code)
+    except DomainError as error:
+        result.error = error.message
+    return result

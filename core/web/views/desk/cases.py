@@ -1,0 +1,92 @@
+"""The case list: filters, sorting, keyset pages, and the CSV export of every filtered case."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from core.entities import ServiceCase
+from core.entities.cases import STATES
+from core.security.scope import SCOPE_KEY, set_scope
+from core.services import reports
+from core.services.cases import SORTS, case_page, filtered_cases
+from core.web.templating import render
+from core.web.views.desk.common import LABELS, has
+
+FILTERS = ("state", "service_point", "technician", "model", "from", "to", "q", "sort")
+CSV_COLUMNS = ("reference", "state", "opened_at", "intake_on", "service_point", "channel",
+               "body_code", "model_code", "own_product", "customer", "company", "phone",
+               "address", "technician", "coverage_class", "fault_description")
+
+
+def _params(request: Request) -> dict[str, str]:
+    return {k: v for k, v in request.query_params.items() if k in (*FILTERS, "after") and v}
+
+
+def case_list(request: Request) -> Response:
+    params = _params(request)
+    page = case_page(request.state.db, params)
+    next_url = None
+    if page.next_cursor:
+        next_url = "/desk/cases?" + urlencode({**page.filters, "after": page.next_cursor})
+    query = urlencode(page.filters)
+    return render(request, "desk/cases.html", {
+        "page": page, "values": params, "next_url": next_url,
+        "first_url": "/desk/cases" + (f"?{query}" if query else ""),
+        "csv_url": "/desk/cases.csv" + (f"?{query}" if query else ""),
+        "can_export": has(request, "case.export"),
+        "is_later_page": bool(params.get("after")),
+        "choices": reports.filter_choices(request.state.db),
+        "states": STATES, "sorts": tuple(SORTS), "labels": LABELS,
+    })
+
+
+def _cell(value: object) -> str:
+    """Text for a spreadsheet: a leading = + - @ would be read as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _row(case: ServiceCase, tz: object) -> list[str]:
+    opened = case.opened_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")  # type: ignore[arg-type]
+    customer = case.customer
+    return [_cell(v) for v in (
+        case.reference, case.state, opened, case.intake_on.isoformat(),
+        case.service_point.code, case.channel, case.body_code_text, case.model_code,
+        "yes" if case.own_product else "no", customer.name, customer.company,
+        case.contact_phone, case.address, case.technician.login if case.technician else "",
+        case.coverage_class or "", case.fault_description)]
+
+
+def case_csv(request: Request) -> Response:
+    """Every case the filters select, streamed in keyset batches from a session of its own
+    (the request's closes when this returns) with the same region scope."""
+    statement, _used = filtered_cases(_params(request))  # bad filters fail here, as a 400
+    state = request.app.state
+    scope = request.state.db.info.get(SCOPE_KEY)
+    tz = state.settings.tz
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        buffer.write("\ufeff")  # so spreadsheet programs read the UTF-8 (Chinese names)
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_COLUMNS)
+        with state.sessionmaker() as session:
+            set_scope(session, scope)
+            for batch in reports.case_batches(session, statement):
+                for case in batch:
+                    writer.writerow(_row(case, tz))
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        if buffer.getvalue():
+            yield buffer.getvalue()
+
+    return StreamingResponse(
+        lines(), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="cases.csv"'})

@@ -1,0 +1,83 @@
+"""Intake (P-2): the desk form that opens a case, and the live body-code lookup (W-1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from core.entities import ProductModel
+from core.errors import DomainError
+from core.services import intake, timeline
+from core.services.cases import local_today
+from core.web.routing import CSRF_FIELD, form_data
+from core.web.templating import flash, gettext_for, render
+from core.web.views.desk.common import LABELS, error_context, see_other, undo
+
+CUSTOMER_FIELDS = ("name", "company", "address", "phone", "email")
+DEFAULTS = {"own_product": "on", "channel": "walk_in"}
+
+
+def _page(request: Request, values: dict[str, Any], *, errors: dict[str, str] | None = None,
+          form_error: str = "", status_code: int = 200) -> Response:
+    session = request.state.db
+    code = str(values.get("body_code", "")).strip()
+    found = timeline.lookup(session, request.app.state.pm, code) if code else None
+    models = list(session.scalars(select(ProductModel).order_by(ProductModel.code)))
+    return render(request, "desk/intake.html", {
+        "values": values, "errors": errors or {}, "form_error": form_error,
+        "lookup": found, "models": models, "labels": LABELS,
+    }, status_code=status_code)
+
+
+def intake_page(request: Request) -> Response:
+    """The empty form; with ``?body_code=`` (the no-JavaScript "Look up" button) the form
+    comes back with what was typed and the lookup shown."""
+    params = {k: v for k, v in request.query_params.items() if k != CSRF_FIELD}
+    return _page(request, {**DEFAULTS, **params} if params else dict(DEFAULTS))
+
+
+def _payload(data: dict[str, Any]) -> dict[str, Any]:
+    def text(name: str) -> str:
+        value = data.get(name, "")
+        return value.strip() if isinstance(value, str) else ""
+
+    return {
+        "body_code": text("body_code") or None,
+        "model_code": text("model_code"),
+        "own_product": text("own_product") or "0",
+        "customer": {field: text(f"customer.{field}") for field in CUSTOMER_FIELDS},
+        "purchase_date": text("purchase_date"),
+        "fault_description": text("fault_description"),
+        "channel": text("channel"),
+    }
+
+
+def intake_submit(request: Request) -> Response:
+    data = form_data(request)
+    user = request.state.user
+    try:
+        case = intake.intake(request.state.db, request.app.state.pm, actor=user,
+                             service_point=user.service_point, data=_payload(data),
+                             today=local_today(request.app.state.settings))
+    except DomainError as error:
+        undo(request)
+        values = {k: v for k, v in data.items() if isinstance(v, str)}
+        return _page(request, values, status_code=400, **error_context(error))
+    _ = gettext_for(request).gettext
+    if case.state == "refused":
+        flash(request, _("%(ref)s is on file but refused: our product without a body code "
+                         "gets no after-sales service (W-1).") % {"ref": case.reference},
+              "error")
+    else:
+        flash(request, _("%(ref)s opened.") % {"ref": case.reference})
+    return see_other(f"/desk/cases/{case.id}")
+
+
+def lookup(request: Request) -> Response:
+    """The fragment under the body-code field (htmx), or a page of its own without it."""
+    found = timeline.lookup(request.state.db, request.app.state.pm,
+                            request.query_params.get("body_code", ""))
+    return render(request, "desk/lookup.html", {"lookup": found, "labels": LABELS})

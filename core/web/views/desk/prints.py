@@ -1,0 +1,31 @@
+"""Printable pages: the payment receipt (P-4) and the case sheet that travels with a unit."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from core.entities import Payment, ServicePoint
+from core.errors import NotFound
+from core.services import reports
+from core.services.cases import get_case
+from core.web.templating import render
+from core.web.views.desk.common import LABELS
+
+
+def receipt(request: Request) -> Response:
+    session = request.state.db
+    payment = session.get(Payment, int(request.path_params["payment_id"]))
+    if payment is None:  # unknown, or another region's: the same answer
+        raise NotFound("No such payment.")
+    case = get_case(session, payment.case_id)
+    point = session.get(ServicePoint, payment.service_point_id)
+    return render(request, "desk/receipt.html", {
+        "payment": payment, "case": case, "point": point, "labels": LABELS})
+
+
+def case_sheet(request: Request) -> Response:
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    return render(request, "desk/sheet.html", {
+        "case": case, "file": reports.case_file(session, case), "labels": LABELS})
