@@ -1,0 +1,118 @@
+"""``POST /api/v1/warranty/assess``: the decision for a unit, exactly in the contract's shape
+(integrations and the desk's own tools depend on it)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import Response
+
+from core import bodycode
+from core.api.jsonio import ApiResponse, json_body
+from core.entities import ServiceCase, Unit
+from core.errors import DomainError
+from core.services.cases import local_today
+from core.services.catalogue import model_by_code, unit_by_code
+from core.services.validation import Problems
+from plugins.warranty import policy
+from plugins.warranty.coverage import params_for
+
+FIELDS = {"body_code", "own_product", "oem", "request", "on", "defects",
+          "performance_mismatch", "human_factor", "quality_problem", "used", "well_kept"}
+DEFECTS = ("webhead", "chassis", "controls", "internal")
+
+
+def parse(data: dict[str, Any], today: date) -> tuple[dict[str, Any], Problems]:
+    problems = Problems()
+    for unknown in sorted(set(data) - FIELDS):
+        problems.add(unknown, f"Unknown field {unknown!r}.")
+    code = data.get("body_code")
+    if code is not None and (not isinstance(code, str) or not code.strip()):
+        problems.add("body_code", "The body code must be a non-empty string or null.")
+        code = None
+    flags = {name: _flag(problems, data, name, default) for name, default in (
+        ("own_product", True), ("oem", False), ("performance_mismatch", False),
+        ("human_factor", False), ("quality_problem", False), ("used", True),
+        ("well_kept", False))}
+    request = problems.choice(data, "request", ("return", "exchange", "repair"))
+    on = problems.day(data, "on") or today
+    defects = data.get("defects", [])
+    if not isinstance(defects, list) or any(d not in DEFECTS for d in defects):
+        problems.add("defects", f"A list of: {', '.join(DEFECTS)}.")
+        defects = []
+    return {"body_code": code, "request": request, "on": on,
+            "defects": frozenset(defects), **flags}, problems
+
+
+def _flag(problems: Problems, data: dict[str, Any], name: str, default: bool) -> bool:
+    value = data.get(name, default)
+    if not isinstance(value, bool):
+        problems.add(name, "Must be true or false.")
+        return default
+    return value
+
+
+def assess_request(session: Session, pm: Any, data: dict[str, Any], today: date
+                   ) -> policy.Decision:
+    values, problems = parse(data, today)
+    problems.raise_if_any()
+    code = values["body_code"]
+    own = values["own_product"]
+    factory_date = None
+    unit: Unit | None = None
+    oem = values["oem"]
+    if code and own:
+        decoded = bodycode.decode(pm, code)  # a malformed code is a 422 on body_code
+        factory_date = decoded.factory_date
+        unit = unit_by_code(session, code)
+        if unit is None:
+            model = model_by_code(session, decoded.model_code)
+            unit = Unit(body_code=decoded.code, model=model, factory_date=factory_date,
+                        own_product=True, oem=bool(model and model.oem))
+        oem = oem or unit.oem or bool(unit.model and unit.model.oem)  # R-9
+        if factory_date > values["on"]:
+            raise DomainError(f"The unit was made on {factory_date}, after the date asked "
+                              f"about ({values['on']}).", field="on")
+    params = params_for(session, unit)
+    if unit is not None:
+        # A product-line plugin may answer assess_coverage with its own warranty length.
+        probe = ServiceCase(own_product=own, unit=unit, intake_on=values["on"],
+                            model_code=unit.model_label)
+        coverage = pm.hook.assess_coverage(session=session, case=probe)
+        if coverage is not None and coverage.months:
+            params = replace(params, warranty_months=coverage.months)
+    return policy.decide_request(policy.Request(
+        request=values["request"], on=values["on"], own_product=own,
+        body_code_present=bool(code), factory_date=factory_date, oem=oem,
+        defects=values["defects"], performance_mismatch=values["performance_mismatch"],
+        human_factor=values["human_factor"], quality_problem=values["quality_problem"],
+        used=values["used"], well_kept=values["well_kept"]), params)
+
+
+def decision_json(decision: policy.Decision, locale: str) -> dict[str, Any]:
+    return {
+        "coverage_class": decision.coverage_class,
+        "factory_date": decision.factory_date,
+        "warranty_end": decision.warranty_end,
+        "outcome": decision.outcome,
+        "charged": decision.charged,
+        "customer_pays_shipping": decision.customer_pays_shipping,
+        "clauses": list(decision.clauses),
+        "reason": decision.reason_zh if locale == "zh_CN" else decision.reason_en,
+    }
+
+
+def assess(request: Request) -> Response:
+    """Decide a return, exchange or repair request for a body code (W-*, R-*)."""
+    settings = request.app.state.settings
+    try:
+        decision = assess_request(request.state.db, request.app.state.pm, json_body(request),
+                                  local_today(settings))
+    finally:
+        request.state.db.rollback()  # transient probe objects are never written
+    return ApiResponse(decision_json(decision, request.state.user.locale))
+

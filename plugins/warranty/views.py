@@ -1,0 +1,129 @@
+"""Warranty pages: panels on the unit and case pages, class override, return/exchange
+requests, and HQ's warranty cost report."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response, StreamingResponse
+
+from core.entities import Charge, ServiceCase
+from core.errors import DomainError
+from core.services.cases import get_case, local_today
+from core.services.catalogue import get_unit
+from core.web.routing import form_data
+from core.web.templating import flash, gettext_for, render
+from plugins.warranty.coverage import coverage_of, params_for
+from plugins.warranty.models import ReturnRequest
+
+
+def unit_panel(request: Request) -> Response:
+    session = request.state.db
+    unit = get_unit(session, request.path_params["body_code"])
+    today = local_today(request.app.state.settings)
+    coverage = coverage_of(session, unit.own_product, unit, today)
+    days_left = (coverage.warranty_end - today).days if coverage.warranty_end else None
+    return render(request, "warranty/unit_panel.html", {
+        "unit": unit, "coverage": coverage, "days_left": days_left,
+        "months": params_for(session, unit).warranty_months})
+
+
+def case_panel(request: Request, errors: dict[str, str] | None = None,
+               values: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    requests = list(session.scalars(select(ReturnRequest).where(
+        ReturnRequest.case_id == case.id).order_by(ReturnRequest.id)))
+    coverage = coverage_of(session, case.own_product, case.unit, case.intake_on) \
+        if case.unit or not case.own_product else None
+    return render(request, "warranty/case_panel.html", {
+        "case": case, "coverage": coverage, "requests": requests,
+        "errors": errors or {}, "values": values or {}}, status_code=status_code)
+
+
+def override(request: Request) -> Response:
+    from plugins.warranty.services import override_class
+
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    data = form_data(request)
+    try:
+        override_class(session, case, request.state.user, data)
+    except DomainError as error:
+        session.rollback()
+        return case_panel(request, error.fields or {"coverage_class": error.message},
+                          {k: str(v) for k, v in data.items()}, status_code=400)
+    flash(request, gettext_for(request).gettext("The coverage class was overridden."))
+    return RedirectResponse(f"/desk/cases/{case.id}", status_code=303)
+
+
+def record_request(request: Request) -> Response:
+    from plugins.warranty.services import record_request as record
+
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    data = form_data(request)
+    try:
+        row = record(session, request.app.state.pm, case, request.state.user, data)
+    except DomainError as error:
+        session.rollback()
+        return case_panel(request, error.fields or {"kind": error.message},
+                          {k: str(v) for k, v in data.items()}, status_code=400)
+    reason = row.reason_zh if request.state.user.locale == "zh_CN" else row.reason_en
+    flash(request, f"{row.outcome}: {reason}")
+    return RedirectResponse(f"/desk/cases/{case.id}", status_code=303)
+
+
+def _report_rows(request: Request) -> list[dict[str, object]]:
+    """Free (waived) labour and parts in warranty by model and month: what drives product
+    improvement. Aggregated in Python from one query; the scope applies to the join."""
+    session = request.state.db
+    rows = session.execute(
+        select(ServiceCase.model_code, Charge.created_at, Charge.kind,
+               Charge.quantity * Charge.unit_price_cents)
+        .join(ServiceCase, ServiceCase.id == Charge.case_id)
+        .where(Charge.waived.is_(True), Charge.voided_at.is_(None),
+               Charge.kind.in_(("labour", "part")))
+    ).all()
+    tz = request.app.state.settings.tz
+    totals: dict[tuple[str, str], dict[str, int]] = defaultdict(
+        lambda: {"labour": 0, "part": 0, "lines": 0})
+    for model_code, created_at, kind, amount in rows:
+        month = created_at.astimezone(tz).strftime("%Y-%m")
+        bucket = totals[(model_code, month)]
+        bucket[kind] += int(amount or 0)
+        bucket["lines"] += 1
+    return [{"model": model, "month": month, **values}
+            for (model, month), values in sorted(totals.items(),
+                                                 key=lambda kv: (kv[0][1], kv[0][0]),
+                                                 reverse=True)]
+
+
+def report(request: Request) -> Response:
+    rows = _report_rows(request)
+    return render(request, "warranty/report.html", {
+        "rows": rows, "total_labour": sum(int(r["labour"]) for r in rows),  # type: ignore[call-overload]
+        "total_parts": sum(int(r["part"]) for r in rows)})  # type: ignore[call-overload]
+
+
+def report_csv(request: Request) -> Response:
+    rows = _report_rows(request)
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["model", "month", "free_labour_cents", "free_parts_cents", "lines"])
+        for row in rows:
+            writer.writerow([row["model"], row["month"], row["labour"], row["part"],
+                             row["lines"]])
+        yield buffer.getvalue()
+
+    name = f"warranty-costs-{date.today():%Y%m%d}.csv"
+    return StreamingResponse(lines(), media_type="text/csv",
+                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
