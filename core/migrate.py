@@ -78,11 +78,17 @@ def states(engine: Engine, enabled: list[str]) -> list[BranchState]:
     script = ScriptDirectory.from_config(alembic_config())
     with engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
+    # alembic keeps only the heads in alembic_version: when a plugin's revision depends on
+    # core's, core's row goes. So a branch's position is the newest of its own revisions
+    # reached by any recorded head, dependencies included.
+    reached: set[str] = set()
+    for rev in current:
+        reached.update(r.revision for r in script.iterate_revisions(rev, "base"))
     result = []
     for branch in branches_for(enabled):
         head = script.get_revision(f"{branch}@head")
         assert head is not None
-        at = next((rev for rev in _own_lineage(script, head.revision) if rev in current), None)
+        at = next((rev for rev in _own_lineage(script, head.revision) if rev in reached), None)
         result.append(BranchState(branch, at, head.revision))
     return result
 

@@ -27,7 +27,7 @@ def test_healthz_503_when_migrations_pending(make_app: Callable[..., Harness],
         connection.execute(text("DELETE FROM alembic_version"))
     response = h.client().get("/healthz")
     assert response.status_code == 503
-    assert response.json()["migrations"] == {"pending": ["core"]}
+    assert "core" in response.json()["migrations"]["pending"]
 
 
 def test_healthz_503_when_database_unreachable(make_app: Callable[..., Harness],

@@ -26,9 +26,9 @@ def test_upgrade_from_empty_then_models_agree(make_app: Callable[..., Harness],
     url = databases.empty(backend)
     h = make_app(url=url)
     engine = h.app.state.engine
-    assert migrate.pending(engine, h.app.state.enabled) == ["core"]
+    assert migrate.pending(engine, h.app.state.enabled)[0] == "core"
     moved = migrate.upgrade(engine, h.app.state.enabled)
-    assert moved[0] == "core"
+    assert moved == migrate.branches_for(h.app.state.enabled)
     assert migrate.pending(engine, h.app.state.enabled) == []
     tables = set(inspect(engine).get_table_names())
     assert {"region", "service_point", "user_account", "audit_event", "alembic_version"} <= tables
@@ -97,3 +97,25 @@ def test_db_upgrade_and_current_through_cli(databases: Databases, tmp_path,
     engine.dispose()
     assert roles and roles >= 7
     databases.drop(url)
+
+
+def test_enabling_a_plugin_later_adds_only_its_tables(make_app: Callable[..., Harness],
+                                                      databases: Databases,
+                                                      backend: str) -> None:
+    url = databases.empty(backend)
+    bare = make_app(plugins=[], url=url)
+    engine = bare.app.state.engine
+    assert migrate.upgrade(engine, []) == ["core"]
+    before = set(inspect(engine).get_table_names())
+    assert "warranty_request" not in before
+    with_warranty = make_app(plugins=["warranty"], url=url)
+    assert migrate.pending(with_warranty.app.state.engine, ["warranty"]) == ["warranty"]
+    assert migrate.upgrade(with_warranty.app.state.engine, ["warranty"]) == ["warranty"]
+    after = set(inspect(with_warranty.app.state.engine).get_table_names())
+    assert after - before == {"warranty_request"}
+    # core stays current although alembic keeps only the plugin's head row
+    assert migrate.pending(with_warranty.app.state.engine, ["warranty"]) == []
+    assert migrate.pending(engine, []) == []
+    # disabling it again: upgrading the trimmed set touches nothing, its table stays
+    assert migrate.upgrade(engine, []) == []
+    assert "warranty_request" in set(inspect(engine).get_table_names())
