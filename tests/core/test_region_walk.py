@@ -42,7 +42,7 @@ NOT_REGIONAL = {
 def _other_region_records(h: Harness) -> dict[str, Any]:
     """Records of the SOUTHWEST region, made through the API by its own staff."""
     clerk = bearer(h, "sw-clerk")
-    case = new_case(h, clerk, body_code="MX12-250101-00077", model_code="MX12",
+    case = new_case(h, clerk, body_code="MX12-200101-00077", model_code="MX12",
                     customer={"name": SECRET_NAME, "address": "Yuzhong", "phone": "023-1"})
     inspect(h, bearer(h, "sw-supervisor"), case["id"], "B")
     charged = h.client().post(f"/api/v1/cases/{case['id']}/charges", headers=clerk, json={
@@ -64,7 +64,7 @@ def _other_region_records(h: Harness) -> dict[str, Any]:
         point = session.scalars(select(ServicePoint).where(ServicePoint.code == "SW-CD")).one()
         return {"case_id": case["id"], "user_id": sw_user.id, "payment_id": payment.id,
                 "handover_id": handover.id, "region_id": region.id, "point_id": point.id,
-                "service_point_id": point.id, "body_code": "MX12-250101-00077",
+                "service_point_id": point.id, "body_code": "MX12-200101-00077",
                 "token": "not-a-real-token", "import_id": "0"}
 
 
