@@ -146,8 +146,13 @@ def add_charge(request: Request) -> Response:
 
     def add(case: ServiceCase, values: dict[str, Any]) -> str:
         data = {**values, "unit_price_cents": values.get("unit_price", "")}
-        charge = quotes.add_charge(request.state.db, request.app.state.pm, case,
-                                   request.state.user, data)
+        try:
+            charge = quotes.add_charge(request.state.db, request.app.state.pm, case,
+                                       request.state.user, data)
+        except DomainError as error:
+            if "unit_price_cents" in error.fields:  # the form's field is in yuan
+                error.fields["unit_price"] = error.fields.pop("unit_price_cents")
+            raise
         return _("Line added: %(what)s.") % {"what": charge.description}
 
     return _act(request, "charge", add)
