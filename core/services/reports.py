@@ -199,17 +199,19 @@ def filter_choices(session: Session) -> FilterChoices:
 
 def case_batches(session: Session, statement: Select[tuple[ServiceCase]], batch: int = 500
                  ) -> Iterator[list[ServiceCase]]:
-    """Every case of ``statement`` in id order, ``batch`` at a time by keyset (memory stays
-    flat however many cases there are)."""
+    """Every case of ``statement`` in id order, ``batch`` at a time by keyset. Memory stays
+    flat however many cases there are, and each batch is read in a short transaction of its
+    own, so a long export never holds the database (SQLite takes its lock at BEGIN)."""
     last_id = 0
     while True:
         rows = list(session.scalars(statement.where(ServiceCase.id > last_id)
                                     .order_by(ServiceCase.id).limit(batch)))
+        session.expunge_all()
+        session.rollback()  # read-only: end the transaction between batches
         if not rows:
             return
         yield rows
         last_id = rows[-1].id
-        session.expunge_all()
 
 
 # --- finance (P-4) -----------------------------------------------------------------------

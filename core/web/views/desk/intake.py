@@ -24,7 +24,8 @@ def _page(request: Request, values: dict[str, Any], *, errors: dict[str, str] | 
           form_error: str = "", status_code: int = 200) -> Response:
     session = request.state.db
     code = str(values.get("body_code", "")).strip()
-    found = timeline.lookup(session, request.app.state.pm, code) if code else None
+    show = code and "body_code" not in (errors or {})  # the field error says it already
+    found = timeline.lookup(session, request.app.state.pm, code) if show else None
     models = list(session.scalars(select(ProductModel).order_by(ProductModel.code)))
     return render(request, "desk/intake.html", {
         "values": values, "errors": errors or {}, "form_error": form_error,
