@@ -80,6 +80,14 @@ def shell_context(request: Request) -> dict[str, Any]:
                                  ("authenticated",))
     ]
     tz = settings.tz
+    region_choices: list[Any] = []
+    db = getattr(request.state, "db", None)
+    if user is not None and db is not None and user.service_point.region.is_hq:
+        from sqlalchemy import select
+
+        from core.entities import Region
+
+        region_choices = list(db.scalars(select(Region).order_by(Region.code)))
     return {
         "request": request,
         "settings": settings,
@@ -99,6 +107,9 @@ def shell_context(request: Request) -> dict[str, Any]:
         "fmt_time": lambda t: i18n.format_timestamp(t, locale, tz),
         "fmt_money": lambda c: i18n.format_money(c, locale),
         "region_name": app_state.region_label,
+        "region_choices": region_choices,
+        "region_filter": request.session.get("region_filter") if "session" in request.scope
+        else None,
     }
 
 

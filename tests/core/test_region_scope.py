@@ -57,10 +57,26 @@ def test_writing_into_another_region_is_refused(harness: Harness) -> None:
 
 
 def test_hq_user_sees_all_regions_and_can_filter(harness: Harness) -> None:
+    from tests.core.desk_helpers import bearer, new_case
+
+    new_case(harness, bearer(harness, "east-clerk"), body_code="MC58-250101-00001",
+             model_code="MC58", customer={"name": "East Customer", "address": "a",
+                                          "phone": "1"})
+    new_case(harness, bearer(harness, "sw-clerk"), body_code="MC58-250101-00002",
+             model_code="MC58", customer={"name": "Southwest Customer", "address": "a",
+                                          "phone": "2"})
     client = harness.client("hq-manager")
-    assert client.get("/api/v1/me").status_code == 200
+    page = client.get("/desk/cases").text
+    assert "East Customer" in page and "Southwest Customer" in page
+    assert 'id="region-select"' in page
     with harness.session() as session:
         east = _region(session, "EAST")
     response = client.form("/region-filter", {"region_id": str(east.id), "next": "/"},
                            follow_redirects=False)
     assert response.status_code == 303
+    page = client.get("/desk/cases").text
+    assert "East Customer" in page and "Southwest Customer" not in page
+    client.form("/region-filter", {"region_id": "", "next": "/"})
+    assert "Southwest Customer" in client.get("/desk/cases").text
+    regional = harness.client("east-clerk").get("/desk/cases").text
+    assert 'id="region-select"' not in regional
