@@ -138,4 +138,5 @@ CORE_HOOK_MODULES: tuple[str, ...] = (
     "core.admin_hooks",
     "core.desk_hooks",
     "core.web.desk_hooks",
+    "core.import_hooks",
 )
