@@ -127,6 +127,9 @@ def core_vetoes(session: Session, case: ServiceCase, to: str, clean: dict[str, A
         vetoes.append(Veto("W-3", "Inspection needs a coverage class A, B or C."))
     if case.state == "inspected" and to in ("quoted", "dispatched") and not case.coverage_class:
         vetoes.append(Veto("W-3", "The case has no coverage class yet."))
+    if to == "confirmed" and payable_total(session, case) > 0 \
+            and not confirmation_is_valid(session, case):
+        vetoes.append(Veto("W-4", "Record the customer's confirmation of the quote first."))
     if to in ("in_repair", "returned") and payable_total(session, case) > 0 \
             and not confirmation_is_valid(session, case):
         what = "Repair cannot start" if to == "in_repair" else "The unit cannot be shipped back"

@@ -131,6 +131,9 @@ def test_full_workflow_with_w4_confirmation_and_payment(desk: Harness) -> None:
     assert charge.status_code == 201, charge.text
     assert charge.json()["payable_cents"] == 18000
     assert move(desk, clerk, cid, "quoted").status_code == 200
+    skipped = move(desk, clerk, cid, "confirmed")  # only a recorded answer confirms (W-4)
+    assert skipped.status_code == 409
+    assert skipped.json()["error"]["vetoes"][0]["clause"] == "W-4"
     with desk.session() as session:
         tech_id = session.scalars(select(User.id).where(User.login == "hq-tech")).one()
     # dispatch is not allowed from quoted: confirm first
