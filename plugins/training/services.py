@@ -416,10 +416,11 @@ def expiring_soon(session: Session, today: date, days: int = policy.EXPIRING_DAY
         .order_by(Certification.expires_on, Certification.id)))
     if not rows:
         return []
-    later = set(session.execute(select(Certification.user_id, Certification.course_id).where(
+    renewed = select(Certification.user_id, Certification.course_id).where(
         Certification.revoked_at.is_(None),
         Certification.expires_on > today + timedelta(days=days),
-        Certification.user_id.in_({c.user_id for c in rows}))).tuples())
+        Certification.user_id.in_({c.user_id for c in rows}))
+    later = {(user, course) for user, course in session.execute(renewed)}
     return [c for c in rows if (c.user_id, c.course_id) not in later]
 
 

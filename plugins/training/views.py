@@ -38,6 +38,24 @@ REASONS = {
 }
 LINES = {"amplifier": i18n.N_("Amplifiers"), "mixer": i18n.N_("Mixers"),
          "microphone": i18n.N_("Microphones"), "other": i18n.N_("Other products")}
+#: The certificate's texts, printed in English and Chinese whatever the reader's language.
+CERT_TEXT = {
+    "title": i18n.N_("Certificate of after-sales training"),
+    "certifies": i18n.N_("This certifies that"),
+    "passed": i18n.N_("has been trained and passed the examination of the course"),
+    "number": i18n.N_("Certificate number"),
+    "models": i18n.N_("Models covered"),
+    "score": i18n.N_("Score"),
+    "issued": i18n.N_("Issued on"),
+    "until": i18n.N_("Valid until"),
+    "revoked": i18n.N_("Revoked"),
+    "stamp_revoked": i18n.N_("REVOKED"),
+    "stamp_expired": i18n.N_("EXPIRED"),
+    "trainer": i18n.N_("Trainer"),
+    "seal": i18n.N_("Seal of the issuing office"),
+    "clause": i18n.N_("Issued under clause P-1 of the after-sales policy: technicians are "
+                      "trained and pass before they take up their posts."),
+}
 STATUSES = {"valid": i18n.N_("valid"), "expired": i18n.N_("expired"),
             "revoked": i18n.N_("revoked")}
 
@@ -303,6 +321,7 @@ def certificate(request: Request) -> Response:
     dirs = request.app.state.locale_dirs
     return _page(request, "training/certificate.html", {
         "cert": cert, "status": cert_status(cert, _today(request)), "lang": lang,
+        "text": CERT_TEXT,
         "en": i18n.translations("en", dirs).gettext,
         "zh": i18n.translations("zh_CN", dirs).gettext,
         "date_en": lambda d: i18n.format_day(d, "en"),
