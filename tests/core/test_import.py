@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import os
 import re
 import time
 from collections.abc import Callable
@@ -16,11 +18,12 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from core.cli import cli
-from core.entities import Customer, Region, Unit
+from core.entities import Customer, Region, Unit, User
 from core.security.scope import set_scope
 from core.services.bulk_import import ImportResult, import_customers, import_units
 from core.services.catalogue import register_unit
 from core.services.users import create_user
+from core.web.views import imports
 from tests.support import PASSWORD, Harness
 
 UNIT_HEADER = "body_code,model_code,own_product,oem,customer_phone,sold_on\n"
@@ -347,3 +350,31 @@ def test_regional_importer_cannot_import_into_another_region(
     with h.session() as session:
         found = {c.name: c.region_id for c in session.scalars(select(Customer))}
     assert found == {"Shanghai Hall": region_id(h, "EAST")}
+
+
+def test_running_import_polls_and_reloads_without_javascript(
+        make_app: Callable[..., Harness]) -> None:
+    h = make_app()
+    with h.session() as session:
+        uid = session.scalars(select(User.id).where(User.login == "hq-manager")).one()
+    running = imports.ImportJob(id="a" * 32, user_id=uid, kind="units", filename="big.csv",
+                                started_at="2026-11-25T08:00:00", state="running", rows=5000,
+                                bytes_read=40, size=100)
+    imports._JOBS[running.id] = running
+    try:
+        page = h.client("hq-manager").get(f"/desk/import/{running.id}").text
+    finally:
+        imports._JOBS.pop(running.id)
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in page
+    assert f'hx-get="/desk/import/{running.id}/progress" hx-trigger="every 500ms"' in page
+    assert '<progress max="100" value="40"' in page and "5000 rows read so far." in page
+    assert f'href="/desk/import/{running.id}">Refresh</a>' in page
+    # a result file left "running" by a process that stopped is shown as interrupted
+    folder = imports.import_dir(h.app.state)
+    folder.mkdir(parents=True, exist_ok=True)
+    stale = folder / f"{'b' * 32}.json"
+    stale.write_text(json.dumps({**running.as_dict(), "id": "b" * 32}))
+    old = stale.stat().st_mtime - imports.STALE_SECONDS - 5
+    os.utime(stale, (old, old))
+    page = h.client("hq-manager").get(f"/desk/import/{'b' * 32}").text
+    assert 'data-state="interrupted"' in page and "hx-trigger" not in page
