@@ -103,6 +103,25 @@ def add_charge(session: Session, pm: pluggy.PluginManager, case: ServiceCase,
     return charge
 
 
+def add_proposed_charges(session: Session, pm: pluggy.PluginManager, case: ServiceCase,
+                         actor: User | None) -> list[Charge]:
+    """Add the lines plugins propose (``charge_lines``: parts issued, loaner fees...) that
+    are not on the quote yet; a proposal is identified by its ``source``."""
+    existing = {c.source for c in active_charges(session, case) if c.source}
+    added = []
+    for drafts in pm.hook.charge_lines(session=session, case=case):
+        for draft in drafts or []:
+            if draft.source and draft.source in existing:
+                continue
+            added.append(add_charge(session, pm, case, actor, {
+                "kind": draft.kind, "description": draft.description,
+                "quantity": draft.quantity, "unit_price_cents": draft.unit_price_cents,
+                "refurbished": draft.refurbished, "source": draft.source,
+                "cause": draft.cause or None}))
+            existing.add(draft.source)
+    return added
+
+
 def void_charge(session: Session, case: ServiceCase, charge_id: int, actor: User | None,
                 reason: str) -> Charge:
     if case.state not in QUOTABLE_STATES:

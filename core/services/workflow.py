@@ -207,6 +207,10 @@ def transition(
     before = {"state": from_state, "technician_id": case.technician_id,
               "coverage_class": case.coverage_class}
     _apply(session, case, to, clean)
+    if to == "quoted":
+        from core.services.quotes import add_proposed_charges
+
+        add_proposed_charges(session, pm, case, actor)
     case.state = to
     session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None,
                           kind="transition", from_state=from_state, to_state=to,

@@ -266,3 +266,26 @@ def test_openapi_lists_every_api_route(desk: Harness) -> None:
                 assert method.lower() in doc["paths"][path]
     body = doc["paths"]["/api/v1/cases"]["post"]["requestBody"]
     assert "customer" in body["content"]["application/json"]["schema"]["properties"]
+
+
+class PartsIssued:
+    """A stand-in for the parts plugin: proposes the parts it issued to the case."""
+
+    from core.manifest import hookimpl
+
+    @hookimpl
+    def charge_lines(self, session, case):  # type: ignore[no-untyped-def]
+        from core.hooktypes import ChargeDraft
+
+        return [ChargeDraft("part", "Fader module (issued from HQ store)", 4200,
+                            source=f"parts:issue:{case.id}")]
+
+
+def test_quoting_adds_lines_plugins_propose_once(desk: Harness) -> None:
+    desk.app.state.pm.register(PartsIssued(), name="parts-stand-in")
+    clerk = bearer(desk, "hq-clerk")
+    cid = new_case(desk, clerk)["id"]
+    inspect(desk, bearer(desk, "hq-tech"), cid, "B")
+    quoted = move(desk, clerk, cid, "quoted").json()
+    lines = [c for c in quoted["charges"] if c["description"].startswith("Fader module")]
+    assert len(lines) == 1 and lines[0]["payable_cents"] == 4200
