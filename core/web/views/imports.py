@@ -161,10 +161,13 @@ def _run(state: State, job: ImportJob, upload: Path, *, region_id: int | None,
     session = state.sessionmaker()
     set_scope(session, region_id)
     set_actor(session, *actor)
+
     def progress(rows: int, bytes_read: int, size: int | None) -> None:
         job.progress(rows, bytes_read, size)
         _save(folder, job)
 
+    result: ImportResult | None = None
+    failure = ""
     try:
         progress(0, 0, job.size)
         with upload.open("rb") as stream:
@@ -174,15 +177,19 @@ def _run(state: State, job: ImportJob, upload: Path, *, region_id: int | None,
         session.commit()
         with (folder / f"{job.id}.errors.csv").open("w", encoding="utf-8", newline="") as out:
             write_errors(result.errors, out)
-        job.finish(result)
     except Exception as exc:  # the page shows it; the log has the traceback
         session.rollback()
         log.exception("import %s failed", job.id)
-        job.fail(f"{type(exc).__name__}: {exc}")
+        failure = f"{type(exc).__name__}: {exc}"
     finally:
         session.close()
         upload.unlink(missing_ok=True)
-        _save(folder, job)
+    # the page says "done" only once everything above is finished
+    if result is not None and not failure:
+        job.finish(result)
+    else:
+        job.fail(failure or "stopped")
+    _save(folder, job)
 
 
 def start_import(request: Request, kind: str, upload: UploadFile) -> ImportJob:
