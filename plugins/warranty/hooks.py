@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from core.entities import FaultLine, ServiceCase, Unit
 from core.hooktypes import (
+    BodyCode,
     ChargeDraft,
     Coverage,
     MenuItem,
@@ -62,6 +63,9 @@ def menu_items() -> list[MenuItem]:
 
 @hookimpl
 def detail_panels(entity: str, obj: object, request: object) -> list[Panel]:
+    if entity == "body_code" and isinstance(obj, BodyCode):  # intake lookup, unit not on file
+        return [Panel("warranty.unit", N_("Warranty"), f"/warranty/units/{obj.code}/panel",
+                      "case.view", order=10)]
     if entity == "unit" and isinstance(obj, Unit):
         return [Panel("warranty.unit", N_("Warranty"), f"/warranty/units/{obj.body_code}/panel",
                       "case.view", order=10)]

@@ -13,10 +13,11 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from core.entities import Charge, ServiceCase
+from core import bodycode
+from core.entities import Charge, ServiceCase, Unit
 from core.errors import DomainError
 from core.services.cases import get_case, local_today
-from core.services.catalogue import get_unit
+from core.services.catalogue import model_by_code, unit_by_code
 from core.web.routing import form_data
 from core.web.templating import flash, gettext_for, render
 from plugins.warranty.coverage import coverage_of, params_for
@@ -24,14 +25,20 @@ from plugins.warranty.models import ReturnRequest
 
 
 def unit_panel(request: Request) -> Response:
+    """Warranty status of a unit (W-2): on file, or read from a body code at intake."""
     session = request.state.db
-    unit = get_unit(session, request.path_params["body_code"])
+    code = request.path_params["body_code"]
+    unit = unit_by_code(session, code)
+    if unit is None:
+        decoded = bodycode.decode(request.app.state.pm, code)  # 422 when unreadable
+        unit = Unit(body_code=decoded.code, model=model_by_code(session, decoded.model_code),
+                    factory_date=decoded.factory_date, own_product=True)
     today = local_today(request.app.state.settings)
     coverage = coverage_of(session, unit.own_product, unit, today)
     days_left = (coverage.warranty_end - today).days if coverage.warranty_end else None
+    months = params_for(session, unit).warranty_months
     return render(request, "warranty/unit_panel.html", {
-        "unit": unit, "coverage": coverage, "days_left": days_left,
-        "months": params_for(session, unit).warranty_months})
+        "unit": unit, "coverage": coverage, "days_left": days_left, "months": months})
 
 
 def case_panel(request: Request, errors: dict[str, str] | None = None,

@@ -249,3 +249,20 @@ def test_without_the_plugin_the_inspector_picks_by_hand(make_app: Callable[..., 
                 coverage_class="B").json()["coverage_class"] == "B"
     assert h.client().post("/api/v1/warranty/assess", json={},
                            headers=tech).status_code == 404
+
+
+def test_intake_lookup_shows_warranty_status(w: Harness) -> None:
+    client = w.client("hq-clerk")
+    code = _code(100, seq=77)  # not on file yet: read from the code
+    fragment = client.get(f"/desk/lookup?body_code={code}", headers={"HX-Request": "true"})
+    assert f"/warranty/units/{code}/panel" in fragment.text
+    panel = client.get(f"/warranty/units/{code}/panel", headers={"HX-Request": "true"})
+    assert panel.status_code == 200
+    assert "Class A" in panel.text and "Days left" in panel.text
+    assert "<html" not in panel.text  # a fragment for htmx
+    bad = client.get("/warranty/units/PA2400-241399-00001/panel")
+    assert bad.status_code == 422
+    from core.entities import Unit
+
+    with w.session() as session:
+        assert session.scalars(select(Unit).where(Unit.body_code == code)).first() is None

@@ -14,7 +14,7 @@ from core.services import intake, timeline
 from core.services.cases import local_today
 from core.web.routing import CSRF_FIELD, form_data
 from core.web.templating import flash, gettext_for, render
-from core.web.views.desk.common import LABELS, error_context, see_other, undo
+from core.web.views.desk.common import LABELS, error_context, panels_for, see_other, undo
 
 CUSTOMER_FIELDS = ("name", "company", "address", "phone", "email")
 DEFAULTS = {"own_product": "on", "channel": "walk_in"}
@@ -81,4 +81,9 @@ def lookup(request: Request) -> Response:
     """The fragment under the body-code field (htmx), or a page of its own without it."""
     found = timeline.lookup(request.state.db, request.app.state.pm,
                             request.query_params.get("body_code", ""))
-    return render(request, "desk/lookup.html", {"lookup": found, "labels": LABELS})
+    # Plugins add to the lookup what they know (the warranty plugin: class, end, days left),
+    # for a unit on file and for a readable code of a unit not on file yet.
+    panels = panels_for(request, "unit", found.unit) if found.unit else \
+        panels_for(request, "body_code", found.decoded) if found.decoded else []
+    return render(request, "desk/lookup.html", {"lookup": found, "labels": LABELS,
+                                                "panels": panels})
