@@ -55,10 +55,8 @@ def _chart(rows: list[reports.Turnaround]) -> dict[str, Any]:
 
 def turnaround(request: Request) -> Response:
     now = utcnow()
-    windows = []
-    for days in reports.TURNAROUND_WINDOWS:
-        rows = reports.turnaround(request.state.db, now, days)
-        windows.append({"days": days, "rows": rows, "chart": _chart(rows)})
+    windows = [{"days": days, "rows": rows, "chart": _chart(rows)}
+               for days, rows in reports.turnarounds(request.state.db, now).items()]
     return render(request, "desk/widget_turnaround.html", {
         "windows": windows, "stages": reports.STAGES, "chart_width": CHART_WIDTH,
         "labels": LABELS})
