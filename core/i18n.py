@@ -19,7 +19,6 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale
 from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
 from babel.messages.mofile import write_mo
@@ -72,14 +71,31 @@ def translations(locale: str, dirs: tuple[Path, ...] = ()) -> gettext.NullTransl
 
 
 def negotiate(accept_language: str | None, default: str) -> str:
-    """Pick a supported locale from an Accept-Language header."""
+    """Pick a supported locale from an Accept-Language header, by quality.
+
+    Any Chinese tag (zh, zh-CN, zh-Hans, zh-TW...) maps to Simplified Chinese, the only
+    Chinese we ship; any English tag to English.
+    """
     if not accept_language:
         return default
-    preferred = [
-        part.split(";")[0].strip().replace("-", "_") for part in accept_language.split(",")
-    ]
-    found = Locale.negotiate(preferred, list(LOCALES), sep="_")
-    return str(found) if found else default
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        ranked.append((-quality, index, tag.strip().lower()))
+    for negative_quality, _, tag in sorted(ranked):
+        if negative_quality >= 0:
+            break
+        if tag.startswith("zh"):
+            return "zh_CN"
+        if tag.startswith("en"):
+            return "en"
+    return default
 
 
 def babel_locale(locale: str) -> str:
