@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -36,6 +37,8 @@ NOT_REGIONAL = {
                  "are region-scoped and filtered on the unit page",
     "token": "single-use public confirmation links carry their own proof",
     "import_id": "imports are visible only to the user who uploaded them",
+    "course_id": "HQ's training courses are offered to every region (O-3)",
+    "session_id": "training sessions are open to technicians of every region (O-3)",
 }
 
 
@@ -62,10 +65,29 @@ def _other_region_records(h: Harness) -> dict[str, Any]:
         session.commit()
         region = session.scalars(select(Region).where(Region.code == "SOUTHWEST")).one()
         point = session.scalars(select(ServicePoint).where(ServicePoint.code == "SW-CD")).one()
+        certification_id = _certification(session, sw_user)
         return {"case_id": case["id"], "user_id": sw_user.id, "payment_id": payment.id,
+                "certification_id": certification_id, "course_id": 0, "session_id": 0,
                 "handover_id": handover.id, "region_id": region.id, "point_id": point.id,
                 "service_point_id": point.id, "body_code": "MX12-200101-00077",
                 "token": "not-a-real-token", "import_id": "0"}
+
+
+def _certification(session: Any, technician: User) -> int | None:
+    """A training certification of the other region's technician, when training is on."""
+    try:
+        from plugins.training.models import Certification, Course
+    except ImportError:
+        return None
+    course = Course(code="WALK-1", title="Amplifier service", product_line="amplifier")
+    session.add(course)
+    session.flush()
+    cert = Certification(number="WALK-0001", user_id=technician.id, course_id=course.id,
+                         region_id=technician.region_id, product_line="amplifier",
+                         issued_on=date(2026, 1, 1), expires_on=date(2028, 1, 1))
+    session.add(cert)
+    session.commit()
+    return cert.id
 
 
 def _grant_everything(h: Harness, role_id: str) -> None:
