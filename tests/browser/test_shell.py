@@ -49,6 +49,11 @@ def test_sign_in_menu_language_and_sign_out(live_app: LiveApp, page: Any,
     assert page.locator("html").get_attribute("lang") == "en"
     page.wait_for_load_state("networkidle")  # the htmx widgets have loaded
     assert "Signed in as" in page.locator("#widget-core-welcome").inner_text()
+    waiting = page.eval_on_selector_all(  # a widget still showing its no-JavaScript link
+        ".widget > div[hx-get]",
+        "divs => divs.filter(d => d.querySelector(`a[href='${d.getAttribute('hx-get')}']`))"
+        ".map(d => d.getAttribute('hx-get'))")
+    assert not waiting, f"widgets not loaded: {waiting}"
     page.screenshot(path=str(artefacts / "dashboard.png"), full_page=True)
 
     dashboard, cases = menu_link(page, "core.dashboard"), menu_link(page, "core.desk.cases")
