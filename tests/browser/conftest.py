@@ -38,6 +38,14 @@ PHONE = {"width": 390, "height": 844}
 START_TIMEOUT = 15.0
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder is a browser test, marked or not."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
 class LiveServer:
     """uvicorn serving one app in a daemon thread, on a socket bound before it starts."""
 
@@ -102,17 +110,25 @@ def live_app(make_app: Callable[..., Harness]
         server.stop()
 
 
+def chromium_path() -> str | None:
+    return CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    if shutil.which("chromium") is None:
+    executable = chromium_path()
+    if executable is None:
         unavailable("browser", "Debian chromium is not installed (apt-get install chromium)")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import Error, sync_playwright
     except ImportError as exc:
         unavailable("browser", f"the playwright package is missing ({exc})")
-    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            chromium = playwright.chromium.launch(executable_path=executable,
+                                                  args=CHROMIUM_ARGS)
+        except Error as exc:
+            unavailable("browser", f"{executable} did not start: {str(exc).splitlines()[0]}")
         try:
             yield chromium
         finally:
