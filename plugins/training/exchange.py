@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.db import utcnow
-from core.entities import User
+from core.entities import Region, User
 from core.errors import DomainError
 from core.settings import Settings
 from plugins.training.models import Certification, Course, TrustedKey, split_codes
@@ -158,16 +158,21 @@ def trust_key(session: Session, name: str, text: str, actor: User | None) -> Tru
 # --- export ---------------------------------------------------------------------------------
 
 
-def export_csv(session: Session, settings: Settings) -> bytes:
-    """Every certification the caller may see, signed with this instance's key."""
+def export_csv(session: Session, settings: Settings, region: Region | None = None) -> bytes:
+    """Every certification the caller may see (or only ``region``'s technicians', so a
+    distributor receives its own people only), signed with this instance's key."""
     key = signing_key(settings)
     buffer = io.StringIO()
     buffer.write(f"{MAGIC}\n# issuer: {settings.region_code}\n"
                  f"# key: {fingerprint(raw_public(key.public_key()))}\n"
-                 f"# exported-at: {utcnow().isoformat(timespec='seconds')}\n")
+                 f"# exported-at: {utcnow().isoformat(timespec='seconds')}\n"
+                 f"# region: {region.code if region else 'all'}\n")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    rows = session.scalars(select(Certification).order_by(Certification.id))
+    query = select(Certification).order_by(Certification.id)
+    if region is not None:
+        query = query.where(Certification.region_id == region.id)
+    rows = session.scalars(query)
     for c in rows:
         writer.writerow([
             c.number, c.user.login, c.user.display_name, c.user.service_point.region.code,

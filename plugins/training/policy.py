@@ -92,7 +92,6 @@ MESSAGES = {
     "expires_before": "certificate %(number)s expires on %(expires)s, before %(day)s",
     "not_yet": "certificate %(number)s is valid only from %(issued)s",
     "not_covered": "no certificate covers model %(model)s (certified for: %(covered)s)",
-    "no_model": "the case names no model; a valid certification is needed",
 }
 
 

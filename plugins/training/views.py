@@ -34,7 +34,6 @@ REASONS = {
     "not_yet": i18n.N_("certificate %(number)s is valid only from %(issued)s"),
     "not_covered": i18n.N_("no certificate covers model %(model)s (certified for: "
                            "%(covered)s)"),
-    "no_model": i18n.N_("the case names no model; a valid certification is needed"),
 }
 LINES = {"amplifier": i18n.N_("Amplifiers"), "mixer": i18n.N_("Mixers"),
          "microphone": i18n.N_("Microphones"), "other": i18n.N_("Other products")}
@@ -435,6 +434,7 @@ def exchange_page(request: Request, *, result: exchange.ImportResult | None = No
         "public_key": exchange.public_key_text(settings),
         "fingerprint": exchange.pretty(exchange.own_fingerprint(settings)),
         "trusted": list(session.scalars(select(TrustedKey).order_by(TrustedKey.id))),
+        "regions": list(session.scalars(select(Region).order_by(Region.code))),
         "pretty": exchange.pretty, "result": result, "form": form,
         "errors": errors or {}, "values": values or {}}, status_code=status_code)
 
@@ -445,8 +445,15 @@ def exchange_view(request: Request) -> Response:
 
 def export(request: Request) -> Response:
     settings = request.app.state.settings
-    body = exchange.export_csv(request.state.db, settings)
-    name = f"certifications-{settings.region_code}-{_today(request):%Y%m%d}.csv"
+    session = request.state.db
+    code = request.query_params.get("region", "").upper()
+    region = session.scalars(select(Region).where(Region.code == code)).first() \
+        if code else None
+    if code and region is None:
+        raise DomainError(f"No region with code {code!r}.", field="region", status_code=400)
+    body = exchange.export_csv(session, settings, region)
+    name = f"certifications-{settings.region_code}-{(region.code + '-') if region else ''}" \
+        f"{_today(request):%Y%m%d}.csv"
     return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -171,3 +171,16 @@ def test_trusting_a_key_checks_it(hq: Harness, region: Harness) -> None:
     assert twice.status_code == 400 and "trusted already" in twice.text
     assert region.client("east-tech").form("/training/trusted-keys", {
         "name": "x", "public_key": pem}).status_code == 403
+
+
+def test_hq_exports_one_regions_technicians_only(hq: Harness, region: Harness) -> None:
+    response = hq.client("hq-manager").get("/training/export.csv?region=east")
+    assert response.status_code == 200
+    text = response.text
+    assert "# region: EAST" in text and "east-tech" in text
+    assert "hq-tech" not in text and "sw-tech" not in text
+    assert 'filename="certifications-HQ-EAST-' in response.headers["content-disposition"]
+    assert hq.client("hq-manager").get("/training/export.csv?region=MARS").status_code == 400
+    _trust(region, hq)
+    assert "1 new, 0 updated, 0 unchanged, 0 skipped." in _import(region,
+                                                                   response.content).text

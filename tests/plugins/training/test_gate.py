@@ -122,14 +122,33 @@ def test_p1_is_shown_with_core_vetoes(h: Harness) -> None:
 
 
 def test_redispatch_is_gated_too(h: Harness) -> None:
-    certify(h, "hq-tech")
+    cert = certify(h, "hq-tech")
     cid = inspected_case(h)
     assert dispatch(h, cid, "hq-tech").status_code == 200
     with h.session() as session:
+        services.revoke(session, session.get(Certification, cert.id), None, "Left the job")
+        session.commit()
+    veto = _veto(dispatch(h, cid, "hq-tech"))  # dispatched -> dispatched again
+    assert "was revoked (Left the job)" in veto["message"]
+    with h.session() as session:
         assert session.scalars(select(ServiceCase.state)
                                .where(ServiceCase.id == cid)).one() == "dispatched"
-    # a second technician of HQ without certification: still P-1
+
+
+def test_the_desk_page_shows_the_p1_veto(h: Harness) -> None:
+    """The case page's own dispatch form: 409, the veto listed with its clause, the case
+    unchanged; the training panel is on the page."""
     from tests.plugins.training.helpers import user_id
 
-    assert user_id(h, "hq-tech")
-    _veto(dispatch(h, cid, "hq-supervisor"))
+    cid = inspected_case(h)
+    boss = h.client("hq-supervisor")
+    page = boss.form(f"/desk/cases/{cid}/transition", {
+        "to": "dispatched", "technician_id": str(user_id(h, "hq-tech")), "onsite": "0"})
+    assert page.status_code == 409
+    assert "P-1" in page.text and "Chen Jie is not certified for model PA2400" in page.text
+    assert f"/training/cases/{cid}/technicians" in page.text
+    certify(h, "hq-tech")
+    done = boss.form(f"/desk/cases/{cid}/transition", {
+        "to": "dispatched", "technician_id": str(user_id(h, "hq-tech")), "onsite": "0"},
+        follow_redirects=False)
+    assert done.status_code == 303
