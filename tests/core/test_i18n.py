@@ -265,7 +265,10 @@ def test_wrong_password_message_in_chinese(harness: Harness) -> None:
     ("zh-CN", "zh-CN"),
     ("zh-CN,zh;q=0.9,en;q=0.8", "zh-CN"),
     ("zh", "zh-CN"),
+    ("zh-Hans-CN", "zh-CN"),
+    ("en;q=0.5, zh-CN;q=0.9", "zh-CN"),
     ("en-US,en;q=0.9", "en"),
+    ("zh-CN;q=0.4, en-GB;q=0.8", "en"),
     ("fr-FR", "en"),
 ])
 def test_accept_language_for_anonymous_visitors(harness: Harness, header: str,
