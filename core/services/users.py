@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from core import audit
 from core.db import utcnow
 from core.entities import ApiToken, Role, ServicePoint, User
 from core.errors import Conflict, DomainError, NotFound
-from core.i18n import LOCALES
+from core.i18n import LOCALES, N_
 from core.security.auth import hash_token, new_token
 from core.security.passwords import Passwords, password_problem
+from core.services.org import contains, exists_anywhere
+
+SELF_DEACTIVATION = N_("You cannot deactivate your own account.")
+GRANT_REFUSED = N_("You may only give or take away roles whose permissions you hold "
+                   "yourself.")
 
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 USER_FIELDS = ["login", "display_name", "locale", "service_point_id", "active"]
@@ -44,18 +50,26 @@ def _validate(session: Session, login: str, display_name: str, service_point_cod
     return point, roles, errors
 
 
+def _grant_check(errors: dict[str, str], before: set[str], after: set[str],
+                 grantable: set[str] | None) -> None:
+    if grantable is not None and (before ^ after) - grantable and "roles" not in errors:
+        errors["roles"] = GRANT_REFUSED
+
+
 def create_user(session: Session, passwords: Passwords, *, login: str, display_name: str,
                 service_point_code: str, role_ids: list[str], locale: str = "en",
-                password: str) -> User:
+                password: str, grantable: set[str] | None = None) -> User:
+    """With ``grantable`` (the roles the acting admin may give), other roles are refused."""
     login = login.strip().lower()
     point, roles, errors = _validate(session, login, display_name, service_point_code,
                                      role_ids, locale)
+    _grant_check(errors, set(), set(role_ids), grantable)
     problem = password_problem(password)
     if problem:
         errors["password"] = problem
-    if not errors.get("login") and session.scalars(
-        select(User.id).where(User.login == login).execution_options(skip_region_scope=True)
-    ).first():
+    # Logins are unique across regions: look in every region, whoever is asking.
+    if not errors.get("login") and exists_anywhere(session,
+                                                   select(User.id).where(User.login == login)):
         errors["login"] = f"The login {login!r} is taken."
     if errors:
         raise DomainError(next(iter(errors.values())), fields=errors)
@@ -72,9 +86,15 @@ def create_user(session: Session, passwords: Passwords, *, login: str, display_n
 
 
 def update_user(session: Session, user: User, *, display_name: str, service_point_code: str,
-                role_ids: list[str], locale: str, active: bool) -> User:
+                role_ids: list[str], locale: str, active: bool, actor: User | None = None,
+                grantable: set[str] | None = None) -> User:
+    """With ``actor``, refuses to let an admin deactivate their own account; with
+    ``grantable``, refuses to give or take away any other role."""
     point, roles, errors = _validate(session, user.login, display_name, service_point_code,
                                      role_ids, locale)
+    _grant_check(errors, user.role_ids, set(role_ids), grantable)
+    if actor is not None and actor.id == user.id and not active:
+        errors["active"] = SELF_DEACTIVATION
     if errors:
         raise DomainError(next(iter(errors.values())), fields=errors)
     assert point is not None
@@ -129,3 +149,46 @@ def revoke_token(session: Session, row: ApiToken) -> None:
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         audit.record(session, "api_token", row.id, "revoke", region_id=row.user.region_id)
+
+
+def set_active(session: Session, user: User, active: bool, *, actor: User | None = None
+               ) -> User:
+    """Deactivate (or reactivate) a user; never delete one (T-2). A deactivated user cannot
+    sign in, and their API tokens stop working."""
+    if actor is not None and actor.id == user.id and not active:
+        raise Conflict(SELF_DEACTIVATION, field="active")
+    if user.active != active:
+        user.active = active
+        session.flush()
+        audit.record(session, "user", user.id, "reactivate" if active else "deactivate",
+                     before={"active": not active}, after={"active": active},
+                     region_id=user.region_id)
+    return user
+
+
+def search_users(q: str = "", active: bool | None = None, role_id: str = "") -> Select[Any]:
+    """Users whose login or name contains ``q``, by id (region scope applies as usual)."""
+    statement = select(User).order_by(User.id)
+    q = q.strip()
+    if q:
+        statement = statement.where(or_(contains(User.login, q),
+                                        contains(User.display_name, q)))
+    if active is not None:
+        statement = statement.where(User.active.is_(active))
+    if role_id:
+        statement = statement.where(User.roles.any(Role.id == role_id))
+    return statement
+
+
+def tokens_of(session: Session, user: User) -> list[ApiToken]:
+    """A user's API tokens, newest first (revoked ones too, for the record)."""
+    return list(session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
+
+
+def token_of(session: Session, user: User, token_id: int) -> ApiToken:
+    """One of ``user``'s tokens; another user's token is not found (404)."""
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound("No such API token.")
+    return row
