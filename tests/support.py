@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from sqlalchemy import create_engine, event, text
@@ -42,7 +42,7 @@ CHEAP_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_cost_kib": 8, "argon2_para
 PASSWORD = DEMO_PASSWORD
 
 
-def unavailable(what: str, reason: str) -> None:
+def unavailable(what: str, reason: str) -> NoReturn:
     """Skip with a reason, or fail when CI said this part is required."""
     if what in REQUIRED:
         pytest.fail(f"{what} is required (AFTERSALES_TEST_REQUIRE) but unavailable: {reason}")
