@@ -16,9 +16,12 @@ from core.entities import AuditEvent, Region, Role, RolePermission, User
 from core.web.views.admin import common
 from tests.support import Harness
 
+#: On SQLite and on PostgreSQL (the rest runs on SQLite only, to stay fast).
+BOTH = pytest.mark.usefixtures("backend")
+
 
 @pytest.fixture
-def h(make_app: Callable[..., Harness], backend: str) -> Harness:
+def h(make_app: Callable[..., Harness]) -> Harness:
     return make_app(plugins=[])
 
 
@@ -79,6 +82,7 @@ def test_newest_first_with_before_and_after(h: Harness) -> None:
     assert "seed-east" in update_row and "10.0.0.1" in update_row
 
 
+@BOTH
 def test_filters(h: Harness) -> None:
     _seed(h)
     client = h.client("hq-admin")
@@ -125,6 +129,7 @@ def test_keyset_pages(h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(seen) == 3 and seen == sorted(seen, reverse=True)
 
 
+@BOTH
 def test_regional_viewer_sees_only_own_region(h: Harness) -> None:
     regions = _seed(h)
     _grant_audit(h, "east-supervisor")
@@ -155,6 +160,7 @@ def test_read_only_no_route_changes_the_log(h: Harness) -> None:
         assert response.status_code == 405, method
 
 
+@BOTH
 def test_database_refuses_update_and_delete_of_audit_entries(h: Harness) -> None:
     _seed(h)
     with h.session() as session:

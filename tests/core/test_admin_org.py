@@ -13,9 +13,12 @@ from core.entities import AuditEvent, Region, Role, RolePermission, ServicePoint
 from core.web.views.admin import common
 from tests.support import Harness
 
+#: On SQLite and on PostgreSQL (the rest runs on SQLite only, to stay fast).
+BOTH = pytest.mark.usefixtures("backend")
+
 
 @pytest.fixture
-def h(make_app: Callable[..., Harness], backend: str) -> Harness:
+def h(make_app: Callable[..., Harness]) -> Harness:
     return make_app(plugins=[])
 
 
@@ -61,6 +64,7 @@ def test_pages_need_admin_org(h: Harness) -> None:
     assert _count(h, Region) == 3
 
 
+@BOTH
 def test_hq_admin_adds_and_edits_a_region_with_audit(h: Harness) -> None:
     client = h.client("hq-admin")
     listing = client.get("/admin/regions")
@@ -110,6 +114,7 @@ def test_region_form_errors_keep_input_and_write_nothing(h: Harness) -> None:
         assert session.get(Region, hq).is_hq is True
 
 
+@BOTH
 def test_service_points_list_create_edit_with_audit(h: Harness) -> None:
     client = h.client("hq-admin")
     ids = _ids(h)
@@ -172,6 +177,7 @@ def test_keyset_pages_and_search(h: Harness, monkeypatch: pytest.MonkeyPatch) ->
     assert "No region matches this search." in none.text
 
 
+@BOTH
 def test_regional_admin_sees_and_edits_only_own_region(h: Harness) -> None:
     _grant(h, "east-supervisor", "admin.org")
     ids = _ids(h)

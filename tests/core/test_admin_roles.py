@@ -13,9 +13,12 @@ from core.entities import AuditEvent, Role, RolePermission, User
 from core.web.views.admin import common
 from tests.support import Harness
 
+#: On SQLite and on PostgreSQL (the rest runs on SQLite only, to stay fast).
+BOTH = pytest.mark.usefixtures("backend")
+
 
 @pytest.fixture
-def h(make_app: Callable[..., Harness], backend: str) -> Harness:
+def h(make_app: Callable[..., Harness]) -> Harness:
     return make_app(plugins=[])
 
 
@@ -64,6 +67,7 @@ def test_list_shows_roles_with_their_permissions(h: Harness,
     assert seen == sorted(seen) and len(seen) == len(set(seen)) == 7
 
 
+@BOTH
 def test_edit_permissions_with_checkboxes_and_audit(h: Harness) -> None:
     client = h.client("hq-admin")
     before = _permissions(h, "technician")
@@ -92,6 +96,7 @@ def test_edit_permissions_with_checkboxes_and_audit(h: Harness) -> None:
     assert tech.get("/desk/cases").status_code == 200
 
 
+@BOTH
 def test_create_custom_role_and_assign_it(h: Harness) -> None:
     client = h.client("hq-admin")
     assert client.get("/admin/roles/new").status_code == 200

@@ -17,8 +17,12 @@ from tests.support import Harness
 TOKEN_RE = re.compile(r'<p class="secret" id="new-token" data-token>(as_[^<]+)</p>')
 
 
+#: On SQLite and on PostgreSQL (the rest runs on SQLite only, to stay fast).
+BOTH = pytest.mark.usefixtures("backend")
+
+
 @pytest.fixture
-def h(make_app: Callable[..., Harness], backend: str) -> Harness:
+def h(make_app: Callable[..., Harness]) -> Harness:
     return make_app(plugins=[])
 
 
@@ -48,6 +52,7 @@ def _audit(h: Harness, action: str) -> list[AuditEvent]:
             AuditEvent.entity == "api_token", AuditEvent.action == action)))
 
 
+@BOTH
 def test_create_token_shown_once_then_usable_and_audited(h: Harness) -> None:
     client = h.client("east-clerk")  # any signed-in user; no admin permission needed
     empty = client.get("/account/tokens")
@@ -122,6 +127,7 @@ def test_admin_revokes_a_users_token_from_their_page(h: Harness) -> None:
     client = h.client("hq-admin")
     page = client.get(f"/admin/users/{uid}")
     assert "field laptop" in page.text and token not in page.text
+    assert f'href="/admin/users/{uid}?revoke_token={token_id}#tokens"' in page.text
     confirm = client.get(f"/admin/users/{uid}?revoke_token={token_id}")
     assert f'action="/admin/users/{uid}/tokens/{token_id}/revoke"' in confirm.text
     done = client.form(f"/admin/users/{uid}/tokens/{token_id}/revoke", follow_redirects=False)
@@ -135,6 +141,7 @@ def test_admin_revokes_a_users_token_from_their_page(h: Harness) -> None:
     assert client.get(f"/admin/users/{uid}?revoke_token={other_id}").status_code == 404
 
 
+@BOTH
 def test_admin_token_pages_need_admin_users_and_the_region(h: Harness) -> None:
     _sw, sw_token = _token(h, "sw-tech")
     _east, east_token = _token(h, "east-tech")

@@ -21,8 +21,12 @@ NEW_USER = {"login": "east-clerk2", "display_name": "Qian Hui", "password": "lon
             "locale": "zh_CN", "service_point": "EAST-SH", "roles": ["service_clerk"]}
 
 
+#: On SQLite and on PostgreSQL (the rest runs on SQLite only, to stay fast).
+BOTH = pytest.mark.usefixtures("backend")
+
+
 @pytest.fixture
-def h(make_app: Callable[..., Harness], backend: str) -> Harness:
+def h(make_app: Callable[..., Harness]) -> Harness:
     return make_app(plugins=[])
 
 
@@ -66,6 +70,7 @@ def test_pages_need_admin_users(h: Harness) -> None:
     assert _user(h, "east-tech").active and _users(h) == 17
 
 
+@BOTH
 def test_create_user_then_sign_in_with_audit(h: Harness) -> None:
     client = h.client("hq-admin")
     assert client.get("/admin/users/new").status_code == 200
@@ -84,6 +89,7 @@ def test_create_user_then_sign_in_with_audit(h: Harness) -> None:
     h.client().login("east-clerk2", "long-enough-1")
 
 
+@BOTH
 def test_bad_input_re_renders_with_field_errors_and_writes_nothing(h: Harness) -> None:
     client = h.client("hq-admin")
     before = _users(h)
@@ -128,6 +134,7 @@ def test_edit_user_roles_point_locale_and_audit(h: Harness) -> None:
     assert len(_audit(h, entity="user", action="update")) == 1
 
 
+@BOTH
 def test_deactivate_needs_confirmation_and_never_deletes(h: Harness) -> None:
     client = h.client("hq-admin")
     uid = _user(h, "hq-tech").id
@@ -168,6 +175,7 @@ def test_admin_cannot_deactivate_themselves(h: Harness) -> None:
     assert _user(h, "hq-admin").active
 
 
+@BOTH
 def test_list_search_filters_and_keyset_pages(h: Harness,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     client = h.client("hq-admin")
@@ -195,6 +203,7 @@ def test_list_search_filters_and_keyset_pages(h: Harness,
     assert len(seen) == len(set(seen)) == 17
 
 
+@BOTH
 def test_regional_admin_sees_only_own_region(h: Harness) -> None:
     _grant(h, "east-supervisor", "admin.users", "case.view", "case.intake")
     client = h.client("east-supervisor")
