@@ -20,7 +20,15 @@ def sync_roles(session: Session, registry: Registry) -> list[str]:
     roles = {role.id: role for role in session.scalars(select(Role))}
     for spec in registry.roles.values():
         if spec.id not in roles:
-            roles[spec.id] = Role(id=spec.id, label=spec.label, builtin=True)
+            # A role that appears later (a plugin enabled later) gets its grants at once,
+            # also for permissions this database has seen before.
+            grants = set(spec.permissions) | {
+                p.id for p in registry.permissions.values() if spec.id in p.default_roles}
+            if spec.id == ADMIN_ROLE:
+                grants = set(registry.permissions)
+            roles[spec.id] = Role(id=spec.id, label=spec.label, builtin=True,
+                                  permissions=[RolePermission(permission_id=p)
+                                               for p in sorted(grants)])
             session.add(roles[spec.id])
     known = set(session.scalars(select(KnownPermission.id)))
     added = []

@@ -196,9 +196,12 @@ def transition(
         clean["_coverage"] = pm.hook.assess_coverage(session=session, case=case)
     plugin_payload = {**payload, **{k: v for k, v in clean.items() if not k.startswith("_")}}
     vetoes = core_vetoes(session, case, to, clean, pm)
+    arguments = {"session": session, "case": case, "to": to, "actor": actor,
+                 "payload": plugin_payload}
     for impl in reversed(pm.hook.validate_transition.get_hookimpls()):
-        found = impl.function(session=session, case=case, to=to, actor=actor,
-                              payload=plugin_payload) or []
+        # Called one by one to know whose veto it is; like pluggy, pass only the arguments
+        # the implementation asks for.
+        found = impl.function(**{name: arguments[name] for name in impl.argnames}) or []
         owner = "core" if impl.plugin_name.startswith("core:") else impl.plugin_name
         vetoes.extend(Veto(v.clause, v.message, owner) for v in found)
     if vetoes:

@@ -161,8 +161,6 @@ def test_hook_register_roles(install: Install, make_app: Callable[..., Harness])
                               .where(Role.id == "auditor")) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="sync_roles grants a new built-in role only the "
-                   "permissions first seen in the same run (see the report on issue 3)")
 def test_new_role_gets_permissions_that_already_exist(install: Install,
                                                       make_app: Callable[..., Harness]) -> None:
     install("lateroles",
@@ -483,10 +481,6 @@ def test_hook_validate_transition(make_app: Callable[..., Harness]) -> None:
                 coverage_class="B").status_code == 200
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "core.services.workflow.transition calls each validate_transition implementation with "
-    "every argument by keyword, so one that takes only some (as pluggy allows) fails; "
-    "see the report on issue 3 for the fix"))
 def test_validate_transition_may_take_only_the_arguments_it_needs(
         make_app: Callable[..., Harness]) -> None:
     h = make_app(plugins=[])
