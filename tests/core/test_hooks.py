@@ -484,15 +484,13 @@ def test_hook_validate_transition(make_app: Callable[..., Harness]) -> None:
 def test_validate_transition_may_take_only_the_arguments_it_needs(
         make_app: Callable[..., Harness]) -> None:
     h = make_app(plugins=[])
+    tech = bearer(h, "hq-tech")
     cid = new_case(h, bearer(h, "hq-clerk"))["id"]
     h.app.state.pm.register(Silent(), name="silent")
-    with h.session() as session:
-        from core.services import workflow
-        from core.services.cases import get_case
-
-        case = get_case(session, cid)
-        workflow.transition(session, h.app.state.pm, case, "inspected", None,
-                            {"fault_found": "Hum", "coverage_class": "B"})
+    h.app.state.pm.register(Objector("HT-5", to="cancelled"), name="objector")
+    moved = move(h, tech, cid, "inspected", fault_found="Hum", coverage_class="B")
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["state"] == "inspected"
 
 
 class Recorder:
