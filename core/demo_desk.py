@@ -169,6 +169,15 @@ def _seed_cases(session: Session, pm: pluggy.PluginManager, settings: Settings,
                 case.repaired_at = case.dispatched_at + timedelta(hours=rng.randint(8, 120))
                 if plan[-1] != "repaired":
                     case.returned_at = case.repaired_at + timedelta(hours=rng.randint(4, 48))
+        # W-1: one of our products brought in without a body code, on file and refused
+        session.info["actor"] = (clerk.id, clerk.login, "demo")
+        intake.intake(session, pm, actor=clerk, service_point=point, today=today, data={
+            "body_code": None, "model_code": codes[n % len(codes)],
+            "customer": {"name": CUSTOMERS[n % len(CUSTOMERS)][0],
+                         "address": CUSTOMERS[n % len(CUSTOMERS)][1],
+                         "phone": CUSTOMERS[n % len(CUSTOMERS)][2]},
+            "fault_description": "Label with the body code torn off; no sound",
+            "channel": "walk_in"})
     session.info.pop("actor", None)
     session.flush()
 

@@ -62,7 +62,7 @@ def test_demo_is_idempotent(harness: Harness, env: dict[str, str]) -> None:
         states = set(session.scalars(select(ServiceCase.state)))
     assert counts[0] > 0 and counts[1] >= 300
     assert {"registered", "inspected", "quoted", "confirmed", "dispatched", "in_repair",
-            "repaired", "returned", "closed", "cancelled"} <= states
+            "repaired", "returned", "closed", "cancelled", "refused"} <= states
     again = runner.invoke(cli, ["demo"], env=env)
     assert again.exit_code == 0
     with harness.session() as session:
