@@ -283,6 +283,9 @@ def test_case_panel_lists_eligible_first_with_expiry_and_others_with_reasons(
 
 def test_user_panel_shows_not_on_post(h: Harness) -> None:
     uid = user_id(h, "hq-tech")
+    admin_page = h.client("hq-admin").get(f"/admin/users/{uid}")
+    assert admin_page.status_code == 200
+    assert f"/training/users/{uid}/panel" in admin_page.text  # the user admin's panel
     panel = h.client("hq-admin").get(f"/training/users/{uid}/panel")
     assert panel.status_code == 200 and "not on post" in panel.text
     certify(h, "hq-tech")
