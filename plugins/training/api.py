@@ -31,9 +31,7 @@ def certification_json(cert: Certification, today: Any) -> dict[str, Any]:
         "issued_on": cert.issued_on,
         "expires_on": cert.expires_on,
         "valid": policy.valid_on(facts, today),
-        "status": "revoked" if facts.revoked else
-                  ("valid" if policy.valid_on(facts, today) else "expired"
-                   if cert.expires_on < today else cert.status),
+        "status": policy.status(facts, today),
         "revoked_reason": cert.revoked_reason or None,
         "issuer": cert.issuer,
         "imported": cert.imported,

@@ -57,6 +57,16 @@ def valid_on(cert: Cert, day: date) -> bool:
     return not cert.revoked and cert.issued_on <= day <= cert.expires_on
 
 
+def status(cert: Cert, day: date) -> str:
+    """What to show: "revoked", "valid" on ``day``, "expired" after the last day, or
+    "pending" before the issue date."""
+    if cert.revoked:
+        return "revoked"
+    if valid_on(cert, day):
+        return "valid"
+    return "expired" if cert.expires_on < day else "pending"
+
+
 def covers(cert: Cert, model_code: str, product_line: str | None) -> bool:
     """The certificate names the model, or its product line is the model's line."""
     if model_code and model_code.upper() in cert.model_codes:

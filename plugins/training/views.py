@@ -21,7 +21,7 @@ from core.services.cases import get_case
 from core.web.routing import form_data
 from core.web.templating import flash, gettext_for, render
 from plugins.training import exchange, policy, services
-from plugins.training.models import Certification, Participant, TrustedKey
+from plugins.training.models import Certification, Participant, TrainingSession, TrustedKey
 
 MANAGE = "training.manage"
 #: Reason codes of ``policy.Eligibility`` as translatable strings (same text as policy).
@@ -56,7 +56,7 @@ CERT_TEXT = {
                       "trained and pass before they take up their posts."),
 }
 STATUSES = {"valid": i18n.N_("valid"), "expired": i18n.N_("expired"),
-            "revoked": i18n.N_("revoked")}
+            "revoked": i18n.N_("revoked"), "pending": i18n.N_("not valid yet")}
 
 
 def _today(request: Request) -> date:
@@ -89,11 +89,7 @@ def _status_code(error: DomainError) -> int:
 
 
 def cert_status(cert: Certification, today: date) -> str:
-    facts = cert.facts()
-    if facts.revoked:
-        return "revoked"
-    return "valid" if policy.valid_on(facts, today) else \
-        ("expired" if cert.expires_on < today else cert.status)
+    return policy.status(cert.facts(), today)
 
 
 def home(request: Request) -> Response:
@@ -129,8 +125,6 @@ def course(request: Request, errors: dict[str, str] | None = None,
            values: dict[str, str] | None = None, status_code: int = 200) -> Response:
     session = request.state.db
     row = services.get_course(session, request.path_params["course_id"])
-    from plugins.training.models import TrainingSession
-
     held = list(session.scalars(select(TrainingSession)
                                 .where(TrainingSession.course_id == row.id)
                                 .order_by(TrainingSession.starts_on.desc())))

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from plugins.training import policy
 from plugins.training.policy import Cert
@@ -142,3 +144,22 @@ def test_expiring_within_thirty_days() -> None:
                                     issued=date(2025, 1, 1)), today)
     assert not policy.expiring(cert(expires=today - timedelta(days=1),
                                     issued=date(2025, 1, 1)), today)
+
+
+def test_status_for_display() -> None:
+    c = cert(expires=date(2026, 6, 30))
+    assert policy.status(c, D - timedelta(days=1)) == "pending"
+    assert policy.status(c, D) == "valid"
+    assert policy.status(c, date(2026, 7, 1)) == "expired"
+    assert policy.status(cert(revoked=True), D) == "revoked"
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31)),
+       st.integers(min_value=1, max_value=240))
+def test_a_certificate_holds_from_issue_through_expiry_and_not_a_day_more(
+        issued: date, months: int) -> None:
+    c = cert(issued=issued, expires=policy.expiry_date(issued, months))
+    assert c.expires_on > issued
+    assert policy.valid_on(c, issued) and policy.valid_on(c, c.expires_on)
+    assert not policy.valid_on(c, c.expires_on + timedelta(days=1))
+    assert (c.expires_on.year - issued.year) * 12 + c.expires_on.month - issued.month == months
