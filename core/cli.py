@@ -90,6 +90,13 @@ class PluginAwareGroup(click.Group):
             return  # reported by the command that needs them
         app.state.pm.hook.register_cli(cli=self)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Settings and plugin problems are user mistakes: one line, no traceback."""
+        try:
+            return super().invoke(ctx)
+        except (SettingsError, PluginError) as exc:
+            raise click.ClickException(str(exc)) from None
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands:
             self._with_plugins(ctx)

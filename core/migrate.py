@@ -21,7 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
-from core.plugins import available_plugins
+from core.plugins import PluginError, available_plugins
 
 CORE_BRANCH = "core"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -78,6 +78,13 @@ def states(engine: Engine, enabled: list[str]) -> list[BranchState]:
     script = ScriptDirectory.from_config(alembic_config())
     with engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
+    known = {rev.revision for rev in script.walk_revisions()}
+    missing = sorted(current - known)
+    if missing:
+        raise PluginError(
+            f"the database has migration revisions {', '.join(missing)} that no installed "
+            "plugin provides: reinstall the plugin that made them (to stop using a plugin, "
+            "remove it from the settings' plugins instead of uninstalling it)")
     # alembic keeps only the heads in alembic_version: when a plugin's revision depends on
     # core's, core's row goes. So a branch's position is the newest of its own revisions
     # reached by any recorded head, dependencies included.

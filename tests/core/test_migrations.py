@@ -119,3 +119,20 @@ def test_enabling_a_plugin_later_adds_only_its_tables(make_app: Callable[..., Ha
     # disabling it again: upgrading the trimmed set touches nothing, its table stays
     assert migrate.upgrade(engine, []) == []
     assert "warranty_request" in set(inspect(engine).get_table_names())
+
+
+def test_a_revision_no_installed_plugin_provides_is_named(make_app: Callable[..., Harness],
+                                                          tmp_path) -> None:
+    from core.plugins import PluginError
+
+    h = make_app()
+    with h.app.state.engine.begin() as connection:
+        connection.execute(text("INSERT INTO alembic_version (version_num) VALUES ('gone01')"))
+    with pytest.raises(PluginError, match="gone01"):
+        migrate.pending(h.app.state.engine, h.app.state.enabled)
+    health = h.client().get("/healthz")
+    assert health.status_code == 503 and "gone01" in health.json()["migrations"]
+    env = {"AFTERSALES_DATABASE_URL": h.url, "AFTERSALES_VAR_DIR": str(tmp_path)}
+    result = CliRunner().invoke(cli, ["check"], env=env)
+    assert result.exit_code == 1 and "gone01" in result.output
+    assert "Traceback" not in result.output

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from core import migrate
+from core.plugins import PluginError
 
 
 def healthz(request: Request) -> JSONResponse:
@@ -24,7 +25,11 @@ def healthz(request: Request) -> JSONResponse:
         body["database"] = f"unreachable: {type(exc).__name__}"
         body["status"] = "unavailable"
         return JSONResponse(body, status_code=503)
-    waiting = migrate.pending(state.engine, state.enabled)
+    try:
+        waiting = migrate.pending(state.engine, state.enabled)
+    except PluginError as exc:
+        body.update(migrations=f"unknown: {exc}", status="unavailable")
+        return JSONResponse(body, status_code=503)
     body["migrations"] = "current" if not waiting else {"pending": waiting}
     body["status"] = "ok" if not waiting else "unavailable"
     return JSONResponse(body, status_code=200 if not waiting else 503)
