@@ -102,6 +102,8 @@ def test_revoke_own_token_after_confirmation(h: Harness) -> None:
     assert h.client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}) \
         .status_code == 401
     assert len(_audit(h, "revoke")) == 1
+    again = client.get(f"/account/tokens?revoke={token_id}")
+    assert again.status_code == 200 and "/revoke" not in again.text  # nothing left to confirm
 
 
 def test_someone_elses_token_is_not_found(h: Harness) -> None:

@@ -3,7 +3,7 @@ the region an admin may act in."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,7 +27,6 @@ class Page:
     next_url: str | None = None
     first_url: str = ""
     is_later: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def cursor(request: Request, name: str = "after", *, numeric: bool = True) -> Any:

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from core.entities import Region, ServicePoint
 from core.errors import DomainError, Forbidden, NotFound
 from core.i18n import N_
+from core.security.scope import SCOPE_KEY
 from core.services import org
 from core.web.templating import flash, gettext_for, render
 from core.web.views.admin.common import (
@@ -130,7 +131,13 @@ def region_update(request: Request) -> Response:
 # --- service points ---------------------------------------------------------------------------
 
 def _region_choices(request: Request) -> list[Region]:
-    return list(request.state.db.scalars(_regions(request).order_by(Region.code)))
+    """Regions a new service point may be in: the admin's own, or for HQ every region (the
+    one HQ narrowed every list to, if it did)."""
+    statement = _regions(request)
+    narrowed = request.state.db.info.get(SCOPE_KEY)
+    if narrowed is not None:
+        statement = statement.where(Region.id == narrowed)
+    return list(request.state.db.scalars(statement.order_by(Region.code)))
 
 
 def point_list(request: Request) -> Response:

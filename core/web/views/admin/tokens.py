@@ -18,6 +18,7 @@ from core.web.views.admin.common import failed, form_status, see_other, text_val
 SIGNED_IN_ONLY = N_("Manage API tokens from a signed-in browser, not with a token.")
 NAME_HELP = N_("Name the token after the program that will use it, for example "
                "\"warehouse scanner\".")
+TOO_LONG = N_("At most 120 characters.")
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -42,21 +43,18 @@ def token_list(request: Request) -> Response:
     revoke = None
     if raw.isdigit():
         revoke = user_service.token_of(request.state.db, request.state.user, int(raw))
-    return _page(request, revoke=revoke)
+    return _page(request, revoke=revoke if revoke and revoke.revoked_at is None else None)
 
 
 def token_create(request: Request) -> Response:
     _require_browser(request)
     values = text_values(request)
     name = str(values.get("name", "")).strip()
-    errors = {}
-    if not name:
-        errors["name"] = NAME_HELP
-    elif len(name) > 120:
-        errors["name"] = N_("At most 120 characters.")
+    if not name or len(name) > 120:
+        problem = NAME_HELP if not name else TOO_LONG
+        return _page(request, values=values, errors={"name": problem}, form_error=problem,
+                     status_code=400)
     try:
-        if errors:
-            raise DomainError(next(iter(errors.values())), fields=errors)
         token, row = user_service.create_token(request.state.db, request.state.user.login,
                                                name)
     except DomainError as error:

@@ -82,7 +82,8 @@ def user_detail(request: Request) -> Response:
     revoke = None
     raw = request.query_params.get("revoke_token", "")
     if raw.isdigit():
-        revoke = user_service.token_of(request.state.db, user, int(raw))
+        row = user_service.token_of(request.state.db, user, int(raw))
+        revoke = row if row.revoked_at is None else None
     return render_user(request, user, revoke=revoke)
 
 
