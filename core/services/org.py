@@ -50,8 +50,11 @@ def unscoped(session: Session) -> Iterator[Session]:
 
 
 def exists_anywhere(session: Session, statement: Select[Any]) -> bool:
+    """Whether any row matches in any region. Asked as ``SELECT EXISTS(...)`` so no record
+    of another region is loaded into the session (the identity map would otherwise hand it
+    out later without the scope)."""
     with unscoped(session):
-        return session.scalars(statement.limit(1)).first() is not None
+        return bool(session.scalar(select(statement.exists())))
 
 
 def contains(column: Any, text: str) -> Any:
