@@ -162,7 +162,7 @@ def _apply(session: Session, case: ServiceCase, to: str, clean: dict[str, Any]) 
         for description, cause in clean["faults"]:
             session.add(FaultLine(case_id=case.id, description=description, cause=cause))
     elif to == "dispatched":
-        case.technician_id = clean["technician_id"]
+        case.technician = session.get(User, clean["technician_id"])
         case.dispatched_at = case.dispatched_at or now
         if clean.get("onsite"):
             case.onsite_address = clean["onsite_address"]

@@ -144,7 +144,8 @@ def test_full_workflow_with_w4_confirmation_and_payment(desk: Harness) -> None:
     body = confirmed.json()
     assert body["state"] == "confirmed" and body["confirmed"] is True
     assert body["confirmations"][0]["total_cents"] == 18000
-    assert move(desk, supervisor, cid, "dispatched", technician_id=tech_id).status_code == 200
+    dispatched = move(desk, supervisor, cid, "dispatched", technician_id=tech_id)
+    assert dispatched.status_code == 200 and dispatched.json()["technician"] == "hq-tech"
     # a changed quote voids the confirmation: repair cannot start (W-4)
     desk.client().post(f"/api/v1/cases/{cid}/charges", headers=clerk, json={
         "kind": "part", "description": "Output transistor", "unit_price_cents": 6500})
