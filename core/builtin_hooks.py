@@ -87,7 +87,8 @@ def decode_body_code(code: str) -> BodyCode | None:
 def seed_demo(session: Session, settings: Settings, scale: int) -> None:
     from core.demo import seed_core
     from core.demo_desk import seed_desk
-    from core.plugins import make_plugin_manager, resolve
 
     seed_core(session, settings)
-    seed_desk(session, make_plugin_manager(resolve(settings.plugins)), settings, scale)
+    # The app's plugin manager rides on the session (core.db.make_sessionmaker), so demo
+    # cases are priced and classified by the enabled plugins, as real ones are.
+    seed_desk(session, session.info["pm"], settings, scale)
