@@ -120,22 +120,27 @@ def turnarounds(session: Session, now: datetime, windows: tuple[int, ...] = TURN
                | (ServiceCase.returned_at >= since))
     ).all()
     now_hours = now.timestamp() / 3600
+    # Each stage's (end, duration) once per row; each window then only filters by end.
+    stages: dict[str, dict[str, list[tuple[float, float]]]] = {}
+    for name, opened, dispatched, repaired, returned in rows:
+        moments = {"opened_at": opened, "dispatched_at": dispatched,
+                   "repaired_at": repaired, "returned_at": returned}
+        point = stages.setdefault(name, {key: [] for key, *_ in STAGES})
+        for key, _label, start, end in STAGES:
+            began, ended = moments[start], moments[end]
+            if began is not None and ended is not None and ended >= began:
+                point[key].append((float(ended), float(ended) - float(began)))
     result: dict[int, list[Turnaround]] = {}
     for days in windows:
         cutoff = now_hours - days * 24
-        hours: dict[str, dict[str, list[float]]] = {}
-        for name, *stamps in rows:
-            moments = dict(zip(columns, stamps, strict=True))
-            point = hours.setdefault(name, {key: [] for key, *_ in STAGES})
-            for key, _label, start, end in STAGES:
-                began, ended = moments[start], moments[end]
-                if began is not None and ended is not None and ended >= cutoff \
-                        and ended >= began:
-                    point[key].append(float(ended) - float(began))
-        result[days] = [
-            Turnaround(name, {k: statistics.median(v) if v else None for k, v in by.items()},
-                       {k: len(v) for k, v in by.items()})
-            for name, by in sorted(hours.items())]
+        found = []
+        for name, by_stage in sorted(stages.items()):
+            durations = {key: [d for ended, d in pairs if ended >= cutoff]
+                         for key, pairs in by_stage.items()}
+            found.append(Turnaround(
+                name, {k: statistics.median(v) if v else None for k, v in durations.items()},
+                {k: len(v) for k, v in durations.items()}))
+        result[days] = found
     return result
 
 
