@@ -1,0 +1,131 @@
+"""Every string the warranty plugin marks for translation has a zh_CN translation with the
+same placeholders (its own catalog, consulted before core's), and a Chinese reader sees the
+warranty pages in Chinese.
+
+The policy's reasons (``reason_en``/``reason_zh`` in ``policy.py``) are bilingual data, not
+gettext strings, so they are not in the catalog.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from tests.core.desk_helpers import bearer, move, new_case
+from tests.support import Harness
+
+ROOT = Path(__file__).resolve().parents[3]
+PLUGIN = ROOT / "plugins" / "warranty"
+ZH_PO = PLUGIN / "locale" / "zh_CN" / "LC_MESSAGES" / "messages.po"
+OTHER_ZH_POS = sorted({ROOT / "core" / "locale" / "zh_CN" / "LC_MESSAGES" / "messages.po",
+                       *ROOT.glob("plugins/*/locale/zh_CN/LC_MESSAGES/messages.po")} - {ZH_PO})
+PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?([diouxXeEfFgGcrsa%])")
+
+
+@cache
+def extracted() -> dict[str, list[str]]:
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")
+    found: dict[str, list[str]] = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(PLUGIN), method_map, options_map, keywords=DEFAULT_KEYWORDS):
+        msgid = message[0] if isinstance(message, tuple | list) else message
+        if msgid:
+            found.setdefault(msgid, []).append(f"{filename}:{lineno}")
+    return found
+
+
+def _read(po_file: Path) -> dict[str, str]:
+    with po_file.open("rb") as handle:
+        return {str(m.id): str(m.string) for m in read_po(handle, locale="zh_CN")
+                if m.id and not m.fuzzy}
+
+
+@cache
+def catalog() -> dict[str, str]:
+    return _read(ZH_PO)
+
+
+def _placeholders(text: str) -> list[tuple[str, str]]:
+    return sorted(PLACEHOLDER.findall(text))
+
+
+def test_every_message_has_a_chinese_translation_with_the_same_placeholders() -> None:
+    found = extracted()
+    assert "Warranty costs" in found and "The coverage class was overridden." in found
+    assert len(found) >= 50
+    strings = catalog()
+    missing = [f"{msgid!r} ({', '.join(where[:2])})" for msgid, where in sorted(found.items())
+               if not strings.get(msgid)]
+    assert not missing, "no zh_CN translation in the warranty catalog:\n  " + \
+        "\n  ".join(missing)
+    wrong = [msgid for msgid, text in strings.items()
+             if _placeholders(text) != _placeholders(msgid)]
+    assert not wrong, wrong
+
+
+def test_shared_messages_read_the_same_as_in_the_other_catalogs() -> None:
+    """This catalog is consulted before core's on every page, so a msgid it shares with core
+    (or another plugin) must not change that string's Chinese elsewhere."""
+    strings = catalog()
+    differ = [f"{msgid!r}: {text!r} here, {other[msgid]!r} in {po.relative_to(ROOT)}"
+              for po in OTHER_ZH_POS for other in [_read(po)]
+              for msgid, text in strings.items() if other.get(msgid, text) != text]
+    assert not differ, "\n".join(differ)
+
+
+def _waived_labour(h: Harness) -> str:
+    """A class-A case with one free labour line; returns the unit's body code."""
+    clerk = bearer(h, "hq-clerk")
+    code = f"PA2400-{date.today() - timedelta(days=30):%y%m%d}-00031"
+    case_id = new_case(h, clerk, body_code=code)["id"]
+    assert move(h, bearer(h, "hq-tech"), case_id, "inspected",
+                fault_found="No sound").status_code == 200
+    response = h.client().post(f"/api/v1/cases/{case_id}/charges", headers=clerk, json={
+        "kind": "labour", "description": "Bench", "unit_price_cents": 12000})
+    assert response.status_code == 201, response.text
+    assert response.json()["charges"][-1]["waived"] is True
+    return code
+
+
+def test_the_cost_report_is_in_chinese_after_choosing_chinese(
+        make_app: Callable[..., Harness]) -> None:
+    h = make_app(plugins=["warranty"])
+    manager = h.client("hq-manager")  # reads English until they choose Chinese
+    empty = manager.get("/warranty/report")
+    assert empty.status_code == 200 and "No free warranty work recorded yet." in empty.text
+    chosen = manager.form("/language", {"locale": "zh_CN", "next": "/warranty/report"})
+    assert chosen.status_code == 200 and "尚无保修期内免费维修的记录。" in chosen.text
+    assert "保修费用" in chosen.text and "Warranty costs" not in chosen.text
+
+    _waived_labour(h)
+    page = manager.get("/warranty/report")
+    assert page.status_code == 200 and "PA2400" in page.text
+    strings = catalog()
+    shown = [msgid for msgid, where in extracted().items()
+             if any("report.html" in w for w in where)]
+    assert len(shown) >= 8
+    for msgid in shown:
+        if msgid == "No free warranty work recorded yet.":
+            continue  # the report has a row now
+        assert strings[msgid] in page.text, msgid
+        if " " in msgid:
+            assert msgid not in page.text, msgid
+
+
+def test_a_chinese_reader_sees_the_warranty_panel_in_chinese(
+        make_app: Callable[..., Harness]) -> None:
+    h = make_app(plugins=["warranty"])
+    code = _waived_labour(h)
+    panel = h.client("sw-clerk").get(f"/warranty/units/{code}/panel",  # sw-* read Chinese
+                                     headers={"HX-Request": "true"})
+    assert panel.status_code == 200
+    assert "保修类别 A" in panel.text and "剩余天数" in panel.text and "保修到期日" in panel.text
+    assert "Days left" not in panel.text
