@@ -168,7 +168,8 @@ def test_return_request_r8_refund_and_shipping(w: Harness) -> None:
         follow_redirects=False)
     assert response.status_code == 303, response.text
     panel = client.get(f"/warranty/cases/{cid}/panel").text
-    assert "exchange_or_depreciated_return" in panel and "R-8" in panel
+    assert 'data-outcome="exchange_or_depreciated_return"' in panel and "R-8" in panel
+    assert "Exchange, or return with depreciation" in panel
     case = w.client().get(f"/api/v1/cases/{cid}", headers=clerk).json()
     shipping = [c for c in case["charges"] if c["kind"] == "shipping"]
     assert shipping and shipping[0]["payable_cents"] == 3500
