@@ -3,11 +3,69 @@
 A ``DomainError`` carries the field it is about and a message; the web layer shows it on the
 form, the API answers it as ``{"error": {"code", "message", "fields"}}`` with its status.
 Anything else raised while handling a request is a bug: logged with a request id, a 500.
+
+Messages are constant templates marked with ``N_`` and their parameters are kept apart
+(``DomainError(N_("Unknown model %(model)s."), params={"model": code})``), so a page can show
+them in the user's language (:meth:`DomainError.localized`) while ``str(error)``,
+``.message``, ``.fields`` and the API's JSON stay English. A parameter that is itself a
+message (a field's label, say) is wrapped in :class:`Term` and translated too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
+
+Params = Mapping[str, object]
+#: A message: a template and its parameters, or text already formatted.
+Text = str | tuple[str, Params | None]
+
+
+class Term(str):
+    """A parameter value that is itself a message to translate (a label, a state's title)."""
+
+    __slots__ = ()
+
+
+def render(template: str, params: Params | None = None,
+           gettext: Callable[[str], str] | None = None) -> str:
+    """``template % params``, translated first when ``gettext`` is given. A translation that
+    is missing or does not format falls back to the English text; so does a template that
+    does not format (it was text already)."""
+    english = _format(template, params, None)
+    if gettext is None:
+        return english
+    try:
+        return _format(gettext(template), params, gettext) if template else template
+    except (KeyError, ValueError, TypeError, IndexError):
+        return english
+
+
+def localize(text: Text, gettext: Callable[[str], str] | None = None) -> str:
+    """A message given as text or as ``(template, params)``, translated by ``gettext``."""
+    template, params = _split(text)
+    return render(template, params, gettext)
+
+
+def _format(template: str, params: Params | None,
+            gettext: Callable[[str], str] | None) -> str:
+    if not params:
+        return template
+    values = {name: gettext(value) if gettext and isinstance(value, Term) and value else value
+              for name, value in params.items()}
+    if gettext is None:
+        try:
+            return template % values
+        except (KeyError, ValueError, TypeError, IndexError):
+            return template
+    return template % values
+
+
+def _split(text: Text) -> tuple[str, Params | None]:
+    if isinstance(text, tuple):
+        template, params = text
+        return template, params
+    return text, None
 
 
 class DomainError(Exception):
@@ -20,22 +78,52 @@ class DomainError(Exception):
         self,
         message: str,
         *,
+        params: Params | None = None,
         field: str | None = None,
-        fields: dict[str, str] | None = None,
+        fields: Mapping[str, Text] | None = None,
         code: str | None = None,
         status_code: int | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.fields = dict(fields or {})
+        self.template = message
+        self.params: dict[str, object] = dict(params or {})
+        self.message = render(message, self.params)
+        super().__init__(self.message)
+        #: English text of each field's message, by the formatted text: its template.
+        self._sources: dict[str, tuple[str, Params | None]] = {
+            self.message: (message, self.params)}
+        self.fields: dict[str, str] = {}
+        for name, text in (fields or {}).items():
+            template, values = _split(text)
+            english = render(template, values)
+            self._sources.setdefault(english, (template, values))
+            self.fields[name] = english
         if field:
-            self.fields.setdefault(field, message)
+            self.fields.setdefault(field, self.message)
         if code:
             self.code = code
         if status_code:
             self.status_code = status_code
         self.extra = dict(extra or {})
+
+    @classmethod
+    def for_fields(cls, fields: Mapping[str, Text], **kwargs: Any) -> DomainError:
+        """An error whose message is its first field's."""
+        message, params = _split(next(iter(fields.values())))
+        return cls(message, params=params, fields=fields, **kwargs)
+
+    def localized(self, gettext: Callable[[str], str]) -> tuple[str, dict[str, str]]:
+        """The message and the fields' messages in the language of ``gettext``.
+
+        Fields are looked up by their English text, so a view may rename a field's key
+        (``error.fields["amount"] = error.fields.pop("amount_cents")``) or set a field to a
+        constant marked with ``N_``; either is translated.
+        """
+        def one(text: str) -> str:
+            template, params = self._sources.get(text, (text, None))
+            return render(template, params, gettext)
+
+        return one(self.message), {name: one(text) for name, text in self.fields.items()}
 
     def as_json(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message, "fields": self.fields,

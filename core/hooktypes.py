@@ -6,7 +6,7 @@ and so duplicate ids can be detected by comparing plain values.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -111,11 +111,29 @@ class BodyCode:
 
 @dataclass(frozen=True)
 class Veto:
-    """A reason a transition may not happen, with the policy clause behind it."""
+    """A reason a transition may not happen, with the policy clause behind it.
+
+    ``message`` is English text or a template marked with ``N_`` whose ``params`` are given
+    apart (``Veto("P-3", N_("%(name)s is not a technician."), params={"name": ...})``); pages
+    show it translated, the API in English.
+    """
 
     clause: str
     message: str
     plugin: str = "core"
+    params: Mapping[str, object] | None = None
+
+    @property
+    def text(self) -> str:
+        """The message in English, formatted."""
+        from core.errors import render
+
+        return render(self.message, self.params)
+
+    def localized(self, gettext: Callable[[str], str]) -> str:
+        from core.errors import render
+
+        return render(self.message, self.params, gettext)
 
 
 @dataclass(frozen=True)
