@@ -30,13 +30,16 @@ class Term(str):
 def render(template: str, params: Params | None = None,
            gettext: Callable[[str], str] | None = None) -> str:
     """``template % params``, translated first when ``gettext`` is given. A translation that
-    is missing or does not format falls back to the English text; so does a template that
-    does not format (it was text already)."""
-    english = _format(template, params, None)
-    if gettext is None:
+    is missing or does not format falls back to the English text; a template that does not
+    format (text given already formatted) is shown as it is."""
+    try:
+        english = _format(template, params)
+    except (KeyError, ValueError, TypeError, IndexError):
+        english = template
+    if gettext is None or not template:
         return english
     try:
-        return _format(gettext(template), params, gettext) if template else template
+        return _format(gettext(template), params, gettext)
     except (KeyError, ValueError, TypeError, IndexError):
         return english
 
@@ -48,17 +51,12 @@ def localize(text: Text, gettext: Callable[[str], str] | None = None) -> str:
 
 
 def _format(template: str, params: Params | None,
-            gettext: Callable[[str], str] | None) -> str:
+            gettext: Callable[[str], str] | None = None) -> str:
     if not params:
         return template
-    values = {name: gettext(value) if gettext and isinstance(value, Term) and value else value
-              for name, value in params.items()}
-    if gettext is None:
-        try:
-            return template % values
-        except (KeyError, ValueError, TypeError, IndexError):
-            return template
-    return template % values
+    return template % {
+        name: gettext(value) if gettext and isinstance(value, Term) and value else value
+        for name, value in params.items()}
 
 
 def _split(text: Text) -> tuple[str, Params | None]:
