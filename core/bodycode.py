@@ -11,6 +11,7 @@ from datetime import date
 
 from core.errors import DomainError
 from core.hooktypes import BodyCode
+from core.i18n import N_
 
 FORMAT = "MODEL-YYMMDD-SEQ"
 EXAMPLE = "PA2400-240315-00042"
@@ -35,8 +36,9 @@ def decode_default(code: str) -> BodyCode | None:
         made = date(2000 + int(digits[:2]), int(digits[2:4]), int(digits[4:]))
     except ValueError:
         raise DomainError(
-            f"The body code {code!r} carries the date {digits}, which does not exist "
-            f"(format {FORMAT}, e.g. {EXAMPLE}).",
+            N_("The body code %(code)r carries the date %(date)s, which does not exist "
+               "(format %(format)s, e.g. %(example)s)."),
+            params={"code": code, "date": digits, "format": FORMAT, "example": EXAMPLE},
             field="body_code",
         ) from None
     return BodyCode(code=normalise(code), model_code=match["model"], factory_date=made,
@@ -45,8 +47,9 @@ def decode_default(code: str) -> BodyCode | None:
 
 def malformed(code: str) -> DomainError:
     return DomainError(
-        f"{code!r} is not a body code this system can read: the format is {FORMAT}, "
-        f"for example {EXAMPLE}.",
+        N_("%(code)r is not a body code this system can read: the format is %(format)s, "
+           "for example %(example)s."),
+        params={"code": code, "format": FORMAT, "example": EXAMPLE},
         field="body_code",
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from core.i18n import N_
 from core.settings import SecuritySettings
 
 MIN_PASSWORD_LENGTH = 8
@@ -36,8 +37,8 @@ class Passwords:
         return self._hasher.check_needs_rehash(stored_hash)
 
 
-def password_problem(password: str) -> str | None:
-    """Why a new password is not acceptable, or None."""
+def password_problem(password: str) -> tuple[str, dict[str, object]] | None:
+    """Why a new password is not acceptable (a template and its parameters), or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+        return N_("Use at least %(count)s characters."), {"count": MIN_PASSWORD_LENGTH}
     return None

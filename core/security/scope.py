@@ -16,6 +16,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_c
 
 from core.entities.org import RegionScoped
 from core.errors import Forbidden
+from core.i18n import N_
 
 SCOPE_KEY = "region_id"
 
@@ -43,7 +44,7 @@ def _refuse_foreign_writes(session: Session, _context: Any, _instances: Any) -> 
         return
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, RegionScoped) and obj.region_id not in (None, region_id):
-            raise Forbidden("This record belongs to another region.")
+            raise Forbidden(N_("This record belongs to another region."))
 
 
 def install(factory: sessionmaker[Any]) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from core.entities import Customer, ServiceCase, ServicePoint, Unit, User
 from core.entities.cases import STATES
 from core.errors import DomainError, NotFound
+from core.i18n import N_
 from core.settings import Settings
 
 PAGE_SIZE = 50
@@ -30,10 +31,10 @@ def get_case(session: Session, case_id: object) -> ServiceCase:
     try:
         number = int(str(case_id))
     except ValueError:
-        raise NotFound("No such case.") from None
+        raise NotFound(N_("No such case.")) from None
     case = session.get(ServiceCase, number)
     if case is None:
-        raise NotFound("No such case.")
+        raise NotFound(N_("No such case."))
     return case
 
 
@@ -55,7 +56,7 @@ def _decode(cursor: str) -> list[Any]:
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
         return [datetime.fromisoformat(values[0]), int(values[1])]
     except (ValueError, TypeError, IndexError, json.JSONDecodeError):
-        raise DomainError("The page link is damaged; start from the first page.",
+        raise DomainError(N_("The page link is damaged; start from the first page."),
                           field="after", status_code=400) from None
 
 
@@ -70,7 +71,8 @@ def filtered_cases(params: dict[str, str]) -> tuple[Select[tuple[ServiceCase]], 
         elif state in STATES:
             query = query.where(ServiceCase.state == state)
         else:
-            raise DomainError(f"Unknown state {state!r}.", field="state", status_code=400)
+            raise DomainError(N_("Unknown state %(state)r."), params={"state": state},
+                              field="state", status_code=400)
         used["state"] = state
     for field, column in (("service_point", ServicePoint.code), ("technician", User.login)):
         value = params.get(field, "").strip()
@@ -90,7 +92,8 @@ def filtered_cases(params: dict[str, str]) -> tuple[Select[tuple[ServiceCase]], 
             try:
                 day = date.fromisoformat(value)
             except ValueError:
-                raise DomainError(f"{value!r} is not a date (YYYY-MM-DD).", field=field,
+                raise DomainError(N_("%(value)r is not a date (YYYY-MM-DD)."),
+                                  params={"value": value}, field=field,
                                   status_code=400) from None
             query = query.where(ServiceCase.intake_on >= day if op == "ge"
                                 else ServiceCase.intake_on <= day)
@@ -116,7 +119,8 @@ def case_page(session: Session, params: dict[str, str], page_size: int = PAGE_SI
     query, used = filtered_cases(params)
     sort = params.get("sort", "newest")
     if sort not in SORTS:
-        raise DomainError(f"Unknown sort {sort!r}.", field="sort", status_code=400)
+        raise DomainError(N_("Unknown sort %(sort)r."), params={"sort": sort}, field="sort",
+                          status_code=400)
     if sort != "newest":
         used["sort"] = sort
     column_name, descending = SORTS[sort]

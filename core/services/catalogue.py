@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from core import audit, bodycode
 from core.entities import Customer, ProductModel, Unit
 from core.errors import Conflict, DomainError, NotFound
+from core.i18n import N_
 from core.services.validation import Problems
 
 
@@ -27,16 +28,18 @@ def unit_by_code(session: Session, code: str) -> Unit | None:
 def get_unit(session: Session, code: str) -> Unit:
     unit = unit_by_code(session, code)
     if unit is None:
-        raise NotFound(f"No unit with body code {code!r}.", field="body_code")
+        raise NotFound(N_("No unit with body code %(code)r."), params={"code": code},
+                       field="body_code")
     return unit
 
 
 def customer_fields(problems: Problems, data: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return {
-        "name": problems.text(data, f"{prefix}name", max_length=160, label="Name"),
+        "name": problems.text(data, f"{prefix}name", max_length=160, label=N_("Name")),
         "company": problems.text(data, f"{prefix}company", required=False, max_length=160),
-        "address": problems.text(data, f"{prefix}address", max_length=400, label="Full address"),
-        "phone": problems.text(data, f"{prefix}phone", max_length=40, label="Phone"),
+        "address": problems.text(data, f"{prefix}address", max_length=400,
+                                 label=N_("Full address")),
+        "phone": problems.text(data, f"{prefix}phone", max_length=40, label=N_("Phone")),
         "email": problems.text(data, f"{prefix}email", required=False, max_length=160),
     }
 
@@ -68,7 +71,7 @@ def register_unit(
     product not ours keeps its code as text."""
     code = bodycode.normalise(body_code)
     if not code:
-        raise DomainError("A body code is required to register a unit (W-1).",
+        raise DomainError(N_("A body code is required to register a unit (W-1)."),
                           field="body_code")
     factory_date = None
     model = model_by_code(session, model_code) if model_code else None
@@ -78,17 +81,20 @@ def register_unit(
         if model is None:
             model = model_by_code(session, decoded.model_code)
         if model is None:
-            raise DomainError(f"Unknown model {model_code or decoded.model_code!r}.",
+            raise DomainError(N_("Unknown model %(model)r."),
+                              params={"model": model_code or decoded.model_code},
                               field="model_code")
         if decoded.model_code != model.code and model_code:
             raise DomainError(
-                f"The body code says model {decoded.model_code}, not {model.code}.",
-                field="model_code")
+                N_("The body code says model %(decoded)s, not %(model)s."),
+                params={"decoded": decoded.model_code, "model": model.code}, field="model_code")
         oem = oem or model.oem
     if unit_by_code(session, code) is not None:
-        raise Conflict(f"A unit with body code {code} already exists.", field="body_code")
+        raise Conflict(N_("A unit with body code %(code)s already exists."), params={"code": code},
+                       field="body_code")
     if customer_id is not None and session.get(Customer, customer_id) is None:
-        raise DomainError(f"No customer with id {customer_id}.", field="customer_id")
+        raise DomainError(N_("No customer with id %(id)s."), params={"id": customer_id},
+                          field="customer_id")
     unit = Unit(body_code=code, model=model, model_text="" if model else model_code,
                 factory_date=factory_date, own_product=own_product, oem=oem,
                 sold_to_id=customer_id, sold_on=sold_on)

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from core import audit, bodycode
 from core.entities import CaseEvent, ServiceCase, ServicePoint, User
 from core.entities.cases import CHANNELS
+from core.errors import DomainError
+from core.i18n import N_
 from core.services.catalogue import (
     customer_fields,
     find_or_create_customer,
@@ -24,7 +26,8 @@ from core.services.catalogue import (
 )
 from core.services.validation import Problems
 
-W1_REASON = "Our product without a body code gets no after-sales service (W-1)."
+#: Stored on the case in English; the case page translates it.
+W1_REASON = N_("Our product without a body code gets no after-sales service (W-1).")
 
 
 def intake(
@@ -35,38 +38,40 @@ def intake(
     problems = Problems()
     customer_data = data.get("customer")
     if not isinstance(customer_data, dict):
-        problems.add("customer", "Give the customer's name, full address and phone.")
+        problems.add("customer", N_("Give the customer's name, full address and phone."))
         customer_data = {}
     customer_problems = Problems()
     customer = customer_fields(customer_problems, customer_data)
-    for field, message in customer_problems.fields.items():
-        problems.add(f"customer.{field}", message)
+    problems.extend(customer_problems, "customer.")
     own_product = problems.boolean(data, "own_product", True)
     raw_code = data.get("body_code")
     if raw_code is not None and not isinstance(raw_code, str):
-        problems.add("body_code", "The body code must be text or null.")
+        problems.add("body_code", N_("The body code must be text or null."))
         raw_code = None
     code = bodycode.normalise(raw_code or "")
     model_code = problems.text(data, "model_code", required=not code, max_length=32,
-                               label="Model").upper()
+                               label=N_("Model")).upper()
     channel = problems.choice(data, "channel", CHANNELS)
     fault = problems.text(data, "fault_description", max_length=4000,
-                          label="Fault as described")
+                          label=N_("Fault as described"))
     purchase_date = problems.day(data, "purchase_date")
     if purchase_date and purchase_date > today:
-        problems.add("purchase_date", "The purchase date cannot be in the future.")
+        problems.add("purchase_date", N_("The purchase date cannot be in the future."))
     decoded = None
     if code and own_product:
         try:
             decoded = bodycode.decode(pm, code)
-        except Exception as exc:  # DomainError: a field error like the others
-            problems.add("body_code", getattr(exc, "message", str(exc)))
+        except DomainError as exc:  # a field error like the others
+            problems.add_error("body_code", exc)
+        except Exception as exc:  # a plugin's decoder that raised something else
+            problems.add("body_code", str(exc))
     if decoded and model_code and model_code != decoded.model_code:
-        problems.add("model_code", f"The body code says model {decoded.model_code}.")
+        problems.add("model_code", N_("The body code says model %(model)s."),
+                     model=decoded.model_code)
     if own_product and (model_code or decoded) and unit_by_code(session, code) is None:
         wanted = model_code or (decoded.model_code if decoded else "")
         if wanted and model_by_code(session, wanted) is None:
-            problems.add("model_code", f"Unknown model {wanted!r}.")
+            problems.add("model_code", N_("Unknown model %(model)r."), model=wanted)
     problems.raise_if_any()
 
     region_id = service_point.region_id

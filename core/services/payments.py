@@ -14,6 +14,7 @@ from core.db import utcnow
 from core.entities import CaseEvent, Handover, Payment, ReceiptCounter, ServiceCase, User
 from core.entities.money import PAYMENT_METHODS
 from core.errors import Conflict, DomainError, NotFound
+from core.i18n import N_
 from core.services.quotes import payable_total
 from core.services.validation import Problems
 
@@ -57,12 +58,12 @@ def record_payment(session: Session, case: ServiceCase, actor: User,
     problems.raise_if_any()
     assert amount is not None
     if case.state not in PAYABLE_STATES:
-        raise Conflict("Payments are taken once the customer has confirmed the quote (W-4).",
+        raise Conflict(N_("Payments are taken once the customer has confirmed the quote (W-4)."),
                        code="invalid_state")
     due = outstanding(session, case)
     if amount > due:
-        raise DomainError(f"Only {due / 100:.2f} is outstanding on this case.",
-                          field="amount_cents")
+        raise DomainError(N_("Only %(amount)s is outstanding on this case."),
+                          params={"amount": f"{due / 100:.2f}"}, field="amount_cents")
     number = next_receipt_number(session, case.service_point_id)
     payment = Payment(case_id=case.id, region_id=case.region_id,
                       service_point_id=case.service_point_id, receipt_number=number,
@@ -90,7 +91,7 @@ def create_handover(session: Session, collector: User, note: str = "") -> Handov
     """The collector hands every cash payment not yet handed over to finance, as one batch."""
     payments = not_handed_over(session, collector.id)
     if not payments:
-        raise Conflict("You hold no collected cash to hand over.", code="nothing_to_hand_over")
+        raise Conflict(N_("You hold no collected cash to hand over."), code="nothing_to_hand_over")
     handover = Handover(collector_id=collector.id, region_id=collector.region_id,
                         service_point_id=collector.service_point_id,
                         declared_cents=sum(p.amount_cents for p in payments), note=note[:400])
@@ -108,9 +109,9 @@ def confirm_handover(session: Session, handover_id: int, finance: User,
                      data: dict[str, Any]) -> Handover:
     handover = session.get(Handover, handover_id)
     if handover is None:
-        raise NotFound("No such handover.")
+        raise NotFound(N_("No such handover."))
     if handover.confirmed_at is not None:
-        raise Conflict("This handover is already confirmed.", code="already_confirmed")
+        raise Conflict(N_("This handover is already confirmed."), code="already_confirmed")
     problems = Problems()
     received = problems.cents(data, "received_cents", allow_zero=True)
     note = problems.text(data, "note", required=False, max_length=400)

@@ -22,6 +22,7 @@ from core.entities.cases import FAULT_CAUSES
 from core.entities.money import CHARGE_KINDS, CONFIRMATION_METHODS
 from core.errors import Conflict, DomainError, NotFound
 from core.hooktypes import ChargeDraft
+from core.i18n import N_
 from core.security.auth import hash_token
 from core.services.validation import Problems
 
@@ -70,17 +71,17 @@ def _quote_changed(session: Session, case: ServiceCase, actor: User | None, what
 def add_charge(session: Session, pm: pluggy.PluginManager, case: ServiceCase,
                actor: User | None, data: dict[str, Any]) -> Charge:
     if case.state not in QUOTABLE_STATES:
-        raise Conflict(f"Charges cannot change while the case is {case.state}.",
-                       code="invalid_state")
+        raise Conflict(N_("Charges cannot change while the case is %(state)s."),
+                       params={"state": case.state}, code="invalid_state")
     problems = Problems()
     kind = problems.choice(data, "kind", CHARGE_KINDS)
-    description = problems.text(data, "description", max_length=400, label="Description")
+    description = problems.text(data, "description", max_length=400, label=N_("Description"))
     quantity = problems.integer(data, "quantity", required=False, minimum=1) or 1
     price = problems.cents(data, "unit_price_cents", allow_zero=True)
     refurbished = problems.boolean(data, "refurbished", False)
     waive = problems.boolean(data, "waived", False)
     waive_reason = problems.text(data, "waive_reason", required=waive, max_length=400,
-                                 label="Reason for waiving")
+                                 label=N_("Reason for waiving"))
     clause = problems.text(data, "clause", required=False, max_length=32)
     cause = problems.choice(data, "cause", FAULT_CAUSES, required=False)
     problems.raise_if_any()
@@ -125,13 +126,13 @@ def add_proposed_charges(session: Session, pm: pluggy.PluginManager, case: Servi
 def void_charge(session: Session, case: ServiceCase, charge_id: int, actor: User | None,
                 reason: str) -> Charge:
     if case.state not in QUOTABLE_STATES:
-        raise Conflict(f"Charges cannot change while the case is {case.state}.",
-                       code="invalid_state")
+        raise Conflict(N_("Charges cannot change while the case is %(state)s."),
+                       params={"state": case.state}, code="invalid_state")
     charge = session.get(Charge, charge_id)
     if charge is None or charge.case_id != case.id or charge.voided_at is not None:
-        raise NotFound("No such charge on this case.")
+        raise NotFound(N_("No such charge on this case."))
     if not reason.strip():
-        raise DomainError("Say why the line is removed.", field="reason")
+        raise DomainError(N_("Say why the line is removed."), field="reason")
     charge.voided_at = utcnow()
     _quote_changed(session, case, actor, f"Removed {charge.kind}: {charge.description} "
                                          f"({reason.strip()})")
@@ -144,11 +145,11 @@ def record_confirmation(session: Session, pm: pluggy.PluginManager, case: Servic
                         actor: User | None, data: dict[str, Any]) -> Confirmation:
     """The customer's answer to the current quote: who, when, how (W-4)."""
     if case.state not in QUOTABLE_STATES:
-        raise Conflict(f"Nothing to confirm while the case is {case.state}.",
-                       code="invalid_state")
+        raise Conflict(N_("Nothing to confirm while the case is %(state)s."),
+                       params={"state": case.state}, code="invalid_state")
     problems = Problems()
     method = problems.choice(data, "method", CONFIRMATION_METHODS)
-    who = problems.text(data, "customer_name", max_length=160, label="Who confirmed")
+    who = problems.text(data, "customer_name", max_length=160, label=N_("Who confirmed"))
     accepted = problems.boolean(data, "accepted", True)
     note = problems.text(data, "note", required=False, max_length=400)
     problems.raise_if_any()
@@ -177,7 +178,7 @@ def create_link(session: Session, case: ServiceCase, actor: User | None, locale:
                 ) -> str:
     """A single-use link for the customer; returns the token (kept only hashed)."""
     if case.state != "quoted":
-        raise Conflict("Send a confirmation link once the case is quoted.",
+        raise Conflict(N_("Send a confirmation link once the case is quoted."),
                        code="invalid_state")
     token = secrets.token_urlsafe(24)
     session.add(ConfirmationLink(case_id=case.id, token_hash=hash_token(token),
@@ -192,8 +193,8 @@ def link_for(session: Session, token: str) -> tuple[ConfirmationLink, ServiceCas
     """The link and its case, or 404 when unknown, used, expired or for an old quote."""
     link = session.scalars(select(ConfirmationLink).where(
         ConfirmationLink.token_hash == hash_token(token))).first()
-    gone = NotFound("This link is not valid any more: it was used, it expired, or the quote "
-                    "changed. Please contact the service desk.")
+    gone = NotFound(N_("This link is not valid any more: it was used, it expired, or the "
+                       "quote changed. Please contact the service desk."))
     if link is None or link.used_at is not None or link.expires_at < utcnow():
         raise gone
     case = session.get(ServiceCase, link.case_id)

@@ -102,6 +102,8 @@ class Lookup:
     unit: Unit | None = None
     decoded: BodyCode | None = None
     error: str = ""
+    #: Why the code cannot be read, to show in the user's language (``error`` is English).
+    failure: DomainError | None = None
     open_cases: list[ServiceCase] = field(default_factory=list)
 
 
@@ -123,4 +125,5 @@ def lookup(session: Session, pm: pluggy.PluginManager, raw: str) -> Lookup:
         result.decoded = bodycode.decode(pm, code)
     except DomainError as error:
         result.error = error.message
+        result.failure = error
     return result

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.db import utcnow
 from core.entities import ApiToken, Role, ServicePoint, User
-from core.errors import Conflict, DomainError, NotFound
+from core.errors import Conflict, DomainError, NotFound, Text
 from core.i18n import LOCALES, N_
 from core.security.auth import hash_token, new_token
 from core.security.passwords import Passwords, password_problem
@@ -27,30 +27,31 @@ USER_FIELDS = ["login", "display_name", "locale", "service_point_id", "active"]
 
 def _validate(session: Session, login: str, display_name: str, service_point_code: str,
               role_ids: list[str], locale: str) -> tuple[ServicePoint | None, list[Role],
-                                                         dict[str, str]]:
-    errors: dict[str, str] = {}
+                                                         dict[str, Text]]:
+    errors: dict[str, Text] = {}
     if not LOGIN_PATTERN.match(login):
-        errors["login"] = ("Use 2-64 lower-case letters, digits, dots, dashes or underscores, "
-                           "starting with a letter or digit.")
+        errors["login"] = N_("Use 2-64 lower-case letters, digits, dots, dashes or "
+                             "underscores, starting with a letter or digit.")
     if not display_name.strip():
-        errors["display_name"] = "Enter the name people know this user by."
+        errors["display_name"] = N_("Enter the name people know this user by.")
     point = session.scalars(
         select(ServicePoint).where(ServicePoint.code == service_point_code)
     ).first()
     if point is None:
-        errors["service_point"] = f"No service point with code {service_point_code!r}."
+        errors["service_point"] = (N_("No service point with code %(code)r."),
+                                   {"code": service_point_code})
     roles = list(session.scalars(select(Role).where(Role.id.in_(role_ids)))) if role_ids else []
     missing = sorted(set(role_ids) - {r.id for r in roles})
     if not role_ids:
-        errors["roles"] = "Choose at least one role."
+        errors["roles"] = N_("Choose at least one role.")
     elif missing:
-        errors["roles"] = f"Unknown role: {', '.join(missing)}."
+        errors["roles"] = (N_("Unknown role: %(roles)s."), {"roles": ", ".join(missing)})
     if locale not in LOCALES:
-        errors["locale"] = f"Choose one of {', '.join(LOCALES)}."
+        errors["locale"] = (N_("Choose one of %(choices)s."), {"choices": ", ".join(LOCALES)})
     return point, roles, errors
 
 
-def _grant_check(errors: dict[str, str], before: set[str], after: set[str],
+def _grant_check(errors: dict[str, Text], before: set[str], after: set[str],
                  grantable: set[str] | None) -> None:
     if grantable is not None and (before ^ after) - grantable and "roles" not in errors:
         errors["roles"] = GRANT_REFUSED
@@ -70,9 +71,9 @@ def create_user(session: Session, passwords: Passwords, *, login: str, display_n
     # Logins are unique across regions: look in every region, whoever is asking.
     if not errors.get("login") and exists_anywhere(session,
                                                    select(User.id).where(User.login == login)):
-        errors["login"] = f"The login {login!r} is taken."
+        errors["login"] = (N_("The login %(login)r is taken."), {"login": login})
     if errors:
-        raise DomainError(next(iter(errors.values())), fields=errors)
+        raise DomainError.for_fields(errors)
     assert point is not None
     user = User(login=login, display_name=display_name.strip(), locale=locale,
                 password_hash=passwords.hash(password), service_point=point,
@@ -96,7 +97,7 @@ def update_user(session: Session, user: User, *, display_name: str, service_poin
     if actor is not None and actor.id == user.id and not active:
         errors["active"] = SELF_DEACTIVATION
     if errors:
-        raise DomainError(next(iter(errors.values())), fields=errors)
+        raise DomainError.for_fields(errors)
     assert point is not None
     before = {**audit.changes(user, USER_FIELDS), "roles": sorted(user.role_ids)}
     user.display_name = display_name.strip()
@@ -116,14 +117,16 @@ def update_user(session: Session, user: User, *, display_name: str, service_poin
 def find_user(session: Session, login: str) -> User:
     user = session.scalars(select(User).where(User.login == login.strip().lower())).first()
     if user is None:
-        raise NotFound(f"No user with login {login!r}.", field="login")
+        raise NotFound(N_("No user with login %(login)r."), params={"login": login},
+                       field="login")
     return user
 
 
 def set_password(session: Session, passwords: Passwords, login: str, password: str) -> None:
     problem = password_problem(password)
     if problem:
-        raise DomainError(problem, field="password")
+        message, params = problem
+        raise DomainError(message, params=params, field="password")
     user = find_user(session, login)
     user.password_hash = passwords.hash(password)
     audit.record(session, "user", user.id, "password_set", region_id=user.region_id)
@@ -133,7 +136,8 @@ def create_token(session: Session, login: str, name: str) -> tuple[str, ApiToken
     """Returns the token (shown once) and its row; only the hash is stored."""
     user = find_user(session, login)
     if not user.active:
-        raise Conflict(f"User {login!r} is deactivated.", field="login")
+        raise Conflict(N_("User %(login)r is deactivated."), params={"login": login},
+                       field="login")
     name = name.strip() or "token"
     token = new_token()
     row = ApiToken(user_id=user.id, name=name[:120], token_hash=hash_token(token),
@@ -190,5 +194,5 @@ def token_of(session: Session, user: User, token_id: int) -> ApiToken:
     """One of ``user``'s tokens; another user's token is not found (404)."""
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
-        raise NotFound("No such API token.")
+        raise NotFound(N_("No such API token."))
     return row

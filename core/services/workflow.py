@@ -21,6 +21,7 @@ from core.entities import CaseEvent, FaultLine, ServiceCase, User
 from core.entities.cases import FAULT_CAUSES
 from core.errors import Conflict, DomainError
 from core.hooktypes import Veto
+from core.i18n import N_
 from core.services.validation import Problems
 
 #: Allowed moves. Closing and cancelling end a case; reopening (back to registered) needs a
@@ -48,9 +49,9 @@ class Vetoed(Conflict):
     code = "vetoed"
 
     def __init__(self, vetoes: list[Veto]) -> None:
-        message = " ".join(f"{v.message} ({v.clause})" for v in vetoes)
+        message = " ".join(f"{v.text} ({v.clause})" for v in vetoes)
         super().__init__(message, extra={"vetoes": [
-            {"clause": v.clause, "message": v.message, "plugin": v.plugin} for v in vetoes]})
+            {"clause": v.clause, "message": v.text, "plugin": v.plugin} for v in vetoes]})
         self.vetoes = vetoes
 
 
@@ -64,24 +65,24 @@ def _parse_payload(session: Session, case: ServiceCase, to: str,
     problems = Problems()
     clean: dict[str, Any] = {}
     if to in NEEDS_REASON:
-        clean["reason"] = problems.text(payload, "reason", max_length=400, label="Reason")
+        clean["reason"] = problems.text(payload, "reason", max_length=400, label=N_("Reason"))
     if to == "inspected":
         clean["fault_found"] = problems.text(payload, "fault_found", max_length=4000,
-                                             label="Fault found")
+                                             label=N_("Fault found"))
         faults = payload.get("faults") or []
         if not isinstance(faults, list):
-            problems.add("faults", "Faults must be a list of {description, cause}.")
+            problems.add("faults", N_("Faults must be a list of {description, cause}."))
             faults = []
         clean["faults"] = []
         for index, item in enumerate(faults):
             if not isinstance(item, dict):
-                problems.add(f"faults.{index}", "Each fault is {description, cause}.")
+                problems.add(f"faults.{index}", N_("Each fault is {description, cause}."))
                 continue
             line = Problems()
-            description = line.text(item, "description", max_length=400, label="Description")
+            description = line.text(item, "description", max_length=400,
+                                    label=N_("Description"))
             cause = line.choice(item, "cause", FAULT_CAUSES)
-            for field, message in line.fields.items():
-                problems.add(f"faults.{index}.{field}", message)
+            problems.extend(line, f"faults.{index}.")
             clean["faults"].append((description, cause))
         clean["coverage_class"] = problems.choice(payload, "coverage_class", ("A", "B", "C"),
                                                   required=False)
@@ -91,11 +92,11 @@ def _parse_payload(session: Session, case: ServiceCase, to: str,
         if clean["onsite"]:  # P-7
             clean["onsite_address"] = problems.text(
                 {"onsite_address": payload.get("onsite_address") or case.address},
-                "onsite_address", label="On-site address")
+                "onsite_address", label=N_("On-site address"))
             start = _timestamp(problems, payload, "onsite_from", tz)
             end = _timestamp(problems, payload, "onsite_to", tz)
             if start and end and end <= start:
-                problems.add("onsite_to", "The time window must end after it starts.")
+                problems.add("onsite_to", N_("The time window must end after it starts."))
             clean["onsite_from"], clean["onsite_to"] = start, end
     clean["note"] = problems.text(payload, "note", required=False, max_length=2000)
     problems.raise_if_any()
@@ -107,12 +108,13 @@ def _timestamp(problems: Problems, payload: dict[str, Any], field: str,
     """A local date-time from a form (instance time zone) or an ISO value with an offset."""
     value = payload.get(field)
     if value in (None, ""):
-        problems.add(field, "A date and time is required (YYYY-MM-DDTHH:MM).")
+        problems.add(field, N_("A date and time is required (YYYY-MM-DDTHH:MM)."))
         return None
     try:
         parsed = datetime.fromisoformat(str(value))
     except ValueError:
-        problems.add(field, f"{value!r} is not a date and time (YYYY-MM-DDTHH:MM).")
+        problems.add(field, N_("%(value)r is not a date and time (YYYY-MM-DDTHH:MM)."),
+                     value=value)
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
@@ -124,25 +126,29 @@ def core_vetoes(session: Session, case: ServiceCase, to: str, clean: dict[str, A
 
     vetoes: list[Veto] = []
     if to == "inspected" and not clean.get("coverage_class") and not clean.get("_coverage"):
-        vetoes.append(Veto("W-3", "Inspection needs a coverage class A, B or C."))
+        vetoes.append(Veto("W-3", N_("Inspection needs a coverage class A, B or C.")))
     if case.state == "inspected" and to in ("quoted", "dispatched") and not case.coverage_class:
-        vetoes.append(Veto("W-3", "The case has no coverage class yet."))
+        vetoes.append(Veto("W-3", N_("The case has no coverage class yet.")))
     if to == "confirmed" and payable_total(session, case) > 0 \
             and not confirmation_is_valid(session, case):
-        vetoes.append(Veto("W-4", "Record the customer's confirmation of the quote first."))
+        vetoes.append(Veto("W-4", N_("Record the customer's confirmation of the quote first.")))
     if to in ("in_repair", "returned") and payable_total(session, case) > 0 \
             and not confirmation_is_valid(session, case):
-        what = "Repair cannot start" if to == "in_repair" else "The unit cannot be shipped back"
-        vetoes.append(Veto("W-4", f"{what} before the customer confirms the quote."))
+        vetoes.append(Veto("W-4", N_("Repair cannot start before the customer confirms the "
+                                     "quote.") if to == "in_repair"
+                           else N_("The unit cannot be shipped back before the customer "
+                                   "confirms the quote.")))
     if to == "dispatched" and clean.get("technician_id") is not None:
         technician = session.get(User, clean["technician_id"])
         if technician is None or not technician.active:
-            vetoes.append(Veto("P-3", "Choose an active technician."))
+            vetoes.append(Veto("P-3", N_("Choose an active technician.")))
         elif technician.service_point_id != case.service_point_id:
-            vetoes.append(Veto("P-3", f"{technician.display_name} is not a technician of "
-                                      f"{case.service_point.name}."))
+            vetoes.append(Veto("P-3", N_("%(name)s is not a technician of %(place)s."),
+                               params={"name": technician.display_name,
+                                       "place": case.service_point.name}))
         elif TECHNICIAN_ROLE not in technician.role_ids:
-            vetoes.append(Veto("P-3", f"{technician.display_name} is not a technician."))
+            vetoes.append(Veto("P-3", N_("%(name)s is not a technician."),
+                               params={"name": technician.display_name}))
     return vetoes
 
 
@@ -186,11 +192,13 @@ def transition(
     (409) for a move the workflow does not allow and ``Vetoed`` (409) for policy vetoes."""
     payload = dict(payload or {})
     if to not in TRANSITIONS:
-        raise DomainError(f"Unknown state {to!r}.", field="to")
+        raise DomainError(N_("Unknown state %(state)r."), params={"state": to}, field="to")
     if to not in allowed_targets(case):
         allowed = ", ".join(allowed_targets(case)) or "none"
-        raise Conflict(f"A case in state {case.state!r} cannot move to {to!r} "
-                       f"(allowed: {allowed}).", code="invalid_transition", field="to")
+        raise Conflict(N_("A case in state %(state)r cannot move to %(to)r "
+                          "(allowed: %(allowed)s)."),
+                       params={"state": case.state, "to": to, "allowed": allowed},
+                       code="invalid_transition", field="to")
     clean = _parse_payload(session, case, to, payload, tz)
     if to == "inspected":
         clean["_coverage"] = pm.hook.assess_coverage(session=session, case=case)
@@ -203,7 +211,7 @@ def transition(
         # the implementation asks for.
         found = impl.function(**{name: arguments[name] for name in impl.argnames}) or []
         owner = "core" if impl.plugin_name.startswith("core:") else impl.plugin_name
-        vetoes.extend(Veto(v.clause, v.message, owner) for v in found)
+        vetoes.extend(Veto(v.clause, v.message, owner, v.params) for v in found)
     if vetoes:
         raise Vetoed(vetoes)
     from_state = case.state

@@ -26,6 +26,7 @@ from starlette.routing import Route
 from core.audit import set_actor
 from core.errors import DomainError, Forbidden, NotFound
 from core.hooktypes import AUTHENTICATED, PUBLIC, RouteSpec
+from core.i18n import N_
 from core.security import auth
 
 log = logging.getLogger("aftersales.web")
@@ -62,12 +63,13 @@ def error_response(request: Request, error: DomainError) -> Response:
     """The one place a user error becomes a response."""
     if is_api(request):
         return JSONResponse(error.as_json(), status_code=error.status_code)
-    from core.web.templating import render  # late import: templating imports this module
+    from core.web.templating import gettext_for, render  # late: templating imports us
 
+    message, fields = error.localized(gettext_for(request).gettext)
     return render(
         request,
         "error.html",
-        {"status": error.status_code, "message": error.message, "fields": error.fields},
+        {"status": error.status_code, "message": message, "fields": fields},
         status_code=error.status_code,
     )
 
@@ -104,7 +106,7 @@ def _run(spec: RouteSpec, request: Request) -> Response:
             if identity.user is None:
                 return _unauthenticated(request)
             if spec.permission != AUTHENTICATED and spec.permission not in identity.permissions:
-                raise Forbidden("You do not have permission for this page or action.")
+                raise Forbidden(N_("You do not have permission for this page or action."))
         if (
             request.method not in SAFE_METHODS
             and spec.csrf
@@ -112,8 +114,8 @@ def _run(spec: RouteSpec, request: Request) -> Response:
             and not _csrf_ok(request, request.state.form)
         ):
             raise Forbidden(
-                "This form has expired or did not come from this site (CSRF check failed). "
-                "Go back, reload the page and try again.",
+                N_("This form has expired or did not come from this site (CSRF check failed). "
+                   "Go back, reload the page and try again."),
                 code="csrf_failed",
             )
         response = spec.endpoint(request)
@@ -125,7 +127,7 @@ def _run(spec: RouteSpec, request: Request) -> Response:
     except HTTPException as exc:
         session.rollback()
         if exc.status_code == 404:
-            return error_response(request, NotFound("Not found."))
+            return error_response(request, NotFound(N_("Not found.")))
         raise
     except Exception:
         session.rollback()

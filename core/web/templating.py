@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from core import i18n
+from core.errors import DomainError
 from core.web.routing import csrf_token
 
 CORE_TEMPLATES = Path(__file__).parent / "templates"
@@ -52,6 +53,13 @@ def request_locale(request: Request) -> str:
 def gettext_for(request: Request) -> Any:
     locale = request_locale(request)
     return i18n.translations(locale, request.app.state.locale_dirs)
+
+
+def error_context(request: Request, error: DomainError) -> dict[str, Any]:
+    """A failed action's messages for a form page, in the user's language: ``errors`` by
+    field and ``form_error``."""
+    message, fields = error.localized(gettext_for(request).gettext)
+    return {"errors": fields, "form_error": message}
 
 
 def flash(request: Request, message: str, category: str = "success") -> None:

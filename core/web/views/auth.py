@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from core import audit
+from core.errors import localize
 from core.i18n import LOCALES
 from core.security.auth import SESSION_REGION_FILTER_KEY, SESSION_USER_KEY
 from core.security.passwords import password_problem
@@ -80,7 +81,7 @@ def password_submit(request: Request) -> Response:
     new = str(form.get("new", ""))
     problem = password_problem(new)
     if problem:
-        errors["new"] = _(problem)
+        errors["new"] = localize(problem, _)
     elif new != str(form.get("confirm", "")):
         errors["confirm"] = _("The two new passwords differ.")
     if errors:

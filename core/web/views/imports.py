@@ -30,6 +30,7 @@ from starlette.responses import RedirectResponse, Response
 from core.audit import set_actor
 from core.db import utcnow
 from core.errors import NotFound
+from core.i18n import N_
 from core.security.scope import SCOPE_KEY, set_scope
 from core.services.bulk_import import (
     CUSTOMER_COLUMNS,
@@ -151,7 +152,7 @@ def _job_for(request: Request) -> ImportJob:
     import_id = str(request.path_params["import_id"])
     job = _load(import_dir(request.app.state), import_id) if ID_RE.match(import_id) else None
     if job is None or job.user_id != request.state.user.id:
-        raise NotFound("No such import.")
+        raise NotFound(N_("No such import."))
     return job
 
 
@@ -282,7 +283,7 @@ def import_errors(request: Request) -> Response:
     job = _job_for(request)
     path = import_dir(request.app.state) / f"{job.id}.errors.csv"
     if not job.done or not path.is_file():
-        raise NotFound("The error report is ready when the import has finished.")
+        raise NotFound(N_("The error report is ready when the import has finished."))
     stem = Path(job.filename).stem or "import"
     return Response(path.read_bytes(), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{_safe(stem)}-errors.csv"'})

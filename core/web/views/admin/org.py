@@ -19,7 +19,7 @@ from core.errors import DomainError, Forbidden, NotFound
 from core.i18n import N_
 from core.security.scope import SCOPE_KEY
 from core.services import org
-from core.web.templating import flash, gettext_for, render
+from core.web.templating import error_context, flash, gettext_for, render
 from core.web.views.admin.common import (
     checked,
     failed,
@@ -46,7 +46,7 @@ def _regions(request: Request) -> Any:
 def _region(request: Request) -> Region:
     region = request.state.db.get(Region, request.path_params["region_id"])
     if region is None or (not is_hq(request) and region.id != request.state.user.region_id):
-        raise NotFound("Not found.")
+        raise NotFound(N_("Not found."))
     return region
 
 
@@ -94,7 +94,7 @@ def region_create(request: Request) -> Response:
                                    is_hq=checked(data, "is_hq"))
     except DomainError as error:
         failed(request)
-        return _region_form(request, None, data, errors=error.fields, form_error=error.message,
+        return _region_form(request, None, data, **error_context(request, error),
                             status_code=form_status(error))
     _ = gettext_for(request).gettext
     flash(request, _("Region %(code)s added.") % {"code": region.code})
@@ -121,8 +121,8 @@ def region_update(request: Request) -> Response:
             is_hq=checked(data, "is_hq") if hq else region.is_hq)
     except DomainError as error:
         failed(request)
-        return _region_form(request, _region(request), data, errors=error.fields,
-                            form_error=error.message, status_code=form_status(error))
+        return _region_form(request, _region(request), data, **error_context(request, error),
+                            status_code=form_status(error))
     _ = gettext_for(request).gettext
     flash(request, _("Region %(code)s saved.") % {"code": region.code})
     return see_other("/admin/regions")
@@ -170,7 +170,7 @@ def _point_form(request: Request, point: ServicePoint | None, values: dict[str, 
 def _point(request: Request) -> ServicePoint:
     point = request.state.db.get(ServicePoint, request.path_params["point_id"])
     if point is None:  # another region's point is not found either (region scope)
-        raise NotFound("Not found.")
+        raise NotFound(N_("Not found."))
     return point
 
 
@@ -195,7 +195,7 @@ def point_create(request: Request) -> Response:
             phone=str(data.get("phone", "")), active=checked(data, "active"))
     except DomainError as error:
         failed(request)
-        return _point_form(request, None, data, errors=error.fields, form_error=error.message,
+        return _point_form(request, None, data, **error_context(request, error),
                            status_code=form_status(error))
     _ = gettext_for(request).gettext
     flash(request, _("Service point %(code)s added.") % {"code": point.code})
@@ -219,8 +219,8 @@ def point_update(request: Request) -> Response:
             phone=str(data.get("phone", "")), active=checked(data, "active"))
     except DomainError as error:
         failed(request)
-        return _point_form(request, _point(request), data, errors=error.fields,
-                           form_error=error.message, status_code=form_status(error))
+        return _point_form(request, _point(request), data, **error_context(request, error),
+                           status_code=form_status(error))
     _ = gettext_for(request).gettext
     flash(request, _("Service point %(code)s saved.") % {"code": point.code})
     return see_other("/admin/service-points")

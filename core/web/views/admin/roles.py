@@ -17,9 +17,10 @@ from starlette.responses import Response
 from core.entities import Role, User, UserRole
 from core.errors import DomainError, NotFound
 from core.hooktypes import Permission
+from core.i18n import N_
 from core.services import org
 from core.services import roles as role_service
-from core.web.templating import flash, gettext_for, render
+from core.web.templating import error_context, flash, gettext_for, render
 from core.web.views.admin.common import (
     chosen,
     failed,
@@ -73,7 +74,7 @@ def _form(request: Request, role: Role | None, values: dict[str, Any], *,
 def _role(request: Request) -> Role:
     role = request.state.db.get(Role, request.query_params.get("role", ""))
     if role is None:
-        raise NotFound("Not found.")
+        raise NotFound(N_("Not found."))
     return role
 
 
@@ -90,7 +91,7 @@ def role_create(request: Request) -> Response:
             label=str(values.get("label", "")), permission_ids=values["permissions"])
     except DomainError as error:
         failed(request)
-        return _form(request, None, values, errors=error.fields, form_error=error.message,
+        return _form(request, None, values, **error_context(request, error),
                      status_code=form_status(error))
     _ = gettext_for(request).gettext
     flash(request, _("Role %(id)s created.") % {"id": role.id})
@@ -114,8 +115,8 @@ def role_update(request: Request) -> Response:
                                  actor=request.state.user)
     except DomainError as error:
         failed(request)
-        return _form(request, _role(request), values, errors=error.fields,
-                     form_error=error.message, status_code=form_status(error))
+        return _form(request, _role(request), values, **error_context(request, error),
+                     status_code=form_status(error))
     _ = gettext_for(request).gettext
     flash(request, _("Role %(id)s saved.") % {"id": role.id})
     return see_other("/admin/roles")

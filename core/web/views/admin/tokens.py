@@ -12,7 +12,7 @@ from starlette.responses import Response
 from core.errors import DomainError, Forbidden
 from core.i18n import N_
 from core.services import users as user_service
-from core.web.templating import flash, gettext_for, render
+from core.web.templating import error_context, flash, gettext_for, render
 from core.web.views.admin.common import failed, form_status, see_other, text_values
 
 SIGNED_IN_ONLY = N_("Manage API tokens from a signed-in browser, not with a token.")
@@ -59,7 +59,7 @@ def token_create(request: Request) -> Response:
                                                name)
     except DomainError as error:
         failed(request)
-        return _page(request, values=values, errors=error.fields, form_error=error.message,
+        return _page(request, values=values, **error_context(request, error),
                      status_code=form_status(error))
     # Shown once, on this answer to the POST; never cached, never in a URL or a redirect.
     return render(request, "admin/token_created.html", {"token": token, "row": row},

@@ -16,10 +16,10 @@ from starlette.responses import Response
 
 from core.entities import Role, ServicePoint, User
 from core.errors import DomainError, NotFound
-from core.i18n import LOCALE_NAMES
+from core.i18n import LOCALE_NAMES, N_
 from core.services import roles as role_service
 from core.services import users as user_service
-from core.web.templating import flash, gettext_for, render
+from core.web.templating import error_context, flash, gettext_for, render
 from core.web.views.admin.common import (
     checked,
     chosen,
@@ -36,7 +36,7 @@ from core.web.views.admin.common import (
 def get_user(request: Request) -> User:
     user = request.state.db.get(User, request.path_params["user_id"])
     if user is None:  # or of another region: the same answer
-        raise NotFound("Not found.")
+        raise NotFound(N_("Not found."))
     return user
 
 
@@ -134,7 +134,7 @@ def user_create(request: Request) -> Response:
             grantable=_grantable(request, _all_roles(request)))
     except DomainError as error:
         failed(request)
-        return _form(request, None, values, errors=error.fields, form_error=error.message,
+        return _form(request, None, values, **error_context(request, error),
                      status_code=form_status(error))
     _ = gettext_for(request).gettext
     flash(request, _("User %(login)s created.") % {"login": user.login})
@@ -161,8 +161,8 @@ def user_update(request: Request) -> Response:
             grantable=_grantable(request, _all_roles(request)))
     except DomainError as error:
         failed(request)
-        return _form(request, get_user(request), values, errors=error.fields,
-                     form_error=error.message, status_code=form_status(error))
+        return _form(request, get_user(request), values, **error_context(request, error),
+                     status_code=form_status(error))
     _ = gettext_for(request).gettext
     flash(request, _("User %(login)s saved.") % {"login": user.login})
     return see_other(f"/admin/users/{user.id}")

@@ -12,6 +12,7 @@ from core.errors import DomainError, Forbidden
 from core.hooktypes import AUTHENTICATED
 from core.i18n import N_
 from core.services.timeline import STATE_TITLES
+from core.web.templating import error_context as localized_error_context
 
 CHANNELS = {
     "walk_in": N_("Walk-in"),
@@ -78,7 +79,8 @@ def has(request: Request, permission: str) -> bool:
 
 def require(request: Request, permission: str) -> None:
     if not has(request, permission):
-        raise Forbidden(f"This needs the permission {permission!r}.")
+        raise Forbidden(N_("This needs the permission %(permission)r."),
+                        params={"permission": permission})
 
 
 def see_other(url: str) -> RedirectResponse:
@@ -91,8 +93,9 @@ def form_status(error: DomainError) -> int:
     return 400 if error.status_code == 422 else error.status_code
 
 
-def error_context(error: DomainError) -> dict[str, Any]:
-    return {"errors": dict(error.fields), "form_error": error.message}
+def error_context(request: Request, error: DomainError) -> dict[str, Any]:
+    """``errors`` and ``form_error`` for the page, in the user's language."""
+    return localized_error_context(request, error)
 
 
 def undo(request: Request) -> None:

@@ -86,13 +86,16 @@ def _act(request: Request, form: str, action: Callable[[ServiceCase, dict[str, A
     except workflow.Vetoed as vetoed:
         undo(request)
         case = get_case(session, case.id)
+        gettext = gettext_for(request).gettext
+        vetoes = [{"clause": v.clause, "message": v.localized(gettext), "plugin": v.plugin}
+                  for v in vetoed.vetoes]
         return render_case(request, case, status_code=409, form=form, values=data,
-                           vetoes=vetoed.vetoes, form_error=vetoed.message)
+                           vetoes=vetoes, form_error=vetoed.localized(gettext)[0])
     except DomainError as error:
         undo(request)
         case = get_case(session, case.id)
         return render_case(request, case, status_code=form_status(error), form=form,
-                           values=data, **error_context(error))
+                           values=data, **error_context(request, error))
     flash(request, message)
     return see_other(f"/desk/cases/{case.id}")
 
@@ -194,7 +197,7 @@ def create_link(request: Request) -> Response:
     except DomainError as error:
         undo(request)
         return render_case(request, get_case(session, case.id), form="link",
-                           status_code=form_status(error), **error_context(error))
+                           status_code=form_status(error), **error_context(request, error))
     url = str(request.base_url).rstrip("/") + f"/q/{token}"
     return render_case(request, case, link_url=url)
 
@@ -209,7 +212,7 @@ def record_payment(request: Request) -> Response:
                                            "method": data.get("method", "")})
     except DomainError as error:
         undo(request)
-        context = error_context(error)
+        context = error_context(request, error)
         if "amount_cents" in context["errors"]:
             context["errors"]["amount"] = context["errors"].pop("amount_cents")
         return render_case(request, get_case(session, case.id), form="payment", values=data,

@@ -42,7 +42,7 @@ def confirm_handover(request: Request) -> Response:
             {"received_cents": data.get("received", ""), "note": data.get("note", "")})
     except DomainError as error:
         undo(request)
-        context = error_context(error)
+        context = error_context(request, error)
         if "received_cents" in context["errors"]:
             context["errors"]["received"] = context["errors"].pop("received_cents")
         return _finance_page(request, status_code=form_status(error),
@@ -82,7 +82,7 @@ def hand_over(request: Request) -> Response:
     except DomainError as error:
         undo(request)
         return _my_cash_page(request, status_code=form_status(error),
-                             form_error=error.message)
+                             form_error=error_context(request, error)["form_error"])
     _ = gettext_for(request).gettext
     flash(request, _("Handed over %(amount)s; finance will count and confirm it.")
           % {"amount": format_money(handover.declared_cents, request_locale(request))})

@@ -25,12 +25,20 @@ def _page(request: Request, values: dict[str, Any], *, errors: dict[str, str] | 
     session = request.state.db
     code = str(values.get("body_code", "")).strip()
     show = code and "body_code" not in (errors or {})  # the field error says it already
-    found = timeline.lookup(session, request.app.state.pm, code) if show else None
+    found = _lookup(request, code) if show else None
     models = list(session.scalars(select(ProductModel).order_by(ProductModel.code)))
     return render(request, "desk/intake.html", {
         "values": values, "errors": errors or {}, "form_error": form_error,
         "lookup": found, "models": models, "labels": LABELS,
     }, status_code=status_code)
+
+
+def _lookup(request: Request, code: str) -> timeline.Lookup:
+    """The body-code lookup, its error in the user's language."""
+    found = timeline.lookup(request.state.db, request.app.state.pm, code)
+    if found.failure is not None:
+        found.error = found.failure.localized(gettext_for(request).gettext)[0]
+    return found
 
 
 def intake_page(request: Request) -> Response:
@@ -66,7 +74,7 @@ def intake_submit(request: Request) -> Response:
     except DomainError as error:
         undo(request)
         values = {k: v for k, v in data.items() if isinstance(v, str)}
-        return _page(request, values, status_code=400, **error_context(error))
+        return _page(request, values, status_code=400, **error_context(request, error))
     _ = gettext_for(request).gettext
     if case.state == "refused":
         flash(request, _("%(ref)s is on file but refused: our product without a body code "
@@ -79,8 +87,7 @@ def intake_submit(request: Request) -> Response:
 
 def lookup(request: Request) -> Response:
     """The fragment under the body-code field (htmx), or a page of its own without it."""
-    found = timeline.lookup(request.state.db, request.app.state.pm,
-                            request.query_params.get("body_code", ""))
+    found = _lookup(request, request.query_params.get("body_code", ""))
     # Plugins add to the lookup what they know (the warranty plugin: class, end, days left),
     # for a unit on file and for a readable code of a unit not on file yet.
     panels = panels_for(request, "unit", found.unit) if found.unit else \

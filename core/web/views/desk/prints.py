@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from core.entities import Payment, ServicePoint
 from core.errors import NotFound
+from core.i18n import N_
 from core.services import reports
 from core.services.cases import get_case
 from core.web.templating import render
@@ -17,7 +18,7 @@ def receipt(request: Request) -> Response:
     session = request.state.db
     payment = session.get(Payment, int(request.path_params["payment_id"]))
     if payment is None:  # unknown, or another region's: the same answer
-        raise NotFound("No such payment.")
+        raise NotFound(N_("No such payment."))
     case = get_case(session, payment.case_id)
     point = session.get(ServicePoint, payment.service_point_id)
     return render(request, "desk/receipt.html", {
