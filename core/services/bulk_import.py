@@ -32,6 +32,7 @@ from core import audit, bodycode
 from core.db import utcnow
 from core.entities import Customer, ProductModel, Region, Unit
 from core.errors import DomainError
+from core.i18n import N_
 from core.security.scope import SCOPE_KEY
 
 BATCH_SIZE = 5_000
@@ -500,7 +501,8 @@ def run_import(kind: str, session: Session, pm: pluggy.PluginManager, stream: IO
         return import_units(session, pm, stream, **options)
     if kind == "customers":
         return import_customers(session, stream, **options)
-    raise DomainError(f"Choose what to import: {', '.join(KINDS)}.", field="kind")
+    raise DomainError(N_("Choose what to import: %(kinds)s."), params={"kinds": ", ".join(KINDS)},
+                      field="kind")
 
 
 ERROR_HEADER = ("line", "column", "reason")
