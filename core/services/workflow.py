@@ -184,6 +184,32 @@ def _apply(session: Session, case: ServiceCase, to: str, clean: dict[str, Any]) 
         case.reason = clean["reason"]
 
 
+def plugin_vetoes(session: Session, pm: pluggy.PluginManager, case: ServiceCase, to: str,
+                  actor: User | None, payload: dict[str, Any]) -> list[Veto]:
+    """Every plugin's objections to moving ``case`` to ``to``, each named by its plugin."""
+    arguments = {"session": session, "case": case, "to": to, "actor": actor,
+                 "payload": payload}
+    vetoes: list[Veto] = []
+    for impl in reversed(pm.hook.validate_transition.get_hookimpls()):
+        # Called one by one to know whose veto it is; like pluggy, pass only the arguments
+        # the implementation asks for.
+        found = impl.function(**{name: arguments[name] for name in impl.argnames}) or []
+        owner = "core" if impl.plugin_name.startswith("core:") else impl.plugin_name
+        vetoes.extend(Veto(v.clause, v.message, owner, v.params) for v in found)
+    return vetoes
+
+
+def dispatch_candidates(session: Session, pm: pluggy.PluginManager, case: ServiceCase,
+                        actor: User | None) -> list[tuple[User, list[Veto]]]:
+    """The service point's technicians with what a dispatch to each would meet now (a dry
+    run of ``validate_transition``: P-1 certification, for instance), eligible first, so
+    the dispatch form can offer the right people and say why the others cannot go."""
+    candidates = [(tech, plugin_vetoes(session, pm, case, "dispatched", actor,
+                                       {"technician_id": tech.id, "onsite": False}))
+                  for tech in technicians_for(session, case)]
+    return sorted(candidates, key=lambda pair: (bool(pair[1]), pair[0].display_name))
+
+
 def transition(
     session: Session, pm: pluggy.PluginManager, case: ServiceCase, to: str,
     actor: User | None, payload: dict[str, Any] | None = None, tz: tzinfo = UTC,
@@ -204,14 +230,7 @@ def transition(
         clean["_coverage"] = pm.hook.assess_coverage(session=session, case=case)
     plugin_payload = {**payload, **{k: v for k, v in clean.items() if not k.startswith("_")}}
     vetoes = core_vetoes(session, case, to, clean, pm)
-    arguments = {"session": session, "case": case, "to": to, "actor": actor,
-                 "payload": plugin_payload}
-    for impl in reversed(pm.hook.validate_transition.get_hookimpls()):
-        # Called one by one to know whose veto it is; like pluggy, pass only the arguments
-        # the implementation asks for.
-        found = impl.function(**{name: arguments[name] for name in impl.argnames}) or []
-        owner = "core" if impl.plugin_name.startswith("core:") else impl.plugin_name
-        vetoes.extend(Veto(v.clause, v.message, owner, v.params) for v in found)
+    vetoes.extend(plugin_vetoes(session, pm, case, to, actor, plugin_payload))
     if vetoes:
         raise Vetoed(vetoes)
     from_state = case.state

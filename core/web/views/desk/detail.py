@@ -55,7 +55,8 @@ def render_case(request: Request, case: ServiceCase, *, status_code: int = 200,
     quotable = case.state in quotes.QUOTABLE_STATES
     return render(request, "desk/case.html", {
         "case": case, "file": file, "actions": actions, "form_targets": FORM_TARGETS,
-        "technicians": workflow.technicians_for(session, case)
+        "technicians": workflow.dispatch_candidates(session, request.app.state.pm, case,
+                                                    request.state.user)
         if "dispatched" in actions else [],
         "coverage_assessed": bool(request.app.state.pm.hook.assess_coverage.get_hookimpls()),
         "can_quote": quotable and has(request, "case.quote"),
