@@ -64,7 +64,8 @@ def override(request: Request) -> Response:
         override_class(session, case, request.state.user, data)
     except DomainError as error:
         session.rollback()
-        return case_panel(request, error.fields or {"coverage_class": error.message},
+        message, fields = error.localized(gettext_for(request).gettext)
+        return case_panel(request, fields or {"coverage_class": message},
                           {k: str(v) for k, v in data.items()}, status_code=400)
     flash(request, gettext_for(request).gettext("The coverage class was overridden."))
     return RedirectResponse(f"/desk/cases/{case.id}", status_code=303)
@@ -80,7 +81,8 @@ def record_request(request: Request) -> Response:
         row = record(session, request.app.state.pm, case, request.state.user, data)
     except DomainError as error:
         session.rollback()
-        return case_panel(request, error.fields or {"kind": error.message},
+        message, fields = error.localized(gettext_for(request).gettext)
+        return case_panel(request, fields or {"kind": message},
                           {k: str(v) for k, v in data.items()}, status_code=400)
     reason = row.reason_zh if request.state.user.locale == "zh_CN" else row.reason_en
     flash(request, f"{row.outcome}: {reason}")
