@@ -5,16 +5,19 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from starlette.requests import Request
 
-from core.db import utcnow
+from core.db import WRITE_OPTION, utcnow
 from core.entities import ApiToken, User
 from core.security.scope import set_scope
 
 SESSION_USER_KEY = "uid"
+TOUCH_EVERY = timedelta(minutes=1)
 SESSION_REGION_FILTER_KEY = "region_filter"
 TOKEN_PREFIX = "as_"
 
@@ -53,9 +56,25 @@ def _user_from_token(session: Session, header: str) -> User | None:
     ).first()
     if row is None or not row.user.active:
         return None
-    row.last_used_at = utcnow()
-    session.flush()
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
+        if session.get_bind().get_execution_options().get(WRITE_OPTION):
+            row.last_used_at = now  # a writing request: saved with its own work
+        else:
+            _touch(session, row.id, now)
+            # what the database now holds, without making the read session write it again
+            set_committed_value(row, "last_used_at", now)
     return row.user
+
+
+def _touch(session: Session, token_id: int, now: datetime) -> None:
+    """Record the token's use in its own short writing transaction: the request's session
+    may be a read-only one (GET), and an integration calling in parallel must not turn a
+    read into a write conflict. At most once a minute per token."""
+    engine = session.get_bind()
+    with Session(engine.execution_options(**{WRITE_OPTION: True})) as writer, writer.begin():
+        writer.execute(update(ApiToken).where(ApiToken.id == token_id)
+                       .values(last_used_at=now))
 
 
 def identify(request: Request, session: Session) -> Identity:

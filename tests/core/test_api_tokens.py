@@ -70,3 +70,30 @@ def test_token_from_the_cli_is_printed_once(harness: Harness, tmp_path) -> None:
     assert me.json()["login"] == "hq-supervisor"
     unknown = CliRunner().invoke(cli, ["user", "token", "nobody"], env=env)
     assert unknown.exit_code != 0 and "No user with login 'nobody'" in unknown.output
+
+
+def test_parallel_reads_with_one_token_never_conflict(make_app: Callable[..., Harness],
+                                                      backend: str) -> None:
+    """An integration calling in parallel: recording the token's use must not turn reads
+    into write conflicts (it is written in its own short transaction, once a minute)."""
+    import threading
+
+    h = make_app(plugins=[])
+    token = _token(h, "hq-clerk")
+    statuses: list[int] = []
+    barrier = threading.Barrier(6)
+
+    def call() -> None:
+        client = h.client()
+        barrier.wait()
+        for _ in range(4):
+            statuses.append(client.get("/api/v1/me",
+                                       headers={"Authorization": f"Bearer {token}"}
+                                       ).status_code)
+
+    threads = [threading.Thread(target=call) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 24
