@@ -182,27 +182,36 @@ def _seed_cases(session: Session, pm: pluggy.PluginManager, settings: Settings,
     session.flush()
 
 
+#: Body codes of bulk units end in "-9" and seven digits, so they never meet the demo's own.
+BULK_CODE_PATTERN = "%-9_______"
+
+
 def seed_scale(session: Session, models: dict[str, ProductModel], scale: int) -> None:
-    """Bulk demo data: N units and N/5 cases, inserted with executemany."""
+    """Bulk demo data up to N units and N/5 cases, inserted with executemany.
+
+    Running it again with the same N adds nothing; a larger N adds only the difference.
+    """
     rng = random.Random(scale)
     today = date.today()
     existing = session.scalar(select(func.count()).select_from(Unit).where(
-        Unit.body_code.like("%-9____"))) or 0
+        Unit.body_code.like(BULK_CODE_PATTERN))) or 0
     if existing >= scale:
         return
     model_list = list(models.values())
     region_point = session.execute(select(ServicePoint.id, ServicePoint.region_id)).all()
     customer_rows = []
-    for i in range(max(1, scale // 50)):
+    for i in range(existing // 50, max(1, scale // 50)):
         _point, region_id = region_point[i % len(region_point)]
         customer_rows.append({"name": f"Bulk customer {i}", "company": "",
                               "address": f"{i} Demo Road", "phone": f"139{i:08d}",
                               "email": "", "region_id": region_id, "created_at": utcnow()})
-    session.execute(insert(Customer), customer_rows)
-    customer_ids = [row[0] for row in session.execute(
-        select(Customer.id, Customer.region_id).where(Customer.name.like("Bulk customer %")))]
+    if customer_rows:
+        session.execute(insert(Customer), customer_rows)
+    customers = dict(session.execute(select(Customer.id, Customer.region_id).where(
+        Customer.name.like("Bulk customer %"))).all())
+    last_unit_id = session.scalar(select(func.max(Unit.id))) or 0
     unit_rows = []
-    for i in range(scale):
+    for i in range(existing, scale):
         model = model_list[i % len(model_list)]
         made = today - timedelta(days=rng.randint(1, 1500))
         unit_rows.append({"body_code": f"{model.code}-{made:%y%m%d}-9{i:07d}"[:64],
@@ -211,17 +220,15 @@ def seed_scale(session: Session, models: dict[str, ProductModel], scale: int) ->
                           "sold_on": None, "created_at": utcnow()})
     session.execute(insert(Unit), unit_rows)
     units = session.execute(select(Unit.id, Unit.body_code, ProductModel.code)
-                            .join(ProductModel).where(Unit.body_code.like("%-9_______"))
-                            ).all()
-    customers = dict(session.execute(select(Customer.id, Customer.region_id).where(
-        Customer.id.in_(customer_ids))).all())
+                            .join(ProductModel).where(Unit.id > last_unit_id)
+                            .order_by(Unit.id)).all()
     points_by_region = {region: point for point, region in region_point}
     states = ["registered", "inspected", "dispatched", "in_repair", "repaired", "returned",
               "closed"]
     case_rows = []
     now = utcnow()
     customer_list = list(customers.items())
-    for i, (unit_id, body_code, model_code) in enumerate(units[: scale // 5]):
+    for i, (unit_id, body_code, model_code) in enumerate(units[: len(units) // 5]):
         customer_id, region_id = customer_list[i % len(customer_list)]
         opened = now - timedelta(days=rng.randint(0, 120), minutes=rng.randint(0, 1440))
         state = states[i % len(states)]

@@ -74,8 +74,17 @@ def test_demo_scale_generates_units_and_cases(harness: Harness, env: dict[str, s
     result = CliRunner().invoke(cli, ["demo", "--scale", "500"], env=env)
     assert result.exit_code == 0, result.output
     with harness.session() as session:
-        assert session.scalar(select(func.count()).select_from(Unit)) >= 800
-        assert session.scalar(select(func.count()).select_from(ServiceCase)) >= 100
+        counts = (session.scalar(select(func.count()).select_from(Unit)),
+                  session.scalar(select(func.count()).select_from(ServiceCase)))
+    assert counts[0] >= 800 and counts[1] >= 100
+    again = CliRunner().invoke(cli, ["demo", "--scale", "500"], env=env)
+    assert again.exit_code == 0, again.output
+    more = CliRunner().invoke(cli, ["demo", "--scale", "700"], env=env)
+    assert more.exit_code == 0, more.output
+    with harness.session() as session:
+        assert session.scalar(select(func.count()).select_from(Unit)) == counts[0] + 200
+        assert session.scalar(select(func.count()).select_from(ServiceCase)) == \
+            counts[1] + 40
 
 
 def test_tick_runs_registered_jobs(env: dict[str, str]) -> None:
