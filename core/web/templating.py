@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse
 
 from core import i18n
 from core.errors import DomainError
+from core.hooktypes import AUTHENTICATED
 from core.web.routing import csrf_token
 
 CORE_TEMPLATES = Path(__file__).parent / "templates"
@@ -73,6 +74,21 @@ def _pop_flashes(request: Request) -> list[list[str]]:
     return list(request.session.pop(FLASH_KEY, []))
 
 
+def visible(items: list[Any], permissions: frozenset[str]) -> list[Any]:
+    """Menu items, widgets or panels the user may see: their permission is held, or any
+    signed-in user may see them."""
+    return [item for item in items
+            if item.permission in permissions or item.permission == AUTHENTICATED]
+
+
+def panels_for(request: Request, entity: str, obj: object) -> list[Any]:
+    """Every plugin's panels for a detail page (``detail_panels``), those the user may see,
+    sorted by order."""
+    answers = request.app.state.pm.hook.detail_panels(entity=entity, obj=obj, request=request)
+    found = [panel for answer in answers for panel in (answer or [])]
+    return sorted(visible(found, request.state.permissions), key=lambda p: (p.order, p.id))
+
+
 def shell_context(request: Request) -> dict[str, Any]:
     """What every page needs: user, menu, locale, CSRF token, formatting helpers."""
     app_state = request.app.state
@@ -81,12 +97,7 @@ def shell_context(request: Request) -> dict[str, Any]:
     trans = i18n.translations(locale, app_state.locale_dirs)
     user = getattr(request.state, "user", None)
     permissions = getattr(request.state, "permissions", frozenset())
-    menu = [
-        item
-        for item in app_state.registry.menu
-        if user is not None and (item.permission in permissions or item.permission in
-                                 ("authenticated",))
-    ]
+    menu = visible(app_state.registry.menu, permissions) if user is not None else []
     tz = settings.tz
     region_choices: list[Any] = []
     db = getattr(request.state, "db", None)

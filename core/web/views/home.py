@@ -5,15 +5,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.web.templating import render
+from core.web.templating import render, visible
 
 
 def dashboard(request: Request) -> Response:
-    permissions = request.state.permissions
-    widgets = [
-        w for w in request.app.state.registry.widgets
-        if w.permission in permissions or w.permission == "authenticated"
-    ]
+    widgets = visible(request.app.state.registry.widgets, request.state.permissions)
     return render(request, "dashboard.html", {"widgets": widgets})
 
 

@@ -19,7 +19,7 @@ from core.errors import DomainError, NotFound
 from core.i18n import LOCALE_NAMES, N_
 from core.services import roles as role_service
 from core.services import users as user_service
-from core.web.templating import error_context, flash, gettext_for, render
+from core.web.templating import error_context, flash, gettext_for, panels_for, render
 from core.web.views.admin.common import (
     checked,
     chosen,
@@ -57,20 +57,11 @@ def user_list(request: Request) -> Response:
         "page": page, "values": filters, "roles": _all_roles(request)})
 
 
-def panels_for(request: Request, user: User) -> list[Any]:
-    """Every plugin's panels for a user's page, those this admin may see, by order."""
-    answers = request.app.state.pm.hook.detail_panels(entity="user", obj=user,
-                                                      request=request)
-    found = [panel for answer in answers for panel in (answer or [])]
-    return sorted((p for p in found if has(request, p.permission)),
-                  key=lambda p: (p.order, p.id))
-
-
 def render_user(request: Request, user: User, *, revoke: Any = None,
                 status_code: int = 200) -> Response:
     return render(request, "admin/user.html", {
         "person": user, "tokens": user_service.tokens_of(request.state.db, user),
-        "panels": panels_for(request, user), "revoke": revoke,
+        "panels": panels_for(request, "user", user), "revoke": revoke,
         "is_self": user.id == request.state.user.id,
         "can_audit": has(request, "audit.view"), "locales": LOCALE_NAMES,
     }, status_code=status_code)

@@ -102,11 +102,3 @@ def undo(request: Request) -> None:
     """Forget whatever a failed action wrote, before the page is shown again (the request's
     session is committed after the view returns)."""
     request.state.db.rollback()
-
-
-def panels_for(request: Request, entity: str, obj: object) -> list[Any]:
-    """Every plugin's panels for a detail page, those the user may see, sorted by order."""
-    answers = request.app.state.pm.hook.detail_panels(entity=entity, obj=obj, request=request)
-    found = [panel for answer in answers for panel in (answer or [])]
-    return sorted((p for p in found if has(request, p.permission)),
-                  key=lambda p: (p.order, p.id))

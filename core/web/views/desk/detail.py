@@ -21,13 +21,12 @@ from core.i18n import LOCALE_NAMES
 from core.services import payments, quotes, reports, workflow
 from core.services.cases import get_case
 from core.web.routing import form_data
-from core.web.templating import flash, gettext_for, render
+from core.web.templating import flash, gettext_for, panels_for, render
 from core.web.views.desk.common import (
     LABELS,
     error_context,
     form_status,
     has,
-    panels_for,
     require,
     see_other,
     undo,

@@ -13,8 +13,8 @@ from core.errors import DomainError
 from core.services import intake, timeline
 from core.services.cases import local_today
 from core.web.routing import CSRF_FIELD, form_data
-from core.web.templating import flash, gettext_for, render
-from core.web.views.desk.common import LABELS, error_context, panels_for, see_other, undo
+from core.web.templating import flash, gettext_for, panels_for, render
+from core.web.views.desk.common import LABELS, error_context, see_other, undo
 
 CUSTOMER_FIELDS = ("name", "company", "address", "phone", "email")
 DEFAULTS = {"own_product": "on", "channel": "walk_in"}

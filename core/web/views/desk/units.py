@@ -7,8 +7,8 @@ from starlette.responses import Response
 
 from core.services import timeline
 from core.services.catalogue import get_unit
-from core.web.templating import render
-from core.web.views.desk.common import LABELS, panels_for
+from core.web.templating import panels_for, render
+from core.web.views.desk.common import LABELS
 
 
 def unit_page(request: Request) -> Response:
