@@ -54,7 +54,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     pm = make_plugin_manager(plugins)
     registry = collect(pm)
     engine = engine or make_engine(settings.database_url)
-    info = {"settings": settings, "pm": pm}
+    locale_dirs = plugin_locale_dirs(p.package_dir for p in plugins)
+    # Services that get only a session read the instance from here (docs/decisions.md).
+    info = {"settings": settings, "pm": pm, "registry": registry, "locale_dirs": locale_dirs}
     sessionmaker = make_sessionmaker(engine, info=info)
     read_sessionmaker = make_sessionmaker(engine, writes=False, info=info)
     scope.install(sessionmaker)
@@ -104,7 +106,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     app.state.templates = make_environment(
         [p.templates_dir for p in plugins if p.templates_dir]
     )
-    app.state.locale_dirs = plugin_locale_dirs(p.package_dir for p in plugins)
+    app.state.locale_dirs = locale_dirs
     app.state.region_label = settings.region_code
     app.state.passwords = Passwords(settings.security)
     pm.hook.startup(app=app)

@@ -10,6 +10,7 @@ from core.hooktypes import (
     AUTHENTICATED,
     PUBLIC,
     BodyCode,
+    HoldKind,
     MenuItem,
     Permission,
     RoleSpec,
@@ -41,6 +42,16 @@ def register_permissions() -> list[Permission]:
         Permission("admin.roles", N_("Edit roles and their permissions"), default_roles=(ADMIN,)),
         Permission("admin.org", N_("Manage regions and service points"), default_roles=(ADMIN,)),
         Permission("audit.view", N_("Browse the audit log"), default_roles=(ADMIN, "hq_manager")),
+    ]
+
+
+@hookimpl
+def register_hold_kinds() -> list[HoldKind]:
+    """Core's holds: what any service point waits for, with or without the parts plugin."""
+    return [
+        HoldKind("waiting_for_parts", N_("Waiting for parts"), clause="P-5"),
+        HoldKind("waiting_for_customer", N_("Waiting for the customer")),
+        HoldKind("other", N_("On hold (other reason)")),
     ]
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         BodyCode,
         ChargeDraft,
         Coverage,
+        HoldKind,
         Job,
         MenuItem,
         Panel,
@@ -69,6 +70,15 @@ def register_routes() -> list[RouteSpec]:
 @hookspec
 def register_jobs() -> list[Job]:
     """Return periodic jobs that ``aftersales tick`` runs (expiry, reminders, overdue)."""
+
+
+@hookspec
+def register_hold_kinds() -> list[HoldKind]:
+    """Return the kinds of hold this plugin puts cases on (waiting for a loaner, for parts).
+
+    Ids are unique across core and all plugins; a duplicate stops startup. Only a declared
+    kind can be placed (``core.services.holds.place_hold``).
+    """
 
 
 @hookspec

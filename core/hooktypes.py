@@ -99,6 +99,19 @@ class Job:
 
 
 @dataclass(frozen=True)
+class HoldKind:
+    """A reason a case may pause without leaving its state (``register_hold_kinds``).
+
+    ``label`` is a message id (``N_``) shown translated; ``clause`` names the policy clause
+    behind it when there is one (P-5 for parts, E-1 for a loaner).
+    """
+
+    id: str
+    label: str
+    clause: str = ""
+
+
+@dataclass(frozen=True)
 class BodyCode:
     """What a body code says about a unit (W-1, W-2): its model and factory date."""
 

@@ -15,6 +15,7 @@ import pluggy
 from core.hooktypes import (
     AUTHENTICATED,
     PUBLIC,
+    HoldKind,
     Job,
     MenuItem,
     Permission,
@@ -33,6 +34,7 @@ class Registry:
     roles: dict[str, RoleSpec] = field(default_factory=dict)
     routes: list[RouteSpec] = field(default_factory=list)
     jobs: dict[str, Job] = field(default_factory=dict)
+    holds: dict[str, HoldKind] = field(default_factory=dict)
     menu: list[MenuItem] = field(default_factory=list)
     widgets: list[Widget] = field(default_factory=list)
     #: Which plugin ("core" for core) registered each route id.
@@ -85,6 +87,8 @@ def collect(pm: pluggy.PluginManager) -> Registry:
     )
     registry.routes = list(by_id.values())
     registry.jobs, _ = _unique("job id", _each(pm.hook.register_jobs), lambda j: j.id)
+    registry.holds, _ = _unique("hold kind", _each(pm.hook.register_hold_kinds),
+                                lambda h: h.id)
     menu, _ = _unique("menu id", _each(pm.hook.menu_items), lambda m: m.id)
     registry.menu = sorted(menu.values(), key=lambda m: (m.order, m.id))
     widgets, _ = _unique("dashboard widget id", _each(pm.hook.dashboard_widgets), lambda w: w.id)

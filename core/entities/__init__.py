@@ -3,7 +3,9 @@
 from core.entities.audit import AuditEvent
 from core.entities.cases import CaseEvent, FaultLine, ServiceCase
 from core.entities.catalogue import Customer, ProductModel, Unit
+from core.entities.holds import CaseHold
 from core.entities.jobs import JobRun
+from core.entities.messages import OutboxMessage
 from core.entities.money import (
     Charge,
     Confirmation,
@@ -27,6 +29,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "CaseEvent",
+    "CaseHold",
     "Charge",
     "Confirmation",
     "ConfirmationLink",
@@ -36,6 +39,7 @@ __all__ = [
     "JobRun",
     "KnownPermission",
     "LoginAttempt",
+    "OutboxMessage",
     "Payment",
     "ProductModel",
     "ReceiptCounter",

@@ -35,6 +35,7 @@ from core.hooktypes import (
     BodyCode,
     ChargeDraft,
     Coverage,
+    HoldKind,
     Job,
     MenuItem,
     Panel,
@@ -50,6 +51,7 @@ from core.jobs import run_jobs
 from core.manifest import Manifest, hookimpl
 from core.plugins import ENTRY_POINT_GROUP, PluginError
 from core.security.roles import sync_roles
+from core.services.holds import active_holds, place_hold
 from core.web.templating import render
 from tests.core.desk_helpers import BODY_CODE, bearer, inspect, move, new_case
 from tests.support import Harness
@@ -739,3 +741,22 @@ def test_hook_startup(install: Install, make_app: Callable[..., Harness]) -> Non
     assert "/boot" in seen[0]["routes"]  # after routes are registered
     assert "boot.page" in seen[0]["registry"].route_owner
 
+
+def test_hook_register_hold_kinds(install: Install, make_app: Callable[..., Harness]) -> None:
+    install("holdy", register_hold_kinds=lambda: [
+        HoldKind("holdy.waiting_for_loaner", "Waiting for a loaner", clause="E-1")])
+    h = make_app(plugins=["holdy"])
+    assert h.app.state.registry.holds["holdy.waiting_for_loaner"].clause == "E-1"
+    assert "waiting_for_parts" in h.app.state.registry.holds  # core's own
+    case_id = int(new_case(h, bearer(h, "east-clerk"))["id"])
+    with h.session() as session:
+        place_hold(session, case_id, "holdy.waiting_for_loaner", "Tour next week", None)
+        session.commit()
+        assert [x.kind for x in active_holds(session, case_id)] == ["holdy.waiting_for_loaner"]
+
+
+def test_a_hold_kind_declared_twice_stops_startup(install: Install,
+                                                  make_app: Callable[..., Harness]) -> None:
+    install("dupe", register_hold_kinds=lambda: [HoldKind("waiting_for_parts", "Again")])
+    with pytest.raises(PluginError, match="duplicate hold kind 'waiting_for_parts'"):
+        make_app(plugins=["dupe"])
