@@ -172,6 +172,16 @@ def assess_coverage(session: Session, case: ServiceCase) -> Coverage | None:
     concern. Without an answer the inspector picks A/B/C by hand."""
 
 
+@hookspec(firstresult=True)
+def part_price(session: Session, model_code: str, item: str) -> int | None:
+    """The price in cents of a part or accessory ``item`` (a part number or its name) for
+    ``model_code``, or ``None`` if this plugin does not know it.
+
+    The loaner plugin asks it to charge a missing or damaged accessory (E-2); the parts plugin
+    answers from its catalogue, so neither imports the other.
+    """
+
+
 # --- lifecycle --------------------------------------------------------------------------
 
 

@@ -760,3 +760,14 @@ def test_a_hold_kind_declared_twice_stops_startup(install: Install,
     install("dupe", register_hold_kinds=lambda: [HoldKind("waiting_for_parts", "Again")])
     with pytest.raises(PluginError, match="duplicate hold kind 'waiting_for_parts'"):
         make_app(plugins=["dupe"])
+
+
+def test_hook_part_price(install: Install, make_app: Callable[..., Harness]) -> None:
+    prices = {("PA2400", "Power cord"): 3500}
+    install("pricelist", part_price=lambda session, model_code, item:
+            prices.get((model_code, item)))
+    h = make_app(plugins=["pricelist"])
+    with h.session() as session:
+        ask = h.app.state.pm.hook.part_price
+        assert ask(session=session, model_code="PA2400", item="Power cord") == 3500
+        assert ask(session=session, model_code="PA2400", item="Rack ears") is None
