@@ -12,14 +12,18 @@ reader sees at a glance what a plugin may rely on.
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from core import audit
 from core.api.jsonio import ApiResponse, json_body
+from core.bodycode import decode as decode_body_code
 from core.db import Base, UTCDateTime, utcnow
 from core.entities import (
     CaseEvent,
     CaseHold,
     Charge,
     Customer,
+    FaultLine,
     OutboxMessage,
     ProductModel,
     Region,
@@ -29,6 +33,7 @@ from core.entities import (
     User,
 )
 from core.entities.cases import OPEN_STATES, STATES
+from core.entities.catalogue import PRODUCT_LINES
 from core.entities.org import RegionScoped
 from core.errors import Conflict, DomainError, NotFound, Term
 from core.errors import render as render_message
@@ -50,15 +55,17 @@ from core.hooktypes import (
     Veto,
     Widget,
 )
-from core.i18n import format_day, format_money, format_timestamp
+from core.i18n import N_, format_day, format_money, format_timestamp, translations
 from core.manifest import Manifest, hookimpl
 from core.services.cases import get_case, local_today
 from core.services.catalogue import model_by_code, unit_by_code
 from core.services.holds import active_holds, place_hold, release_hold
 from core.services.locking import lock_case, lock_row
 from core.services.messages import queue_message, render_in
+from core.services.quotes import QUOTABLE_STATES, add_charge
 from core.services.validation import Problems
-from core.settings import Settings
+from core.services.workflow import technicians_for
+from core.settings import PolicySettings, Settings
 from core.web.routing import form_data
 from core.web.templating import flash, gettext_for, render
 from core.web.views.desk.common import error_context, form_status, has, require, see_other
@@ -69,8 +76,11 @@ API_VERSION = (1, 0)
 __all__ = [
     "API_VERSION",
     "AUTHENTICATED",
+    "N_",
     "OPEN_STATES",
+    "PRODUCT_LINES",
     "PUBLIC",
+    "QUOTABLE_STATES",
     "STATES",
     "ApiResponse",
     "Base",
@@ -83,6 +93,7 @@ __all__ = [
     "Coverage",
     "Customer",
     "DomainError",
+    "FaultLine",
     "HoldKind",
     "Job",
     "Manifest",
@@ -91,6 +102,7 @@ __all__ = [
     "OutboxMessage",
     "Panel",
     "Permission",
+    "PolicySettings",
     "Pricing",
     "Problems",
     "ProductModel",
@@ -109,7 +121,9 @@ __all__ = [
     "Veto",
     "Widget",
     "active_holds",
+    "add_charge",
     "audit",
+    "decode_body_code",
     "error_context",
     "flash",
     "form_data",
@@ -134,6 +148,19 @@ __all__ = [
     "render_message",
     "require",
     "see_other",
+    "seed_core_demo",
+    "technicians_for",
+    "translations",
     "unit_by_code",
     "utcnow",
 ]
+
+
+def seed_core_demo(session: Session, settings: Settings) -> None:
+    """Make sure core's demo organisation and catalogue exist (both idempotent), for a
+    plugin's ``seed_demo`` that runs first (``tryfirst``) and needs them."""
+    from core.demo import seed_core
+    from core.demo_desk import seed_catalogue
+
+    seed_core(session, settings)
+    seed_catalogue(session)

@@ -1,7 +1,7 @@
 """Feedback plugin (F-*, T-3, W-5): complaints, surveys, follow-ups. Only its manifest exists
 so far."""
 
-from core.manifest import Manifest
+from core.plugin_api import Manifest
 
 MANIFEST = Manifest(
     name="feedback",

@@ -1,6 +1,6 @@
 """Loaner plugin (E-*): emergency loaner pools. Only its manifest exists so far."""
 
-from core.manifest import Manifest
+from core.plugin_api import Manifest
 
 MANIFEST = Manifest(
     name="loaner",

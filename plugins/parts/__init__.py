@@ -1,6 +1,6 @@
 """Parts plugin (R-6, P-5, O-1): parts warehouses and stock. Only its manifest exists so far."""
 
-from core.manifest import Manifest
+from core.plugin_api import Manifest
 
 MANIFEST = Manifest(
     name="parts",

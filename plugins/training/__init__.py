@@ -6,7 +6,7 @@ veto (P-1), panels on the case and user pages, the expiry job and the dashboard 
 pluggy finds the hook implementations on this module, hence the re-export below.
 """
 
-from core.manifest import Manifest
+from core.plugin_api import Manifest
 
 MANIFEST = Manifest(
     name="training",

@@ -10,10 +10,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.api.jsonio import ApiResponse, json_body
-from core.entities import User
-from core.errors import DomainError
-from core.services.validation import Problems
+from core.plugin_api import ApiResponse, DomainError, Problems, User, json_body
 from plugins.training import policy, services
 from plugins.training.models import Certification
 

@@ -13,8 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.entities import User
-from core.settings import Settings
+from core.plugin_api import Settings, User, seed_core_demo
 from plugins.training import policy, services
 from plugins.training.models import Course, Participant, TrainingSession
 
@@ -30,11 +29,7 @@ DEMO_NOTE = "demo"
 
 
 def seed(session: Session, settings: Settings) -> None:
-    from core.demo import seed_core
-    from core.demo_desk import seed_catalogue
-
-    seed_core(session, settings)
-    seed_catalogue(session)
+    seed_core_demo(session, settings)
     session.info.setdefault("settings", settings)
     courses = {c.code: c for c in session.scalars(select(Course))}
     for code, title, title_zh, line, mark in COURSES:

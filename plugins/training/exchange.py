@@ -39,11 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit
-from core.db import utcnow
-from core.entities import Region, User
-from core.errors import DomainError
-from core.settings import Settings
+from core.plugin_api import DomainError, Region, Settings, User, audit, utcnow
 from plugins.training.models import Certification, Course, TrustedKey, split_codes
 
 KEY_FILE = "training-signing-key.pem"

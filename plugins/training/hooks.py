@@ -7,12 +7,21 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core.entities import ServiceCase, User
-from core.entities.cases import OPEN_STATES
-from core.hooktypes import Job, MenuItem, Panel, Permission, RouteSpec, Veto, Widget
-from core.i18n import N_
-from core.manifest import hookimpl
-from core.settings import Settings
+from core.plugin_api import (
+    N_,
+    OPEN_STATES,
+    Job,
+    MenuItem,
+    Panel,
+    Permission,
+    RouteSpec,
+    ServiceCase,
+    Settings,
+    User,
+    Veto,
+    Widget,
+    hookimpl,
+)
 from plugins.training import api, policy, services, views
 
 VIEW = "training.view"

@@ -14,9 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, UTCDateTime, utcnow
-from core.entities import User
-from core.entities.org import Region, RegionScoped
+from core.plugin_api import Base, Region, RegionScoped, User, UTCDateTime, utcnow
 from plugins.training import policy
 
 SESSION_KINDS = ("scheduled", "ad_hoc")

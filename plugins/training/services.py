@@ -16,13 +16,21 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from core import audit
-from core.db import utcnow
-from core.entities import ProductModel, Region, ServiceCase, User
-from core.entities.catalogue import PRODUCT_LINES
-from core.errors import Conflict, DomainError, NotFound
-from core.services.validation import Problems
-from core.settings import Settings
+from core.plugin_api import (
+    PRODUCT_LINES,
+    Conflict,
+    DomainError,
+    NotFound,
+    Problems,
+    ProductModel,
+    Region,
+    ServiceCase,
+    Settings,
+    User,
+    audit,
+    technicians_for,
+    utcnow,
+)
 from plugins.training import policy
 from plugins.training.models import (
     SESSION_KINDS,
@@ -458,7 +466,6 @@ class Candidate:
 def candidates(session: Session, case: ServiceCase, today: date) -> list[Candidate]:
     """The service point's technicians for ``case``: eligible first (latest expiry first),
     then the others with the reason they cannot be chosen (P-1)."""
-    from core.services.workflow import technicians_for
 
     techs = technicians_for(session, case)
     held = certifications_of(session, [t.id for t in techs])

@@ -13,50 +13,56 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from core import i18n
-from core.entities import Region
-from core.entities.catalogue import PRODUCT_LINES
-from core.errors import DomainError
-from core.services.cases import get_case
-from core.web.routing import form_data
-from core.web.templating import flash, gettext_for, render
+from core.plugin_api import (
+    N_,
+    PRODUCT_LINES,
+    DomainError,
+    Region,
+    flash,
+    form_data,
+    format_day,
+    get_case,
+    gettext_for,
+    render,
+    translations,
+)
 from plugins.training import exchange, policy, services
 from plugins.training.models import Certification, Participant, TrainingSession, TrustedKey
 
 MANAGE = "training.manage"
 #: Reason codes of ``policy.Eligibility`` as translatable strings (same text as policy).
 REASONS = {
-    "certified": i18n.N_("certified by %(number)s until %(expires)s"),
-    "none": i18n.N_("no certification at all: not trained and passed yet"),
-    "revoked": i18n.N_("certificate %(number)s was revoked (%(reason)s)"),
-    "expired": i18n.N_("certificate %(number)s expired on %(expires)s"),
-    "expires_before": i18n.N_("certificate %(number)s expires on %(expires)s, before %(day)s"),
-    "not_yet": i18n.N_("certificate %(number)s is valid only from %(issued)s"),
-    "not_covered": i18n.N_("no certificate covers model %(model)s (certified for: "
+    "certified": N_("certified by %(number)s until %(expires)s"),
+    "none": N_("no certification at all: not trained and passed yet"),
+    "revoked": N_("certificate %(number)s was revoked (%(reason)s)"),
+    "expired": N_("certificate %(number)s expired on %(expires)s"),
+    "expires_before": N_("certificate %(number)s expires on %(expires)s, before %(day)s"),
+    "not_yet": N_("certificate %(number)s is valid only from %(issued)s"),
+    "not_covered": N_("no certificate covers model %(model)s (certified for: "
                            "%(covered)s)"),
 }
-LINES = {"amplifier": i18n.N_("Amplifiers"), "mixer": i18n.N_("Mixers"),
-         "microphone": i18n.N_("Microphones"), "other": i18n.N_("Other products")}
+LINES = {"amplifier": N_("Amplifiers"), "mixer": N_("Mixers"),
+         "microphone": N_("Microphones"), "other": N_("Other products")}
 #: The certificate's texts, printed in English and Chinese whatever the reader's language.
 CERT_TEXT = {
-    "title": i18n.N_("Certificate of after-sales training"),
-    "certifies": i18n.N_("This certifies that"),
-    "passed": i18n.N_("has been trained and passed the examination of the course"),
-    "number": i18n.N_("Certificate number"),
-    "models": i18n.N_("Models covered"),
-    "score": i18n.N_("Score"),
-    "issued": i18n.N_("Issued on"),
-    "until": i18n.N_("Valid until"),
-    "revoked": i18n.N_("Revoked"),
-    "stamp_revoked": i18n.N_("REVOKED"),
-    "stamp_expired": i18n.N_("EXPIRED"),
-    "trainer": i18n.N_("Trainer"),
-    "seal": i18n.N_("Seal of the issuing office"),
-    "clause": i18n.N_("Issued under clause P-1 of the after-sales policy: technicians are "
+    "title": N_("Certificate of after-sales training"),
+    "certifies": N_("This certifies that"),
+    "passed": N_("has been trained and passed the examination of the course"),
+    "number": N_("Certificate number"),
+    "models": N_("Models covered"),
+    "score": N_("Score"),
+    "issued": N_("Issued on"),
+    "until": N_("Valid until"),
+    "revoked": N_("Revoked"),
+    "stamp_revoked": N_("REVOKED"),
+    "stamp_expired": N_("EXPIRED"),
+    "trainer": N_("Trainer"),
+    "seal": N_("Seal of the issuing office"),
+    "clause": N_("Issued under clause P-1 of the after-sales policy: technicians are "
                       "trained and pass before they take up their posts."),
 }
-STATUSES = {"valid": i18n.N_("valid"), "expired": i18n.N_("expired"),
-            "revoked": i18n.N_("revoked"), "pending": i18n.N_("not valid yet")}
+STATUSES = {"valid": N_("valid"), "expired": N_("expired"),
+            "revoked": N_("revoked"), "pending": N_("not valid yet")}
 
 
 def _today(request: Request) -> date:
@@ -315,9 +321,9 @@ def certificate(request: Request) -> Response:
     return _page(request, "training/certificate.html", {
         "cert": cert, "status": cert_status(cert, _today(request)), "lang": lang,
         "text": CERT_TEXT,
-        "en": i18n.translations("en", dirs).gettext,
-        "zh": i18n.translations("zh_CN", dirs).gettext,
-        "date_en": lambda d: i18n.format_day(d, "en"),
+        "en": translations("en", dirs).gettext,
+        "zh": translations("zh_CN", dirs).gettext,
+        "date_en": lambda d: format_day(d, "en"),
         "date_zh": lambda d: f"{d.year}年{d.month}月{d.day}日",
         "issuer": request.app.state.settings.instance_name})
 

@@ -5,7 +5,7 @@ The rules are pure functions in ``policy.py``; ``hooks.py`` connects them to the
 desk; pluggy finds the hook implementations on this module, hence the re-export below.
 """
 
-from core.manifest import Manifest
+from core.plugin_api import Manifest
 
 MANIFEST = Manifest(
     name="warranty",

@@ -11,13 +11,18 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core import bodycode
-from core.api.jsonio import ApiResponse, json_body
-from core.entities import ServiceCase, Unit
-from core.errors import DomainError
-from core.services.cases import local_today
-from core.services.catalogue import model_by_code, unit_by_code
-from core.services.validation import Problems
+from core.plugin_api import (
+    ApiResponse,
+    DomainError,
+    Problems,
+    ServiceCase,
+    Unit,
+    decode_body_code,
+    json_body,
+    local_today,
+    model_by_code,
+    unit_by_code,
+)
 from plugins.warranty import policy
 from plugins.warranty.coverage import params_for
 
@@ -66,7 +71,7 @@ def assess_request(session: Session, pm: Any, data: dict[str, Any], today: date
     unit: Unit | None = None
     oem = values["oem"]
     if code and own:
-        decoded = bodycode.decode(pm, code)  # a malformed code is a 422 on body_code
+        decoded = decode_body_code(pm, code)  # a malformed code is a 422 on body_code
         factory_date = decoded.factory_date
         unit = unit_by_code(session, code)
         if unit is None:

@@ -7,8 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core.entities import ServiceCase, Unit
-from core.hooktypes import Coverage
+from core.plugin_api import Coverage, ServiceCase, Unit
 from plugins.warranty import policy
 
 

@@ -5,20 +5,22 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.entities import FaultLine, ServiceCase, Unit
-from core.hooktypes import (
+from core.plugin_api import (
+    N_,
     BodyCode,
     ChargeDraft,
     Coverage,
+    FaultLine,
     MenuItem,
     Panel,
     Permission,
     Pricing,
     RouteSpec,
+    ServiceCase,
     TimelineEntry,
+    Unit,
+    hookimpl,
 )
-from core.i18n import N_
-from core.manifest import hookimpl
 from plugins.warranty import api, policy, views
 from plugins.warranty.coverage import assess_case
 from plugins.warranty.models import ReturnRequest

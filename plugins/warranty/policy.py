@@ -18,9 +18,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal, NamedTuple
 
-from core import hooktypes
-from core.errors import DomainError
-from core.settings import PolicySettings
+from core.plugin_api import Coverage as CoverageAnswer
+from core.plugin_api import DomainError, PolicySettings
 
 CoverageClass = Literal["A", "B", "C"]
 RequestKind = Literal["return", "exchange", "repair"]
@@ -191,14 +190,14 @@ class Coverage:
 
     def as_hook_coverage(
         self, locale: str = "en", months: int | None = None
-    ) -> hooktypes.Coverage | None:
+    ) -> CoverageAnswer | None:
         """What the ``assess_coverage`` hook answers; None when there is no class (W-1).
 
         ``months`` is the warranty length used (W-2), so callers can decide consistently.
         """
         if self.coverage_class is None:
             return None
-        return hooktypes.Coverage(
+        return CoverageAnswer(
             coverage_class=self.coverage_class,
             clauses=self.clauses,
             reason=self.reason(locale),

@@ -7,12 +7,17 @@ from typing import Any
 import pluggy
 from sqlalchemy.orm import Session
 
-from core import audit
-from core.entities import CaseEvent, ServiceCase, User
-from core.errors import Conflict
-from core.services import quotes
-from core.services.catalogue import model_by_code
-from core.services.validation import Problems
+from core.plugin_api import (
+    QUOTABLE_STATES,
+    CaseEvent,
+    Conflict,
+    Problems,
+    ServiceCase,
+    User,
+    add_charge,
+    audit,
+    model_by_code,
+)
 from plugins.warranty import policy
 from plugins.warranty.coverage import params_for
 from plugins.warranty.models import ReturnRequest
@@ -93,13 +98,13 @@ def record_request(session: Session, pm: pluggy.PluginManager, case: ServiceCase
     audit.record(session, "warranty_request", row.id, "create", after={
         "case_id": case.id, "kind": kind, "outcome": decision.outcome,
         "clauses": row.clauses}, region_id=case.region_id)
-    if case.state in quotes.QUOTABLE_STATES:
+    if case.state in QUOTABLE_STATES:
         if difference:
-            quotes.add_charge(session, pm, case, actor, {
+            add_charge(session, pm, case, actor, {
                 "kind": "other", "description": f"Price difference for {exchange_code}",
                 "unit_price_cents": difference, "clause": "R-8" if refund is None else ""})
         if decision.customer_pays_shipping and shipping:
-            quotes.add_charge(session, pm, case, actor, {
+            add_charge(session, pm, case, actor, {
                 "kind": "shipping", "description": "Shipping, paid by the customer",
                 "unit_price_cents": shipping, "clause": ", ".join(
                     c for c in ("R-8", "W-C") if c in decision.clauses)})

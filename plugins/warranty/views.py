@@ -13,13 +13,21 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from core import bodycode
-from core.entities import Charge, ServiceCase, Unit
-from core.errors import DomainError
-from core.services.cases import get_case, local_today
-from core.services.catalogue import model_by_code, unit_by_code
-from core.web.routing import form_data
-from core.web.templating import flash, gettext_for, render
+from core.plugin_api import (
+    Charge,
+    DomainError,
+    ServiceCase,
+    Unit,
+    decode_body_code,
+    flash,
+    form_data,
+    get_case,
+    gettext_for,
+    local_today,
+    model_by_code,
+    render,
+    unit_by_code,
+)
 from plugins.warranty.coverage import coverage_of, params_for
 from plugins.warranty.models import ReturnRequest
 
@@ -30,7 +38,7 @@ def unit_panel(request: Request) -> Response:
     code = request.path_params["body_code"]
     unit = unit_by_code(session, code)
     if unit is None:
-        decoded = bodycode.decode(request.app.state.pm, code)  # 422 when unreadable
+        decoded = decode_body_code(request.app.state.pm, code)  # 422 when unreadable
         unit = Unit(body_code=decoded.code, model=model_by_code(session, decoded.model_code),
                     factory_date=decoded.factory_date, own_product=True)
     today = local_today(request.app.state.settings)

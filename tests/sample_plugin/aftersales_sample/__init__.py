@@ -4,7 +4,7 @@ pluggy looks for hook implementations on the module the entry point names, so th
 ``hooks.py`` are re-exported here (as ``plugins/warranty`` does).
 """
 
-from core.manifest import Manifest
+from core.plugin_api import Manifest
 
 MANIFEST = Manifest(
     name="sample",

@@ -6,9 +6,7 @@ import re
 from datetime import date
 
 from aftersales_sample import views
-from core.errors import DomainError
-from core.hooktypes import BodyCode, MenuItem, Permission, RouteSpec
-from core.manifest import hookimpl
+from core.plugin_api import BodyCode, DomainError, MenuItem, Permission, RouteSpec, hookimpl
 
 VIEW = "sample.view"
 FORMAT = "SMP.YYYYMMDD.N"

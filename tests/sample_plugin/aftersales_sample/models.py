@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base
+from core.plugin_api import Base
 
 
 class SampleNote(Base):

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from aftersales_sample.models import SampleNote
-from core.web.templating import render
+from core.plugin_api import render
 
 
 def notes(request: Request) -> Response:
