@@ -20,7 +20,7 @@ from core import migrate
 from core.app import create_app, pending_message
 from core.audit import set_actor
 from core.errors import DomainError
-from core.plugins import PluginError, available_plugins
+from core.plugins import PluginError, available_plugins, make_plugin_manager, resolve
 from core.settings import Settings, SettingsError, load_settings
 
 
@@ -85,10 +85,11 @@ class PluginAwareGroup(click.Group):
         config = ctx.params.get("config")
         try:
             settings = load_settings(config)
-            app = create_app(settings)
+            # Only the enabled plugins' hooks are needed, not an app (no engine, no routes).
+            pm = make_plugin_manager(resolve(settings.plugins, source=settings.source))
         except (SettingsError, PluginError):
             return  # reported by the command that needs them
-        app.state.pm.hook.register_cli(cli=self)
+        pm.hook.register_cli(cli=self)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Settings and plugin problems are user mistakes: one line, no traceback."""
@@ -253,11 +254,13 @@ def plugins_cmd(obj: Context) -> None:
     order = {p.name: i + 1 for i, p in enumerate(obj.app.state.plugins)}
     versions = {p.name: p.manifest.version for p in obj.app.state.plugins}
     depends = {p.name: ", ".join(p.manifest.depends) for p in obj.app.state.plugins}
-    click.echo(f"{'plugin':<14} {'enabled':<8} {'order':<6} {'version':<9} depends")
+    click.echo(f"{'plugin':<14} {'enabled':<8} {'order':<6} {'version':<9} {'depends':<20} "
+               "module")
     for name, ep in available_plugins().items():
         enabled = name in order
         click.echo(f"{name:<14} {'yes' if enabled else 'no':<8} {order.get(name, ''):<6} "
-                   f"{versions.get(name, '-'):<9} {depends.get(name, '') or ep.value}")
+                   f"{versions.get(name, '-'):<9} {depends.get(name, '') or '-':<20} "
+                   f"{ep.value}")
 
 
 @cli.command()

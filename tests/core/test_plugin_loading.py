@@ -111,3 +111,6 @@ def test_cli_plugins_lists_available_enabled_versions_order(tmp_path) -> None:
     assert lines["loaner"][1:4] == ["yes", "1", "0.1.0"]
     assert lines["warranty"][1:4] == ["yes", "2", "0.1.0"]
     assert lines["parts"][1] == "no"
+    # the depends column holds plugin names (or "-"), the module has its own column
+    assert lines["warranty"][4:] == ["-", "plugins.warranty"]
+    assert lines["parts"][-2:] == ["-", "plugins.parts"]
