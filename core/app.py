@@ -23,7 +23,8 @@ from starlette.staticfiles import StaticFiles
 from core import migrate
 from core.db import make_engine, make_sessionmaker
 from core.i18n import plugin_locale_dirs
-from core.plugins import make_plugin_manager, resolve
+from core.plugin_settings import validate_plugin_settings
+from core.plugins import available_plugins, make_plugin_manager, resolve
 from core.registry import collect
 from core.security import scope
 from core.security.passwords import Passwords
@@ -51,12 +52,14 @@ def pending_message(branches: list[str]) -> str:
 
 def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     plugins = resolve(settings.plugins, source=settings.source)
+    plugin_settings = validate_plugin_settings(settings, plugins, available_plugins())
     pm = make_plugin_manager(plugins)
     registry = collect(pm)
     engine = engine or make_engine(settings.database_url)
     locale_dirs = plugin_locale_dirs(p.package_dir for p in plugins)
     # Services that get only a session read the instance from here (docs/decisions.md).
-    info = {"settings": settings, "pm": pm, "registry": registry, "locale_dirs": locale_dirs}
+    info = {"settings": settings, "pm": pm, "registry": registry, "locale_dirs": locale_dirs,
+            "plugin_settings": plugin_settings}
     sessionmaker = make_sessionmaker(engine, info=info)
     read_sessionmaker = make_sessionmaker(engine, writes=False, info=info)
     scope.install(sessionmaker)
@@ -101,6 +104,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     app.state.read_sessionmaker = read_sessionmaker
     app.state.pm = pm
     app.state.plugins = plugins
+    app.state.plugin_settings = plugin_settings
     app.state.enabled = enabled
     app.state.registry = registry
     app.state.templates = make_environment(

@@ -271,6 +271,9 @@ def check(obj: Context) -> None:
     click.echo(f"settings: ok ({settings.source})")
     app = obj.app
     click.echo("plugins: ok (" + ", ".join(app.state.enabled or ["none"]) + ")")
+    for name, values in app.state.plugin_settings.items():
+        shown = ", ".join(f"{key} = {value!r}" for key, value in values.model_dump().items())
+        click.echo(f"  [plugin.{name}] {shown}")
     waiting = migrate.pending(app.state.engine, app.state.enabled)
     if waiting:
         raise click.ClickException(pending_message(waiting))

@@ -7,6 +7,7 @@ itself, so writing a plugin needs no knowledge of how the host loads it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pluggy
 
@@ -28,3 +29,6 @@ class Manifest:
     version: str
     depends: tuple[str, ...] = ()
     description: str = ""
+    #: The plugin's settings model (a ``core.plugin_api.PluginSettings`` subclass), filled
+    #: from ``[plugin.<name>]`` of the settings file and checked strictly at start-up.
+    settings: Any = None

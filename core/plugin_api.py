@@ -35,7 +35,7 @@ from core.entities import (
 from core.entities.cases import OPEN_STATES, STATES
 from core.entities.catalogue import PRODUCT_LINES
 from core.entities.org import RegionScoped
-from core.errors import Conflict, DomainError, NotFound, Term
+from core.errors import Conflict, DomainError, Forbidden, NotFound, Term
 from core.errors import render as render_message
 from core.hooktypes import (
     AUTHENTICATED,
@@ -57,6 +57,7 @@ from core.hooktypes import (
 )
 from core.i18n import N_, format_day, format_money, format_timestamp, translations
 from core.manifest import Manifest, hookimpl
+from core.plugin_settings import PluginSettings, plugin_settings
 from core.services.cases import get_case, local_today
 from core.services.catalogue import model_by_code, unit_by_code
 from core.services.holds import active_holds, place_hold, release_hold
@@ -94,6 +95,7 @@ __all__ = [
     "Customer",
     "DomainError",
     "FaultLine",
+    "Forbidden",
     "HoldKind",
     "Job",
     "Manifest",
@@ -102,6 +104,7 @@ __all__ = [
     "OutboxMessage",
     "Panel",
     "Permission",
+    "PluginSettings",
     "PolicySettings",
     "Pricing",
     "Problems",
@@ -141,6 +144,7 @@ __all__ = [
     "lock_row",
     "model_by_code",
     "place_hold",
+    "plugin_settings",
     "queue_message",
     "release_hold",
     "render",

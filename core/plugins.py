@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import graphlib
 import importlib
+import importlib.util
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
@@ -47,6 +48,23 @@ class LoadedPlugin:
     def migrations_dir(self) -> Path | None:
         versions = self.package_dir / "migrations" / "versions"
         return versions if versions.is_dir() else None
+
+    @property
+    def hooks_module(self) -> ModuleType | None:
+        """The plugin's ``hooks`` submodule, registered with pluggy beside the package, so a
+        plugin's ``__init__`` holds only its MANIFEST (no re-exports). ``None`` when there is
+        none, or when the package re-exports its hooks itself (registered once, not twice)."""
+        if self.module.__spec__ is None or not self.module.__spec__.submodule_search_locations:
+            return None
+        name = f"{self.module.__name__}.hooks"
+        if importlib.util.find_spec(name) is None:
+            return None
+        hooks = importlib.import_module(name)
+        marker = f"{PROJECT_NAME}_impl"
+        if any(hasattr(getattr(self.module, attr), marker) for attr in dir(self.module)
+               if not attr.startswith("_")):
+            return None
+        return hooks
 
     @property
     def templates_dir(self) -> Path | None:
@@ -128,8 +146,17 @@ def make_plugin_manager(plugins: list[LoadedPlugin]) -> pluggy.PluginManager:
         pm.register(importlib.import_module(module_name), name=f"core:{module_name}")
     for plugin in plugins:
         pm.register(plugin.module, name=plugin.name)
+        hooks = plugin.hooks_module
+        if hooks is not None:
+            pm.register(hooks, name=f"{plugin.name}:hooks")
     pm.check_pending()
     return pm
+
+
+def owner_of(plugin_name: str) -> str:
+    """The plugin a registered hook object belongs to: ``warranty:hooks`` is warranty's,
+    ``core:core.desk_hooks`` is core's."""
+    return plugin_name.split(":", 1)[0]
 
 
 #: Core's own hook implementations, registered before any plugin.

@@ -23,7 +23,7 @@ from core.hooktypes import (
     RouteSpec,
     Widget,
 )
-from core.plugins import PluginError
+from core.plugins import PluginError, owner_of
 
 T = TypeVar("T")
 
@@ -42,7 +42,7 @@ class Registry:
 
 
 def _owner(plugin_name: str) -> str:
-    return "core" if plugin_name.startswith("core:") else plugin_name
+    return owner_of(plugin_name)
 
 
 def _each(hook: Any) -> Iterable[tuple[str, list[Any]]]:

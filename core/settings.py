@@ -52,9 +52,8 @@ class PolicySettings(_Strict):
     warranty_months: int = Field(24, ge=1, le=240)  # W-2
     return_window_months: int = Field(1, ge=0, le=24)
     return_depreciation_percent: int = Field(10, ge=0, le=100)
-    followup_days: list[int] = Field(default_factory=lambda: [7, 90])  # T-3
-    loaner_grace_days: int = Field(7, ge=0, le=365)  # E-2
-    certification_validity_months: int = Field(24, ge=1, le=240)  # P-1
+    # The loaner's, feedback's and training's parameters (E-2, T-3, P-1) are theirs:
+    # ``[plugin.<name>]`` tables, validated by each plugin's model (core.plugin_settings).
 
 
 class SecuritySettings(_Strict):
@@ -91,6 +90,8 @@ class Settings(_Strict):
     var_dir: Path = Path("var")
     policy: PolicySettings = Field(default_factory=PolicySettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    #: ``[plugin.<name>]`` tables as written; each enabled plugin validates its own at start.
+    plugin: dict[str, dict[str, Any]] = Field(default_factory=dict)
     #: Where the settings were read from, for error messages; not a key of the file.
     source: str = Field("defaults", exclude=True)
 
@@ -136,6 +137,12 @@ def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
         if name.startswith(RESERVED_ENV_PREFIXES):
             continue
         path = name[len(ENV_PREFIX) :].lower().split("__")
+        if path[0] == "plugin":  # AFTERSALES_PLUGIN__<NAME>__<KEY>: the plugin validates it
+            if len(path) != 3 or not all(path):
+                raise SettingsError(f"environment variable {name}: use "
+                                    "AFTERSALES_PLUGIN__<PLUGIN>__<KEY>")
+            data.setdefault("plugin", {}).setdefault(path[1], {})[path[2]] = raw
+            continue
         model: type[BaseModel] = Settings
         target = data
         for part in path[:-1]:

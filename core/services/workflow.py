@@ -22,6 +22,7 @@ from core.entities.cases import FAULT_CAUSES
 from core.errors import Conflict, DomainError
 from core.hooktypes import Veto
 from core.i18n import N_
+from core.plugins import owner_of
 from core.services.validation import Problems
 
 #: Allowed moves. Closing and cancelling end a case; reopening (back to registered) needs a
@@ -194,7 +195,7 @@ def plugin_vetoes(session: Session, pm: pluggy.PluginManager, case: ServiceCase,
         # Called one by one to know whose veto it is; like pluggy, pass only the arguments
         # the implementation asks for.
         found = impl.function(**{name: arguments[name] for name in impl.argnames}) or []
-        owner = "core" if impl.plugin_name.startswith("core:") else impl.plugin_name
+        owner = owner_of(impl.plugin_name)
         vetoes.extend(Veto(v.clause, v.message, owner, v.params) for v in found)
     return vetoes
 

@@ -28,6 +28,7 @@ from core.plugin_api import (
     Settings,
     User,
     audit,
+    plugin_settings,
     technicians_for,
     utcnow,
 )
@@ -343,7 +344,8 @@ def issue(session: Session, participant: Participant, today: date) -> Certificat
         product_line=course.product_line, model_codes=_covered_models(session, course),
         score=participant.score, issued_on=issued,
         expires_on=policy.expiry_date(
-            issued, course.months(settings.policy.certification_validity_months)),
+            issued, course.months(
+                plugin_settings(session, "training").certification_validity_months)),
         status="valid", issuer=settings.region_code, region_id=participant.region_id)
     session.add(cert)
     session.flush()

@@ -23,6 +23,7 @@ from core.plugin_api import (
     format_day,
     get_case,
     gettext_for,
+    plugin_settings,
     render,
     translations,
 )
@@ -105,12 +106,16 @@ def home(request: Request) -> Response:
 # --- courses ------------------------------------------------------------------------------
 
 
+def _default_months(request: Request) -> int:
+    """P-1: the instance's certification validity, from ``[plugin.training]``."""
+    return int(plugin_settings(request.app, "training").certification_validity_months)
+
+
 def courses(request: Request, errors: dict[str, str] | None = None,
             values: dict[str, str] | None = None, status_code: int = 200) -> Response:
-    settings = request.app.state.settings
     return _page(request, "training/courses.html", {
         "courses": services.courses(request.state.db),
-        "default_months": settings.policy.certification_validity_months,
+        "default_months": _default_months(request),
         "errors": errors or {}, "values": values or {"pass_mark": "60"}},
         status_code=status_code)
 
@@ -141,7 +146,7 @@ def course(request: Request, errors: dict[str, str] | None = None,
                "active": "on" if row.active else ""}
     return _page(request, "training/course.html", {
         "course": row, "sessions": held,
-        "default_months": request.app.state.settings.policy.certification_validity_months,
+        "default_months": _default_months(request),
         "errors": errors or {}, "values": values or current}, status_code=status_code)
 
 

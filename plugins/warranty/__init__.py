@@ -2,7 +2,8 @@
 W-A exclusions, return and exchange decisions with clause ids.
 
 The rules are pure functions in ``policy.py``; ``hooks.py`` connects them to the service
-desk; pluggy finds the hook implementations on this module, hence the re-export below.
+desk and is registered by the plugin host beside this module (docs/plugins.md), so this file
+holds only the manifest.
 """
 
 from core.plugin_api import Manifest
@@ -13,24 +14,3 @@ MANIFEST = Manifest(
     depends=(),
     description="Coverage A/B/C from the body code, return and exchange decisions",
 )
-
-from plugins.warranty.hooks import (  # noqa: E402  (MANIFEST first: hooks import views)
-    assess_coverage,
-    detail_panels,
-    menu_items,
-    price_charge,
-    register_permissions,
-    register_routes,
-    unit_timeline,
-)
-
-__all__ = [
-    "MANIFEST",
-    "assess_coverage",
-    "detail_panels",
-    "menu_items",
-    "price_charge",
-    "register_permissions",
-    "register_routes",
-    "unit_timeline",
-]

@@ -161,7 +161,7 @@ def test_its_body_code_format_is_asked_before_core(sample: Harness) -> None:
     assert isinstance(decoded, BodyCode)
     assert (decoded.model_code, decoded.factory_date.isoformat(), decoded.sequence) == \
         ("SMP1", "2024-03-01", "7")
-    assert [impl.plugin_name for impl in hook.get_hookimpls()][-1] == "sample"
+    assert [impl.plugin_name for impl in hook.get_hookimpls()][-1] == "sample:hooks"
     core_code = hook(code=CORE_CODE)
     assert (core_code.model_code, core_code.factory_date.isoformat()) == \
         ("PA2400", "2024-03-15")

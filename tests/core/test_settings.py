@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,9 +27,7 @@ def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert settings.policy.warranty_months == 24
     assert settings.policy.return_window_months == 1
     assert settings.policy.return_depreciation_percent == 10
-    assert settings.policy.followup_days == [7, 90]
-    assert settings.policy.loaner_grace_days == 7
-    assert settings.policy.certification_validity_months == 24
+    assert settings.plugin == {}  # plugins' own tables, validated by each plugin
     assert settings.database_url.startswith("sqlite:///")
 
 
@@ -41,13 +40,14 @@ default_locale = "zh_CN"
 timezone = "Asia/Urumqi"
 [policy]
 warranty_months = 36
-followup_days = [3, 30]
+[plugin.training]
+certification_validity_months = 12
 """)
     settings = load_settings(path, environ={})
     assert settings.instance_name == "Jietai East"
     assert settings.plugins == ["warranty", "loaner"]
     assert settings.policy.warranty_months == 36
-    assert settings.policy.followup_days == [3, 30]
+    assert settings.plugin == {"training": {"certification_validity_months": 12}}
     assert settings.tz.key == "Asia/Urumqi"
     assert settings.source == str(path)
 
@@ -116,3 +116,34 @@ def test_secret_is_not_in_the_repository() -> None:
     root = Path(__file__).parents[2]
     ignored = (root / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert "var/" in ignored
+
+
+def test_plugin_settings_are_the_plugins_own_and_strict(tmp_path: Path,
+                                                        make_app: Any) -> None:
+    """[plugin.<name>] is validated by the plugin's model: defaults, types, unknown keys,
+    a plugin that is not installed, and the environment."""
+    from core.plugin_api import plugin_settings
+
+    h = make_app(plugins=["training"])
+    assert plugin_settings(h.app, "training").certification_validity_months == 24  # P-1
+    h = make_app(plugins=["training"], plugin={"training": {"certification_validity_months": 6}})
+    with h.session() as session:
+        assert plugin_settings(session, "training").certification_validity_months == 6
+    with pytest.raises(SettingsError, match=r"\[plugin.training\] certification_validity_"
+                                            r"months: Input should be a valid integer"):
+        make_app(plugins=["training"], plugin={"training": {"certification_validity_months":
+                                                            "two years"}})
+    with pytest.raises(SettingsError, match=r"\[plugin.training\] unknown key 'validity'"):
+        make_app(plugins=["training"], plugin={"training": {"validity": 6}})
+    with pytest.raises(SettingsError, match=r"\[plugin.trainnig\]: no plugin 'trainnig' is "
+                                            "installed"):
+        make_app(plugins=["training"], plugin={"trainnig": {"validity": 6}})
+    # a table for an installed plugin that is not enabled is kept and ignored
+    h = make_app(plugins=["warranty"], plugin={"training": {"certification_validity_months": 6}})
+    with pytest.raises(KeyError):
+        plugin_settings(h.app, "training")
+    env = load_settings(environ={"AFTERSALES_PLUGIN__TRAINING__CERTIFICATION_VALIDITY_MONTHS":
+                                 "18"})
+    assert env.plugin == {"training": {"certification_validity_months": "18"}}
+    with pytest.raises(SettingsError, match="AFTERSALES_PLUGIN__<PLUGIN>__<KEY>"):
+        load_settings(environ={"AFTERSALES_PLUGIN__TRAINING": "18"})

@@ -48,7 +48,7 @@ def test_results_issue_certificates_for_passes(h: Harness) -> None:
 
 
 def test_course_validity_overrides_the_setting(make_app: Callable[..., Harness]) -> None:
-    h = make_app(plugins=["training"], policy={"certification_validity_months": 36})
+    h = make_app(plugins=["training"], plugin={"training": {"certification_validity_months": 36}})
     sid = session_of(h, course(h, "MIX-101", line="mixer"))
     default = _post(h, {"session_id": sid, "login": "hq-tech", "score": 90}).json()
     issued = date.fromisoformat(default["results"][0]["certification"]["issued_on"])

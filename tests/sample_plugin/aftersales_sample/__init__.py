@@ -1,7 +1,7 @@
 """A sample product line: body codes ``SMP.YYYYMMDD.N``, a notes table and a notes page.
 
-pluggy looks for hook implementations on the module the entry point names, so the ones in
-``hooks.py`` are re-exported here (as ``plugins/warranty`` does).
+Its hook implementations are in ``hooks.py``, registered by the plugin host beside this
+module, so this file holds only the manifest (docs/plugins.md).
 """
 
 from core.plugin_api import Manifest
@@ -12,18 +12,3 @@ MANIFEST = Manifest(
     depends=(),
     description="Sample product line: SMP body codes and notes",
 )
-
-from aftersales_sample.hooks import (  # noqa: E402  (MANIFEST first, like warranty)
-    decode_body_code,
-    menu_items,
-    register_permissions,
-    register_routes,
-)
-
-__all__ = [
-    "MANIFEST",
-    "decode_body_code",
-    "menu_items",
-    "register_permissions",
-    "register_routes",
-]

@@ -16,6 +16,8 @@ _CODE = re.compile(r"^SMP\.(?P<date>\d{8})\.(?P<seq>\d{1,8})$")
 
 @hookimpl
 def register_permissions() -> list[Permission]:
+    # default_roles: granted to these built-in roles when the permission first appears
+    # (the administrator role gets every new permission anyway)
     return [Permission(VIEW, "See sample notes", default_roles=("admin",))]
 
 
