@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.api.jsonio import ApiResponse, json_body
 from core.bodycode import decode as decode_body_code
+from core.dates import add_months, local_date
 from core.db import Base, UTCDateTime, utcnow
 from core.entities import (
     CaseEvent,
@@ -32,7 +33,7 @@ from core.entities import (
     Unit,
     User,
 )
-from core.entities.cases import OPEN_STATES, STATES
+from core.entities.cases import FAULT_CAUSES, OPEN_STATES, STATES
 from core.entities.catalogue import PRODUCT_LINES
 from core.entities.org import RegionScoped
 from core.errors import Conflict, DomainError, Forbidden, NotFound, Term
@@ -65,7 +66,7 @@ from core.services.locking import lock_case, lock_row
 from core.services.messages import queue_message, render_in
 from core.services.quotes import QUOTABLE_STATES, add_charge
 from core.services.validation import Problems
-from core.services.workflow import technicians_for
+from core.services.workflow import TECHNICIAN_ROLE, technicians_for
 from core.settings import PolicySettings, Settings
 from core.web.routing import form_data
 from core.web.templating import flash, gettext_for, render
@@ -77,12 +78,14 @@ API_VERSION = (1, 0)
 __all__ = [
     "API_VERSION",
     "AUTHENTICATED",
+    "FAULT_CAUSES",
     "N_",
     "OPEN_STATES",
     "PRODUCT_LINES",
     "PUBLIC",
     "QUOTABLE_STATES",
     "STATES",
+    "TECHNICIAN_ROLE",
     "ApiResponse",
     "Base",
     "BodyCode",
@@ -125,6 +128,7 @@ __all__ = [
     "Widget",
     "active_holds",
     "add_charge",
+    "add_months",
     "audit",
     "decode_body_code",
     "error_context",
@@ -139,6 +143,7 @@ __all__ = [
     "has",
     "hookimpl",
     "json_body",
+    "local_date",
     "local_today",
     "lock_case",
     "lock_row",

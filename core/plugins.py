@@ -155,15 +155,15 @@ def make_plugin_manager(plugins: list[LoadedPlugin]) -> pluggy.PluginManager:
 
 def owner_of(plugin_name: str) -> str:
     """The plugin a registered hook object belongs to: ``warranty:hooks`` is warranty's,
-    ``core:core.desk_hooks`` is core's."""
+    ``core:core.builtin.desk_api`` is core's."""
     return plugin_name.split(":", 1)[0]
 
 
 #: Core's own hook implementations, registered before any plugin.
 CORE_HOOK_MODULES: tuple[str, ...] = (
-    "core.builtin_hooks",
-    "core.admin_hooks",
-    "core.desk_hooks",
-    "core.web.desk_hooks",
-    "core.import_hooks",
+    "core.builtin.shell",
+    "core.builtin.admin",
+    "core.builtin.desk_api",
+    "core.builtin.desk_pages",
+    "core.builtin.imports",
 )

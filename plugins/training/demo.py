@@ -13,8 +13,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.plugin_api import Settings, User, seed_core_demo
-from plugins.training import policy, services
+from core.plugin_api import Settings, User, add_months, seed_core_demo
+from plugins.training import services
 from plugins.training.models import Course, Participant, TrainingSession
 
 COURSES = [
@@ -51,7 +51,7 @@ def seed(session: Session, settings: Settings) -> None:
                 "place": "HQ training room, Panyu, Guangzhou",
                 "starts_on": start.isoformat(), "ends_on": start.isoformat(),
                 "capacity": 20, "notes": DEMO_NOTE}, today)
-            upcoming = policy.add_months(today, 1).replace(day=10 + index)
+            upcoming = add_months(today, 1).replace(day=10 + index)
             services.create_session(session, None, {
                 "course_id": course.id, "trainer": TRAINER, "online": True, "place": "",
                 "starts_on": upcoming.isoformat(), "ends_on": upcoming.isoformat(),

@@ -9,23 +9,17 @@ valid. A certificate covers a model when it names the model or the model's produ
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+
+from core.plugin_api import add_months
 
 CLAUSE = "P-1"
 #: A certificate expiring within this many days is listed as "to renew".
 RENEW_WINDOW_DAYS = 60
 #: The dashboard lists certificates expiring within this many days.
 EXPIRING_DAYS = 30
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` plus ``months`` calendar months, clamped to the end of the target month."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def expiry_date(issued_on: date, months: int) -> date:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.plugin_api import (
     PRODUCT_LINES,
+    TECHNICIAN_ROLE,
     Conflict,
     DomainError,
     NotFound,
@@ -27,11 +28,14 @@ from core.plugin_api import (
     ServiceCase,
     Settings,
     User,
+    add_months,
     audit,
+    local_date,
     plugin_settings,
     technicians_for,
     utcnow,
 )
+from core.plugin_api import local_today as core_local_today
 from plugins.training import policy
 from plugins.training.models import (
     SESSION_KINDS,
@@ -42,7 +46,6 @@ from plugins.training.models import (
     split_codes,
 )
 
-TECHNICIAN_ROLE = "technician"
 COURSE_FIELDS = ["code", "title", "title_zh", "product_line", "model_codes", "pass_mark",
                  "validity_months", "active"]
 
@@ -53,11 +56,12 @@ def settings_of(session: Session) -> Settings:
 
 
 def local_today(session: Session) -> date:
-    return datetime.now(settings_of(session).tz).date()
+    """Today in the instance's time zone (core's ``local_today`` for a session)."""
+    return core_local_today(settings_of(session))
 
 
 def local_day(session: Session, moment: datetime) -> date:
-    return moment.astimezone(settings_of(session).tz).date()
+    return local_date(moment, settings_of(session).tz)
 
 
 def is_technician(user: User) -> bool:
@@ -158,7 +162,7 @@ def get_session(session: Session, session_id: object) -> TrainingSession:
 
 
 def sessions_in_month(session: Session, first: date) -> list[TrainingSession]:
-    last = policy.add_months(first, 1)
+    last = add_months(first, 1)
     return list(session.scalars(
         select(TrainingSession)
         .where(TrainingSession.starts_on < last, TrainingSession.ends_on >= first)

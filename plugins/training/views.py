@@ -18,6 +18,7 @@ from core.plugin_api import (
     PRODUCT_LINES,
     DomainError,
     Region,
+    add_months,
     flash,
     form_data,
     format_day,
@@ -192,8 +193,8 @@ def sessions(request: Request, errors: dict[str, str] | None = None,
             days.append((day, [row]))
     return _page(request, "training/sessions.html", {
         "month": first, "days": days, "count": len(rows),
-        "previous": policy.add_months(first, -1).strftime("%Y-%m"),
-        "next": policy.add_months(first, 1).strftime("%Y-%m"),
+        "previous": add_months(first, -1).strftime("%Y-%m"),
+        "next": add_months(first, 1).strftime("%Y-%m"),
         "courses": services.courses(session, active_only=True),
         "regions": list(session.scalars(select(Region).order_by(Region.code))),
         "errors": errors or {}, "values": values or {}}, status_code=status_code)

@@ -12,14 +12,13 @@ instance time zone; money is integer cents.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal, NamedTuple
 
+from core.plugin_api import FAULT_CAUSES, DomainError, PolicySettings, add_months
 from core.plugin_api import Coverage as CoverageAnswer
-from core.plugin_api import DomainError, PolicySettings
 
 CoverageClass = Literal["A", "B", "C"]
 RequestKind = Literal["return", "exchange", "repair"]
@@ -59,9 +58,7 @@ _DEFECT_TEXT: dict[str, tuple[str, str]] = {
 }
 
 #: W-A: the causes a fault line is recorded with; all but "normal" are the four exclusions.
-CAUSES: tuple[str, ...] = (
-    "normal", "improper_use", "improper_maintenance", "improper_storage", "force_majeure"
-)
+CAUSES: tuple[str, ...] = FAULT_CAUSES
 EXCLUDED_CAUSES: frozenset[str] = frozenset(CAUSES[1:])  # W-A
 
 
@@ -114,20 +111,6 @@ class WarrantyParams:
 
 
 # --- dates --------------------------------------------------------------------------------
-
-
-def add_months(d: date, months: int) -> date:
-    """``d`` moved by whole calendar months, clamped to the end of a shorter month.
-
-    W-2 counts the warranty in months "with month arithmetic clamping to month end", so
-    2024-02-29 + 24 months is 2026-02-28 and 2024-01-31 + 1 month is 2024-02-29. Negative
-    ``months`` move backwards the same way.
-    """
-    index = d.year * 12 + (d.month - 1) + months
-    year, month0 = divmod(index, 12)
-    month = month0 + 1
-    last_day = calendar.monthrange(year, month)[1]
-    return date(year, month, min(d.day, last_day))
 
 
 def warranty_end(factory_date: date, months: int) -> date:

@@ -641,7 +641,7 @@ def test_hook_decode_body_code(install: Install, make_app: Callable[..., Harness
     h = make_app(plugins=["newline", "lineage"])
     hook = h.app.state.pm.hook.decode_body_code
     owners = [impl.plugin_name for impl in hook.get_hookimpls()]  # called last to first
-    assert owners == ["core:core.builtin_hooks", "lineage", "newline"]
+    assert owners == ["core:core.builtin.shell", "lineage", "newline"]
     # the plugin loaded last (it depends on the other) answers first; None passes it on
     assert hook(code="SMP.20240301.7").model_code == "PA2400"
     core_answer = hook(code="PA2400-240315-00042")  # core's format, asked last

@@ -31,10 +31,12 @@ PLUGIN_PACKAGES = {
     "aftersales_sample": ROOT / "tests" / "sample_plugin" / "aftersales_sample",
 }
 WEB_OR_DB_LIBRARIES = ("sqlalchemy", "starlette", "jinja2", "alembic", "psycopg", "uvicorn")
-#: What a pure policy module may take from the plugin API: values, errors and markers.
+#: What a pure policy module may take from the plugin API: values, errors, markers, date math.
 POLICY_NAMES = {
     "BodyCode", "ChargeDraft", "Conflict", "Coverage", "DomainError", "HoldKind", "N_",
     "NotFound", "PolicySettings", "Pricing", "Term", "TimelineEntry", "Veto",
+    # pure values and date arithmetic: no database, no clock, no web
+    "FAULT_CAUSES", "add_months", "local_date",
 }
 
 

@@ -1,6 +1,6 @@
 """Core's administration pages (organisation, users, roles, API tokens, audit log): their
 routes and menu entries. Their permissions (``admin.org``, ``admin.users``, ``admin.roles``,
-``audit.view``) are registered with core's own in ``core.builtin_hooks``."""
+``audit.view``) are registered with core's own in ``core.builtin.shell``."""
 
 from __future__ import annotations
 
