@@ -16,6 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
 
+from tests.live import LiveServer
 from tests.support import Databases, Harness, app_for, settings_for
 
 
@@ -62,3 +63,26 @@ def make_app(
 def harness(make_app: Callable[..., Harness]) -> Harness:
     """An app with every built-in plugin on the test's backend (SQLite by default)."""
     return make_app()
+
+
+@pytest.fixture
+def live_app(make_app: Callable[..., Harness]
+             ) -> Iterator[Callable[..., tuple[Harness, str]]]:
+    """``live_app(plugins=["warranty"])`` or ``live_app(harness)`` -> ``(harness, base_url)``.
+
+    Without a harness it makes one with ``make_app`` (the test's ``backend`` if it has one,
+    else SQLite). Every server started stops after the test. Pair it with
+    ``tests.live.fire`` to send parallel requests.
+    """
+    servers: list[LiveServer] = []
+
+    def start(harness: Harness | None = None, **make_kwargs: Any) -> tuple[Harness, str]:
+        h = harness if harness is not None else make_app(**make_kwargs)
+        server = LiveServer(h.app)
+        servers.append(server)
+        server.start()
+        return h, server.base_url
+
+    yield start
+    for server in servers:
+        server.stop()

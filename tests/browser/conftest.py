@@ -1,8 +1,7 @@
 """Browser tests: the app served by uvicorn on a free local port, driven by Debian's chromium
 through Playwright (no ``playwright install``: the system browser is launched by path).
 
-- ``live_app(plugins=[...])`` (or ``live_app(harness)``) -> ``(harness, base_url)``: a fresh
-  SQLite copy served in a background thread until the test ends.
+- ``live_app`` (from ``tests/conftest.py``) serves an app on a free port; see ``tests/live.py``.
 - ``browser``: one chromium for the whole session; a missing chromium skips, or fails when
   ``AFTERSALES_TEST_REQUIRE`` names ``browser``.
 - ``page``: a fresh context (1280x800, en-GB) and page per test; ``new_page`` makes more
@@ -16,18 +15,13 @@ and event loop and the test thread stays loop-free.
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support import PASSWORD, Harness, unavailable
+from tests.support import PASSWORD, unavailable
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "var" / "artefacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -35,7 +29,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-gpu"]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-START_TIMEOUT = 15.0
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -44,70 +37,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.browser)
-
-
-class LiveServer:
-    """uvicorn serving one app in a daemon thread, on a socket bound before it starts."""
-
-    def __init__(self, app: Any) -> None:
-        import uvicorn
-
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.socket.bind(("127.0.0.1", 0))
-        self.port = int(self.socket.getsockname()[1])
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run,
-                                       kwargs={"sockets": [self.socket]},
-                                       name=f"uvicorn-{self.port}", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + START_TIMEOUT
-        problem = "did not answer"
-        while time.monotonic() < deadline:
-            if not self.thread.is_alive():
-                raise RuntimeError(f"the test server on {self.base_url} stopped while "
-                                   "starting (see the log above: lifespan or port)")
-            try:
-                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-                    problem = f"answered {answer.status}"
-            except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"/healthz on {self.base_url} {problem} within {START_TIMEOUT}s")
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.socket.close()
-
-
-@pytest.fixture
-def live_app(make_app: Callable[..., Harness]
-             ) -> Iterator[Callable[..., tuple[Harness, str]]]:
-    """``live_app(plugins=["warranty"])`` or ``live_app(harness)`` -> ``(harness, base_url)``.
-
-    Without arguments: every built-in plugin. Every server started stops after the test.
-    """
-    servers: list[LiveServer] = []
-
-    def start(harness: Harness | None = None, **make_kwargs: Any) -> tuple[Harness, str]:
-        h = harness if harness is not None else make_app(backend="sqlite", **make_kwargs)
-        server = LiveServer(h.app)
-        servers.append(server)
-        server.start()
-        return h, server.base_url
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 def chromium_path() -> str | None:
