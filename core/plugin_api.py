@@ -68,9 +68,10 @@ from core.services.quotes import QUOTABLE_STATES, add_charge
 from core.services.validation import Problems
 from core.services.workflow import TECHNICIAN_ROLE, technicians_for
 from core.settings import PolicySettings, Settings
+from core.web.forms import form_status, has, require, see_other, undo
 from core.web.routing import form_data
 from core.web.templating import flash, gettext_for, render
-from core.web.views.desk.common import error_context, form_status, has, require, see_other
+from core.web.views.desk.common import error_context
 
 #: The plugin API's own version: minor bumps add names, major bumps may remove them.
 API_VERSION = (1, 0)
@@ -160,6 +161,7 @@ __all__ = [
     "seed_core_demo",
     "technicians_for",
     "translations",
+    "undo",
     "unit_by_code",
     "utcnow",
 ]

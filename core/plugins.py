@@ -11,11 +11,12 @@ from __future__ import annotations
 import graphlib
 import importlib
 import importlib.util
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pluggy
 
@@ -167,3 +168,27 @@ CORE_HOOK_MODULES: tuple[str, ...] = (
     "core.builtin.desk_pages",
     "core.builtin.imports",
 )
+
+
+def call_each(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any
+              ) -> Iterator[tuple[str, list[Any]]]:
+    """Call ``hook_name`` once per registered object, oldest first, through pluggy.
+
+    Some callers must know whose answer is whose (a veto names its plugin; a duplicate route
+    names both owners). Calling ``impl.function`` directly would skip pluggy's machinery, so
+    wrappers and tracing would not see the call; instead each implementation is called
+    through a subset caller holding it and every wrapper. Yields ``(owner, results)``, where
+    ``results`` is what pluggy returned for that implementation (empty when it answered
+    None).
+    """
+    hook = getattr(pm.hook, hook_name)
+    impls = hook.get_hookimpls()
+    answering = [impl for impl in impls if not (impl.hookwrapper or impl.wrapper)]
+    for impl in answering:
+        others = {id(other.plugin): other.plugin for other in answering
+                  if other.plugin is not impl.plugin}
+        caller = pm.subset_hook_caller(hook_name, remove_plugins=others.values())
+        results = caller(**kwargs)
+        if not isinstance(results, list):  # a firstresult hook answers one value or None
+            results = [] if results is None else [results]
+        yield owner_of(impl.plugin_name), results

@@ -23,7 +23,7 @@ from core.hooktypes import (
     RouteSpec,
     Widget,
 )
-from core.plugins import PluginError, owner_of
+from core.plugins import PluginError, call_each, owner_of
 
 T = TypeVar("T")
 
@@ -45,11 +45,10 @@ def _owner(plugin_name: str) -> str:
     return owner_of(plugin_name)
 
 
-def _each(hook: Any) -> Iterable[tuple[str, list[Any]]]:
-    # pluggy lists implementations oldest first; registration order is core, then plugins.
-    for impl in hook.get_hookimpls():
-        result = impl.function()
-        yield _owner(impl.plugin_name), list(result or [])
+def _each(pm: pluggy.PluginManager, hook_name: str) -> Iterable[tuple[str, list[Any]]]:
+    # Oldest first; registration order is core, then plugins.
+    for owner, answers in call_each(pm, hook_name):
+        yield owner, [value for answer in answers for value in (answer or [])]
 
 
 def _unique(
@@ -72,13 +71,13 @@ def _unique(
 def collect(pm: pluggy.PluginManager) -> Registry:
     registry = Registry()
     registry.permissions, _ = _unique(
-        "permission id", _each(pm.hook.register_permissions), lambda p: p.id
+        "permission id", _each(pm, "register_permissions"), lambda p: p.id
     )
     for reserved in (PUBLIC, AUTHENTICATED):
         if reserved in registry.permissions:
             raise PluginError(f"permission id {reserved!r} is reserved")
-    registry.roles, _ = _unique("role id", _each(pm.hook.register_roles), lambda r: r.id)
-    route_items = list(_each(pm.hook.register_routes))
+    registry.roles, _ = _unique("role id", _each(pm, "register_roles"), lambda r: r.id)
+    route_items = list(_each(pm, "register_routes"))
     by_id, registry.route_owner = _unique("route id", route_items, lambda r: r.id)
     _unique(
         "route path",
@@ -86,12 +85,12 @@ def collect(pm: pluggy.PluginManager) -> Registry:
         lambda pair: pair,
     )
     registry.routes = list(by_id.values())
-    registry.jobs, _ = _unique("job id", _each(pm.hook.register_jobs), lambda j: j.id)
-    registry.holds, _ = _unique("hold kind", _each(pm.hook.register_hold_kinds),
+    registry.jobs, _ = _unique("job id", _each(pm, "register_jobs"), lambda j: j.id)
+    registry.holds, _ = _unique("hold kind", _each(pm, "register_hold_kinds"),
                                 lambda h: h.id)
-    menu, _ = _unique("menu id", _each(pm.hook.menu_items), lambda m: m.id)
+    menu, _ = _unique("menu id", _each(pm, "menu_items"), lambda m: m.id)
     registry.menu = sorted(menu.values(), key=lambda m: (m.order, m.id))
-    widgets, _ = _unique("dashboard widget id", _each(pm.hook.dashboard_widgets), lambda w: w.id)
+    widgets, _ = _unique("dashboard widget id", _each(pm, "dashboard_widgets"), lambda w: w.id)
     registry.widgets = sorted(widgets.values(), key=lambda w: (w.order, w.id))
     for route in registry.routes:
         if route.permission not in (PUBLIC, AUTHENTICATED, *registry.permissions):

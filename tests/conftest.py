@@ -7,7 +7,9 @@ them (CI sets ``postgres,browser``).
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,13 @@ sys.path.insert(0, str(Path(__file__).parent.parent))
 
 from tests.live import LiveServer
 from tests.support import Databases, Harness, app_for, settings_for
+
+# Tests say "today" with date.today(); the app says it in the instance's zone (Asia/Shanghai
+# by default). Between 16:00 and 24:00 UTC the two are different days, so the test process
+# runs in the instance's zone. The code under test never reads the machine's zone (it uses
+# Settings.tz), so this hides nothing.
+os.environ["TZ"] = "Asia/Shanghai"
+time.tzset()
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ from core.entities.cases import FAULT_CAUSES
 from core.errors import Conflict, DomainError
 from core.hooktypes import Veto
 from core.i18n import N_
-from core.plugins import owner_of
+from core.plugins import call_each
 from core.services.validation import Problems
 
 #: Allowed moves. Closing and cancelling end a case; reopening (back to registered) needs a
@@ -188,15 +188,11 @@ def _apply(session: Session, case: ServiceCase, to: str, clean: dict[str, Any]) 
 def plugin_vetoes(session: Session, pm: pluggy.PluginManager, case: ServiceCase, to: str,
                   actor: User | None, payload: dict[str, Any]) -> list[Veto]:
     """Every plugin's objections to moving ``case`` to ``to``, each named by its plugin."""
-    arguments = {"session": session, "case": case, "to": to, "actor": actor,
-                 "payload": payload}
     vetoes: list[Veto] = []
-    for impl in reversed(pm.hook.validate_transition.get_hookimpls()):
-        # Called one by one to know whose veto it is; like pluggy, pass only the arguments
-        # the implementation asks for.
-        found = impl.function(**{name: arguments[name] for name in impl.argnames}) or []
-        owner = owner_of(impl.plugin_name)
-        vetoes.extend(Veto(v.clause, v.message, owner, v.params) for v in found)
+    for owner, answers in call_each(pm, "validate_transition", session=session, case=case,
+                                    to=to, actor=actor, payload=payload):
+        for found in answers:
+            vetoes.extend(Veto(v.clause, v.message, owner, v.params) for v in found or [])
     return vetoes
 
 

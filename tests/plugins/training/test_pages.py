@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from core.entities import AuditEvent
+from core.services.cases import local_today
 from plugins.training import policy
 from plugins.training.models import Certification, Course, Participant, TrainingSession
 from tests.plugins.training.helpers import (
@@ -108,7 +109,9 @@ def test_schedule_errors_and_ad_hoc_default_today(h: Harness) -> None:
     assert adhoc.status_code == 303
     with h.session() as session:
         row = session.scalars(select(TrainingSession)).one()
-        assert row.online and row.kind == "ad_hoc" and row.starts_on <= date.today()
+        # "today" is the instance's calendar day (its time zone), not the machine's
+        today = local_today(h.app.state.settings)
+        assert row.online and row.kind == "ad_hoc" and row.starts_on == today
 
 
 def test_enrol_attend_and_record_results_issue_a_certificate(h: Harness) -> None:

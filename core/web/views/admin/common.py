@@ -9,10 +9,6 @@ from urllib.parse import urlencode
 
 from sqlalchemy import Select
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
-
-from core.errors import DomainError
-from core.hooktypes import AUTHENTICATED
 
 #: Rows per page of every admin list (tests make it small).
 PAGE_SIZE = 50
@@ -85,27 +81,8 @@ def checked(data: dict[str, Any], name: str) -> bool:
     return data.get(name) in ("on", "1", "true", "yes")
 
 
-def has(request: Request, permission: str) -> bool:
-    return permission == AUTHENTICATED or permission in request.state.permissions
-
-
 def is_hq(request: Request) -> bool:
     user = request.state.user
     return bool(user is not None and user.service_point.region.is_hq)
 
-
-def see_other(url: str) -> RedirectResponse:
-    """After a successful POST: to a page (the browser's reload does not repeat it)."""
-    return RedirectResponse(url, status_code=303)
-
-
-def form_status(error: DomainError) -> int:
-    """A form with field errors is a 400; refusals keep their own status (409, 403...)."""
-    return 400 if error.status_code == 422 else error.status_code
-
-
-def failed(request: Request) -> None:
-    """Forget whatever a failed action wrote before its form is shown again (the request's
-    session is committed after the view returns)."""
-    request.state.db.rollback()
 

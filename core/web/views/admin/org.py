@@ -19,17 +19,9 @@ from core.errors import DomainError, Forbidden, NotFound
 from core.i18n import N_
 from core.security.scope import SCOPE_KEY
 from core.services import org
+from core.web.forms import form_status, see_other, undo
 from core.web.templating import error_context, flash, gettext_for, render
-from core.web.views.admin.common import (
-    checked,
-    failed,
-    form_status,
-    is_hq,
-    keyset_page,
-    params,
-    see_other,
-    text_values,
-)
+from core.web.views.admin.common import checked, is_hq, keyset_page, params, text_values
 
 HQ_ONLY = N_("Only headquarters may add regions.")
 
@@ -93,7 +85,7 @@ def region_create(request: Request) -> Response:
                                    name_zh=str(data.get("name_zh", "")),
                                    is_hq=checked(data, "is_hq"))
     except DomainError as error:
-        failed(request)
+        undo(request)
         return _region_form(request, None, data, **error_context(request, error),
                             status_code=form_status(error))
     _ = gettext_for(request).gettext
@@ -120,7 +112,7 @@ def region_update(request: Request) -> Response:
             name=str(data.get("name", "")), name_zh=str(data.get("name_zh", "")),
             is_hq=checked(data, "is_hq") if hq else region.is_hq)
     except DomainError as error:
-        failed(request)
+        undo(request)
         return _region_form(request, _region(request), data, **error_context(request, error),
                             status_code=form_status(error))
     _ = gettext_for(request).gettext
@@ -194,7 +186,7 @@ def point_create(request: Request) -> Response:
             region_id=region_id, address=str(data.get("address", "")),
             phone=str(data.get("phone", "")), active=checked(data, "active"))
     except DomainError as error:
-        failed(request)
+        undo(request)
         return _point_form(request, None, data, **error_context(request, error),
                            status_code=form_status(error))
     _ = gettext_for(request).gettext
@@ -218,7 +210,7 @@ def point_update(request: Request) -> Response:
             name=str(data.get("name", "")), address=str(data.get("address", "")),
             phone=str(data.get("phone", "")), active=checked(data, "active"))
     except DomainError as error:
-        failed(request)
+        undo(request)
         return _point_form(request, _point(request), data, **error_context(request, error),
                            status_code=form_status(error))
     _ = gettext_for(request).gettext

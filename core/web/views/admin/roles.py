@@ -20,16 +20,9 @@ from core.hooktypes import Permission
 from core.i18n import N_
 from core.services import org
 from core.services import roles as role_service
+from core.web.forms import form_status, see_other, undo
 from core.web.templating import error_context, flash, gettext_for, render
-from core.web.views.admin.common import (
-    chosen,
-    failed,
-    form_status,
-    keyset_page,
-    params,
-    see_other,
-    text_values,
-)
+from core.web.views.admin.common import chosen, keyset_page, params, text_values
 
 
 def _known(request: Request) -> dict[str, Permission]:
@@ -90,7 +83,7 @@ def role_create(request: Request) -> Response:
             request.state.db, _known(request), role_id=str(values.get("id", "")),
             label=str(values.get("label", "")), permission_ids=values["permissions"])
     except DomainError as error:
-        failed(request)
+        undo(request)
         return _form(request, None, values, **error_context(request, error),
                      status_code=form_status(error))
     _ = gettext_for(request).gettext
@@ -114,7 +107,7 @@ def role_update(request: Request) -> Response:
                                  permission_ids=values["permissions"],
                                  actor=request.state.user)
     except DomainError as error:
-        failed(request)
+        undo(request)
         return _form(request, _role(request), values, **error_context(request, error),
                      status_code=form_status(error))
     _ = gettext_for(request).gettext

@@ -12,8 +12,9 @@ from starlette.responses import Response
 from core.errors import DomainError, Forbidden
 from core.i18n import N_
 from core.services import users as user_service
+from core.web.forms import form_status, see_other, undo
 from core.web.templating import error_context, flash, gettext_for, render
-from core.web.views.admin.common import failed, form_status, see_other, text_values
+from core.web.views.admin.common import text_values
 
 SIGNED_IN_ONLY = N_("Manage API tokens from a signed-in browser, not with a token.")
 NAME_HELP = N_("Name the token after the program that will use it, for example "
@@ -58,7 +59,7 @@ def token_create(request: Request) -> Response:
         token, row = user_service.create_token(request.state.db, request.state.user.login,
                                                name)
     except DomainError as error:
-        failed(request)
+        undo(request)
         return _page(request, values=values, **error_context(request, error),
                      status_code=form_status(error))
     # Shown once, on this answer to the POST; never cached, never in a URL or a redirect.

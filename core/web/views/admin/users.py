@@ -19,18 +19,9 @@ from core.errors import DomainError, NotFound
 from core.i18n import LOCALE_NAMES, N_
 from core.services import roles as role_service
 from core.services import users as user_service
+from core.web.forms import form_status, has, see_other, undo
 from core.web.templating import error_context, flash, gettext_for, panels_for, render
-from core.web.views.admin.common import (
-    checked,
-    chosen,
-    failed,
-    form_status,
-    has,
-    keyset_page,
-    params,
-    see_other,
-    text_values,
-)
+from core.web.views.admin.common import checked, chosen, keyset_page, params, text_values
 
 
 def get_user(request: Request) -> User:
@@ -124,7 +115,7 @@ def user_create(request: Request) -> Response:
             password=password if isinstance(password, str) else "",
             grantable=_grantable(request, _all_roles(request)))
     except DomainError as error:
-        failed(request)
+        undo(request)
         return _form(request, None, values, **error_context(request, error),
                      status_code=form_status(error))
     _ = gettext_for(request).gettext
@@ -151,7 +142,7 @@ def user_update(request: Request) -> Response:
             active=checked(values, "active"), actor=request.state.user,
             grantable=_grantable(request, _all_roles(request)))
     except DomainError as error:
-        failed(request)
+        undo(request)
         return _form(request, get_user(request), values, **error_context(request, error),
                      status_code=form_status(error))
     _ = gettext_for(request).gettext

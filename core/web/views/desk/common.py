@@ -1,17 +1,17 @@
-"""What the desk's views share: permission checks, labels, and turning a failed action into
-the same page again with its messages (never a half-written change)."""
+"""What the desk's views share: labels and localized errors. The form conventions
+(``has``, ``require``, ``see_other``, ``form_status``, ``undo``) live in ``core.web.forms``
+and are re-exported here for the desk views."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
 
-from core.errors import DomainError, Forbidden
-from core.hooktypes import AUTHENTICATED
+from core.errors import DomainError
 from core.i18n import N_
 from core.services.timeline import STATE_TITLES
+from core.web.forms import form_status, has, require, see_other, undo
 from core.web.templating import error_context as localized_error_context
 
 CHANNELS = {
@@ -73,24 +73,12 @@ LABELS = {
 }
 
 
-def has(request: Request, permission: str) -> bool:
-    return permission == AUTHENTICATED or permission in request.state.permissions
 
 
-def require(request: Request, permission: str) -> None:
-    if not has(request, permission):
-        raise Forbidden(N_("This needs the permission %(permission)r."),
-                        params={"permission": permission})
 
 
-def see_other(url: str) -> RedirectResponse:
-    """After a successful POST: back to a page (the browser's reload does not repeat it)."""
-    return RedirectResponse(url, status_code=303)
 
 
-def form_status(error: DomainError) -> int:
-    """A form with field errors is a 400; refusals keep their own status (409, 404...)."""
-    return 400 if error.status_code == 422 else error.status_code
 
 
 def error_context(request: Request, error: DomainError) -> dict[str, Any]:
@@ -98,7 +86,4 @@ def error_context(request: Request, error: DomainError) -> dict[str, Any]:
     return localized_error_context(request, error)
 
 
-def undo(request: Request) -> None:
-    """Forget whatever a failed action wrote, before the page is shown again (the request's
-    session is committed after the view returns)."""
-    request.state.db.rollback()
+__all__ = ["error_context", "form_status", "has", "require", "see_other", "undo"]
