@@ -1,0 +1,251 @@
+"""Parts pages: stock with receipts, transfers with a printable packing list and the receipt
+form, requisitions with HQ's decision and shipment, tools, reports with CSV, the case panel
+(reserve and issue) and the late-requisitions widget. Every form posts with CSRF (core's
+route wrapper) and shows a domain error as a flash message, never a 500."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from core.plugin_api import (
+    DomainError,
+    NotFound,
+    User,
+    flash,
+    form_data,
+    get_case,
+    gettext_for,
+    render,
+)
+from plugins.parts import reports, services
+from plugins.parts.models import Part, Requisition, Reservation, Stock, Tool, Transfer, Warehouse
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _attempt(request: Request, back: str, work: Callable[[], Any], done: str) -> Response:
+    """Run a form's work; a domain error is undone and flashed on the page it came from."""
+    _ = gettext_for(request)
+    try:
+        work()
+    except DomainError as error:
+        request.state.db.rollback()
+        message, fields = error.localized(_)
+        detail = "; ".join(f"{k}: {v}" for k, v in fields.items() if v != message)
+        flash(request, message + (f" ({detail})" if detail else ""), "error")
+        return _see_other(back)
+    flash(request, _(done), "success")
+    return _see_other(back)
+
+
+def _page(request: Request, template: str, context: dict[str, Any]) -> Response:
+    return render(request, template, {"perms": request.state.permissions,
+                                      "today": services.today(request.state.db), **context})
+
+
+def home(request: Request) -> Response:
+    return _see_other("/parts/stock")
+
+
+def catalogue(request: Request) -> Response:
+    parts = list(request.state.db.scalars(select(Part).order_by(Part.number)))
+    return _page(request, "parts/catalogue.html", {"parts": parts})
+
+
+def stock_page(request: Request) -> Response:
+    session = request.state.db
+    rows = list(session.scalars(select(Stock).order_by(Stock.warehouse_id, Stock.part_id,
+                                                       Stock.condition)))
+    return _page(request, "parts/stock.html", {
+        "rows": rows, "parts": list(session.scalars(select(Part).order_by(Part.number))),
+        "warehouses": list(session.scalars(select(Warehouse).order_by(Warehouse.code))),
+        "replenish": services.replenishment(session)})
+
+
+def receive_form(request: Request) -> Response:
+    data = form_data(request)
+    return _attempt(request, "/parts/stock",
+                    lambda: services.receive(request.state.db, request.state.user, data),
+                    "Parts received.")
+
+
+def transfers_page(request: Request) -> Response:
+    session = request.state.db
+    return _page(request, "parts/transfers.html", {
+        "transfers": list(session.scalars(select(Transfer).order_by(Transfer.id.desc()))),
+        "parts": list(session.scalars(select(Part).order_by(Part.number))),
+        "warehouses": list(session.scalars(select(Warehouse).order_by(Warehouse.code)))})
+
+
+def _form_lines(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"part": data.get("part", ""), "quantity": data.get("quantity", ""),
+             "condition": data.get("condition") or "new"}]
+
+
+def ship_form(request: Request) -> Response:
+    data = form_data(request)
+    payload = {**data, "lines": _form_lines(data)}
+    return _attempt(request, "/parts/transfers",
+                    lambda: services.ship(request.state.db, request.state.user, payload),
+                    "Transfer shipped.")
+
+
+def transfer_page(request: Request) -> Response:
+    transfer = services.get_transfer(request.state.db, request.path_params["transfer_id"])
+    return _page(request, "parts/transfer.html", {"t": transfer})
+
+
+def packing_list(request: Request) -> Response:
+    transfer = services.get_transfer(request.state.db, request.path_params["transfer_id"])
+    source = services._any_warehouse(request.state.db, transfer.from_warehouse_id)
+    target = services._any_warehouse(request.state.db, transfer.to_warehouse_id)
+    return render(request, "parts/packing_list.html", {"t": transfer, "source": source,
+                                                       "target": target})
+
+
+def receipt_form(request: Request) -> Response:
+    transfer_id = request.path_params["transfer_id"]
+    data = form_data(request)
+    received = {k.split("_", 1)[1]: v for k, v in data.items() if k.startswith("received_")}
+    notes = {k.split("_", 1)[1]: v for k, v in data.items() if k.startswith("note_")}
+    return _attempt(request, f"/parts/transfers/{transfer_id}",
+                    lambda: services.receive_transfer(
+                        request.state.db, transfer_id, request.state.user,
+                        {"received": received, "notes": notes}),
+                    "Receipt confirmed.")
+
+
+def requisitions_page(request: Request) -> Response:
+    session = request.state.db
+    return _page(request, "parts/requisitions.html", {
+        "requisitions": list(session.scalars(select(Requisition)
+                                             .order_by(Requisition.id.desc()))),
+        "parts": list(session.scalars(select(Part).order_by(Part.number))),
+        "warehouses": list(session.scalars(select(Warehouse).order_by(Warehouse.code))),
+        "is_late": services.is_late})
+
+
+def request_form(request: Request) -> Response:
+    data = form_data(request)
+    payload = {**data, "lines": _form_lines(data)}
+    if not payload.get("case_id"):
+        payload.pop("case_id", None)
+    return _attempt(request, "/parts/requisitions",
+                    lambda: services.request_parts(request.state.db, request.state.user,
+                                                   payload),
+                    "Requisition sent.")
+
+
+def requisition_page(request: Request) -> Response:
+    session = request.state.db
+    found = services.get_requisition(session, request.path_params["requisition_id"])
+    transfers = list(session.scalars(select(Transfer).where(
+        Transfer.requisition_id == found.id)))
+    return _page(request, "parts/requisition.html", {
+        "r": found, "transfers": transfers, "is_late": services.is_late,
+        "warehouses": list(session.scalars(select(Warehouse).order_by(Warehouse.code)))})
+
+
+def decide_form(request: Request) -> Response:
+    rid = request.path_params["requisition_id"]
+    data = form_data(request)
+    approved = {k.split("_", 1)[1]: v for k, v in data.items() if k.startswith("approved_")}
+    payload = {"approve": data.get("decision") != "reject", "note": data.get("note", ""),
+               "approved": approved}
+    return _attempt(request, f"/parts/requisitions/{rid}",
+                    lambda: services.decide(request.state.db, rid, request.state.user,
+                                            payload), "Decision recorded.")
+
+
+def ship_requisition_form(request: Request) -> Response:
+    rid = request.path_params["requisition_id"]
+    data = form_data(request)
+    return _attempt(request, f"/parts/requisitions/{rid}",
+                    lambda: services.ship_requisition(request.state.db, rid,
+                                                      request.state.user, data),
+                    "Transfer shipped.")
+
+
+def tools_page(request: Request) -> Response:
+    session = request.state.db
+    return _page(request, "parts/tools.html", {
+        "tools": list(session.scalars(select(Tool).order_by(Tool.code))),
+        "users": {u.id: u for u in session.scalars(select(User))}})
+
+
+def tool_form(request: Request) -> Response:
+    tool_id = request.path_params["tool_id"]
+    action = request.path_params["action"]
+    data = form_data(request)
+    if action == "check-out":
+        return _attempt(request, "/parts/tools", lambda: services.check_out(
+            request.state.db, tool_id, request.state.user, data), "Tool checked out.")
+    if action == "return":
+        return _attempt(request, "/parts/tools", lambda: services.check_in(
+            request.state.db, tool_id, request.state.user), "Tool returned.")
+    raise NotFound("No such action.")
+
+
+def reports_page(request: Request) -> Response:
+    tables = {name: make(request.state.db) for name, make in reports.REPORTS.items()}
+    return _page(request, "parts/reports.html", {"tables": tables})
+
+
+def report_csv(request: Request) -> Response:
+    name = request.path_params["name"]
+    if name not in reports.REPORTS:
+        raise NotFound("No such report.")
+    header, rows = reports.REPORTS[name](request.state.db)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="parts-{name}.csv"'})
+
+
+def case_panel(request: Request) -> Response:
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    reservations = list(session.scalars(select(Reservation).where(
+        Reservation.case_id == case.id).order_by(Reservation.id)))
+    reqs = list(session.scalars(select(Requisition).where(
+        Requisition.case_id == case.id).order_by(Requisition.id)))
+    parts = [p for p in session.scalars(select(Part).where(Part.active.is_(True))
+                                        .order_by(Part.number)) if p.fits(case.model_code)]
+    return _page(request, "parts/case_panel.html", {
+        "case": case, "reservations": reservations, "requisitions": reqs, "parts": parts,
+        "is_late": services.is_late, "can_reserve": case.state in services.RESERVE_STATES,
+        "can_issue": case.state in services.ISSUE_STATES})
+
+
+def case_reserve(request: Request) -> Response:
+    case_id = request.path_params["case_id"]
+    data = form_data(request)
+    return _attempt(request, f"/desk/cases/{case_id}", lambda: services.reserve(
+        request.state.db, case_id, request.state.user, data), "Parts reserved.")
+
+
+def case_issue(request: Request) -> Response:
+    case_id = request.path_params["case_id"]
+    data = form_data(request)
+    return _attempt(request, f"/desk/cases/{case_id}", lambda: services.issue(
+        request.state.db, case_id, request.state.user, data), "Parts issued.")
+
+
+def widget_late(request: Request) -> Response:
+    session = request.state.db
+    day = services.today(session)
+    late = [r for r in session.scalars(select(Requisition).where(
+        Requisition.state.in_(services.OPEN_REQUISITIONS), Requisition.needed_by < day)
+        .order_by(Requisition.needed_by))]
+    return render(request, "parts/widget_late.html", {"late": late})
