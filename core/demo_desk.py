@@ -7,14 +7,25 @@ with charges, confirmations and payments. Idempotent: nothing is added twice.
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pluggy
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
-from core.entities import Customer, ProductModel, ServiceCase, ServicePoint, Unit, User
+from core.entities import (
+    CaseEvent,
+    Charge,
+    Confirmation,
+    Customer,
+    Payment,
+    ProductModel,
+    ServiceCase,
+    ServicePoint,
+    Unit,
+    User,
+)
 from core.settings import Settings
 
 MODELS = [
@@ -88,6 +99,7 @@ def _seed_cases(session: Session, pm: pluggy.PluginManager, settings: Settings,
 
     rng = random.Random(20261125)
     today = date.today()
+    now = utcnow()
     points = {p.code: p for p in session.scalars(select(ServicePoint))}
     users = {u.login: u for u in session.scalars(select(User))}
     codes = list(models)
@@ -105,7 +117,7 @@ def _seed_cases(session: Session, pm: pluggy.PluginManager, settings: Settings,
     # units: a few hundred, sold over the last three years
     for i in range(300):
         code = codes[i % len(codes)]
-        made = today - timedelta(days=rng.randint(10, 1100))
+        made = today - timedelta(days=rng.randint(DEMO_DAYS + 70, 1100))
         body = _body_code(code, made, i + 1)
         if session.scalar(select(Unit.id).where(Unit.body_code == body)) is None:
             session.add(Unit(body_code=body, model=models[code], factory_date=made,
@@ -126,14 +138,15 @@ def _seed_cases(session: Session, pm: pluggy.PluginManager, settings: Settings,
                                              % len(CUSTOMERS)]
             n += 1
             session.info["actor"] = (clerk.id, clerk.login, "demo")
-            case = intake.intake(session, pm, actor=clerk, service_point=point, today=today,
+            start = _intake_moment(rng, now)
+            case = intake.intake(session, pm, actor=clerk, service_point=point,
+                                 today=start.astimezone(settings.tz).date(),
                                  data={"body_code": unit.body_code, "model_code": "",
                                        "customer": {"name": name, "address": address,
                                                     "phone": phone},
                                        "fault_description": rng.choice(FAULTS),
                                        "channel": rng.choice(["walk_in", "shipped_in",
                                                               "phone"])})
-            case.opened_at = utcnow() - timedelta(days=rng.randint(1, 80))
             for to in plan:
                 payload: dict[str, object] = {}
                 if to == "inspected":
@@ -163,23 +176,65 @@ def _seed_cases(session: Session, pm: pluggy.PluginManager, settings: Settings,
                     payments.record_payment(session, case, tech, {
                         "amount_cents": payments.outstanding(session, case),
                         "method": rng.choice(["cash", "wechat_pay", "alipay"])})
-            if plan and plan[-1] in ("repaired", "returned", "closed"):
-                start = case.opened_at
-                case.dispatched_at = start + timedelta(hours=rng.randint(4, 72))
-                case.repaired_at = case.dispatched_at + timedelta(hours=rng.randint(8, 120))
-                if plan[-1] != "repaired":
-                    case.returned_at = case.repaired_at + timedelta(hours=rng.randint(4, 48))
+            _backdate(session, case, start, now)
         # W-1: one of our products brought in without a body code, on file and refused
         session.info["actor"] = (clerk.id, clerk.login, "demo")
-        intake.intake(session, pm, actor=clerk, service_point=point, today=today, data={
+        start = _intake_moment(rng, now)
+        refused = intake.intake(session, pm, actor=clerk, service_point=point,
+                                today=start.astimezone(settings.tz).date(), data={
             "body_code": None, "model_code": codes[n % len(codes)],
             "customer": {"name": CUSTOMERS[n % len(CUSTOMERS)][0],
                          "address": CUSTOMERS[n % len(CUSTOMERS)][1],
                          "phone": CUSTOMERS[n % len(CUSTOMERS)][2]},
             "fault_description": "Label with the body code torn off; no sound",
             "channel": "walk_in"})
+        _backdate(session, refused, start, now)
     session.info.pop("actor", None)
     session.flush()
+
+
+#: Demo intakes are spread over this many days (issue 18: the dashboard counts 30 days).
+DEMO_DAYS = 90
+_MOMENT_OF = {"dispatched": "dispatched_at", "repaired": "repaired_at",
+              "returned": "returned_at", "closed": "closed_at"}
+
+
+def _intake_moment(rng: random.Random, now: datetime) -> datetime:
+    """When a demo case came in: any day of the last ``DEMO_DAYS``, in office hours' spread."""
+    return now - timedelta(days=rng.randint(0, DEMO_DAYS - 1), hours=rng.randint(1, 8),
+                           minutes=rng.randint(0, 59))
+
+
+def _backdate(session: Session, case: ServiceCase, start: datetime, now: datetime) -> None:
+    """Move a demo case's history to when it happened, so the events, turnaround timestamps,
+    charges, confirmations and payments agree with its intake date (issue 18)."""
+    session.flush()
+    events = list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                                  .order_by(CaseEvent.id)))
+    span = (now - start) * 0.9
+    moments = [start + span * (k / max(len(events), 1)) for k in range(len(events))]
+    case.opened_at = start
+    charges = list(session.scalars(select(Charge).where(Charge.case_id == case.id)))
+    confirmations = iter(session.scalars(select(Confirmation).where(
+        Confirmation.case_id == case.id).order_by(Confirmation.id)))
+    paid = iter(session.scalars(select(Payment).where(Payment.case_id == case.id)
+                                .order_by(Payment.id)))
+    for event, at in zip(events, moments, strict=True):
+        event.at = at
+        if event.kind == "transition" and event.to_state in _MOMENT_OF:
+            setattr(case, _MOMENT_OF[event.to_state], at)
+        if event.kind == "transition" and event.to_state == "inspected":
+            for charge in charges:
+                charge.created_at = at + timedelta(minutes=5)
+        if event.kind == "confirmation":
+            confirmation = next(confirmations, None)
+            if confirmation is not None:
+                confirmation.at = at
+        if event.kind == "payment":
+            payment = next(paid, None)
+            if payment is not None:
+                payment.at = at
+    case.updated_at = moments[-1] if moments else start
 
 
 #: Body codes of bulk units end in "-9" and seven digits, so they never meet the demo's own.

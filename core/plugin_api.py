@@ -70,7 +70,7 @@ from core.services.workflow import TECHNICIAN_ROLE, technicians_for
 from core.settings import PolicySettings, Settings
 from core.web.forms import form_status, has, require, see_other, undo
 from core.web.routing import form_data
-from core.web.templating import flash, gettext_for, render
+from core.web.templating import flash, gettext_for, render, request_locale  # issue 18
 from core.web.views.desk.common import error_context
 
 #: The plugin API's own version: minor bumps add names, major bumps may remove them.
@@ -156,6 +156,7 @@ __all__ = [
     "render",
     "render_in",
     "render_message",
+    "request_locale",  # issue 18
     "require",
     "see_other",
     "seed_core_demo",

@@ -167,6 +167,7 @@ CORE_HOOK_MODULES: tuple[str, ...] = (
     "core.builtin.desk_api",
     "core.builtin.desk_pages",
     "core.builtin.imports",
+    "core.builtin.customers",  # issue 18
 )
 
 

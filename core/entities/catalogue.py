@@ -32,6 +32,10 @@ class Customer(RegionScoped, Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(160), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # issue 18: a duplicate merged into another record points at it; an anonymised record
+    # (PIPL, on request) keeps its cases and money but no personal details.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ProductModel(Base):
@@ -40,6 +44,7 @@ class ProductModel(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(160))
+    name_zh: Mapped[str] = mapped_column(String(160), default="")  # issue 18
     product_line: Mapped[str] = mapped_column(String(32), default="other")
     list_price_cents: Mapped[int] = mapped_column(default=0)
     #: W-2 per-model override of the warranty months; None means the instance setting.

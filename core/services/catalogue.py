@@ -46,10 +46,15 @@ def customer_fields(problems: Problems, data: dict[str, Any], prefix: str = "") 
 
 def find_or_create_customer(session: Session, region_id: int, fields: dict[str, str]
                             ) -> Customer:
-    """The same name and phone in a region is the same customer; otherwise a new one."""
+    """The same name and phone in a region is the same customer; otherwise a new one.
+    The phone is stored in E.164 (issue 18), so "+86 139-0000 1111" and "13900001111" match."""
+    from core.services.customers import normalise_phone
+
+    fields = {**fields, "phone": normalise_phone(fields.get("phone", ""))}
     existing = session.scalars(
         select(Customer).where(Customer.region_id == region_id, Customer.phone == fields["phone"],
-                               Customer.name == fields["name"])
+                               Customer.name == fields["name"],
+                               Customer.merged_into_id.is_(None))
     ).first()
     if existing is not None:
         if fields.get("address") and existing.address != fields["address"]:

@@ -13,7 +13,7 @@ import pluggy
 from sqlalchemy.orm import Session
 
 from core import audit, bodycode
-from core.entities import CaseEvent, ServiceCase, ServicePoint, User
+from core.entities import CaseEvent, Customer, ServiceCase, ServicePoint, User
 from core.entities.cases import CHANNELS
 from core.errors import DomainError
 from core.i18n import N_
@@ -30,11 +30,21 @@ from core.services.validation import Problems
 W1_REASON = N_("Our product without a body code gets no after-sales service (W-1).")
 
 
+class RefusalNeedsConfirmation(DomainError):
+    """Issue 18: the desk asks before it files a W-1 refusal; nothing has been written."""
+
+
 def intake(
     session: Session, pm: pluggy.PluginManager, *, actor: User | None,
     service_point: ServicePoint, data: dict[str, Any], today: date,
+    confirm_refusal: bool = True,
 ) -> ServiceCase:
-    """Validate everything first (all field errors together), then write."""
+    """Validate everything first (all field errors together), then write.
+
+    With ``confirm_refusal=False`` (the desk form) an intake that would be refused under W-1
+    stops, after validation and before any write, with :class:`RefusalNeedsConfirmation`;
+    the form then asks the clerk to confirm the refusal explicitly. ``data["customer_id"]``
+    picks a customer on file (issue 18) instead of matching by name and phone."""
     problems = Problems()
     customer_data = data.get("customer")
     if not isinstance(customer_data, dict):
@@ -72,10 +82,15 @@ def intake(
         wanted = model_code or (decoded.model_code if decoded else "")
         if wanted and model_by_code(session, wanted) is None:
             problems.add("model_code", N_("Unknown model %(model)r."), model=wanted)
+    chosen = _chosen_customer(session, problems, data.get("customer_id"),
+                              service_point.region_id)
     problems.raise_if_any()
+    if own_product and not code and not confirm_refusal:  # W-1, issue 18
+        raise RefusalNeedsConfirmation(W1_REASON, field="body_code")
 
     region_id = service_point.region_id
-    person = find_or_create_customer(session, region_id, customer)
+    person = _update_chosen(session, chosen, customer) if chosen else \
+        find_or_create_customer(session, region_id, customer)
     unit = None
     if code:
         unit = unit_by_code(session, code) or register_unit(
@@ -99,3 +114,34 @@ def intake(
                  after={"state": case.state, "body_code": code, "customer": person.name,
                         "clauses": case.refusal_clauses}, region_id=region_id)
     return case
+
+
+def _chosen_customer(session: Session, problems: Problems, raw: Any, region_id: int
+                     ) -> Customer | None:
+    """The customer picked on the form (owner of the unit, or from the autocomplete)."""
+    if raw in (None, ""):
+        return None
+    try:
+        customer = session.get(Customer, int(raw))
+    except (TypeError, ValueError):
+        customer = None
+    if customer is None or customer.region_id != region_id or customer.merged_into_id \
+            or customer.anonymised_at:
+        problems.add("customer_id", N_("Choose a customer on file or type a new one."))
+        return None
+    return customer
+
+
+def _update_chosen(session: Session, customer: Customer, fields: dict[str, str]) -> Customer:
+    """A customer on file whose details the clerk corrected on the form: keep the record,
+    take the new details, and audit the change."""
+    from core.services.customers import normalise_phone
+
+    fields = {**fields, "phone": normalise_phone(fields.get("phone", ""))}
+    before = {k: getattr(customer, k) for k in fields if getattr(customer, k) != fields[k]}
+    if before:
+        for key in before:
+            setattr(customer, key, fields[key])
+        audit.record(session, "customer", customer.id, "update", before=before,
+                     after={k: fields[k] for k in before}, region_id=customer.region_id)
+    return customer

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
@@ -14,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from core.plugin_api import (
+    N_,
     Charge,
     DomainError,
     ServiceCase,
@@ -26,6 +28,7 @@ from core.plugin_api import (
     local_today,
     model_by_code,
     render,
+    request_locale,
     unit_by_code,
 )
 from plugins.warranty.coverage import coverage_of, params_for
@@ -46,7 +49,21 @@ def unit_panel(request: Request) -> Response:
     days_left = (coverage.warranty_end - today).days if coverage.warranty_end else None
     months = params_for(session, unit).warranty_months
     return render(request, "warranty/unit_panel.html", {
-        "unit": unit, "coverage": coverage, "days_left": days_left, "months": months})
+        "unit": unit, "coverage": coverage, "days_left": days_left, "months": months,
+        "tail": without_class})
+
+
+#: Decision outcomes as people read them (the case panel shows the same words).
+OUTCOMES = {"refused": N_("Refused"), "repair": N_("Repair only"),
+            "return_or_exchange": N_("Return or exchange"),
+            "exchange_or_depreciated_return": N_("Exchange, or return with depreciation")}
+_CLASS_HEAD = re.compile(r"^\s*(?:Class [ABC] — |[ABC]类——)")
+
+
+def without_class(reason: str) -> str:
+    """A coverage reason without its "Class A — " head, shown after a "Class A" badge
+    (issue 18: the panel read "Class A Class A — ...")."""
+    return _CLASS_HEAD.sub("", reason or "", count=1)
 
 
 def case_panel(request: Request, errors: dict[str, str] | None = None,
@@ -59,7 +76,8 @@ def case_panel(request: Request, errors: dict[str, str] | None = None,
         if case.unit or not case.own_product else None
     return render(request, "warranty/case_panel.html", {
         "case": case, "coverage": coverage, "requests": requests,
-        "errors": errors or {}, "values": values or {}}, status_code=status_code)
+        "errors": errors or {}, "values": values or {}, "tail": without_class},
+        status_code=status_code)
 
 
 def override(request: Request) -> Response:
@@ -92,8 +110,10 @@ def record_request(request: Request) -> Response:
         message, fields = error.localized(gettext_for(request).gettext)
         return case_panel(request, fields or {"kind": message},
                           {k: str(v) for k, v in data.items()}, status_code=400)
-    reason = row.reason_zh if request.state.user.locale == "zh_CN" else row.reason_en
-    flash(request, f"{row.outcome}: {reason}")
+    _ = gettext_for(request).gettext
+    reason = row.reason_zh if request_locale(request) == "zh_CN" else row.reason_en
+    # issue 18: the outcome in words, not its key ("exchange_or_depreciated_return")
+    flash(request, f"{_(OUTCOMES.get(row.outcome, row.outcome))}: {reason}")
     return RedirectResponse(f"/desk/cases/{case.id}", status_code=303)
 
 
@@ -129,16 +149,21 @@ def report(request: Request) -> Response:
         "total_parts": sum(int(r["part"]) for r in rows)})  # type: ignore[call-overload]
 
 
+def _yuan(cents: object) -> str:
+    return f"{int(cents) / 100:.2f}"  # type: ignore[call-overload]
+
+
 def report_csv(request: Request) -> Response:
     rows = _report_rows(request)
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(["model", "month", "free_labour_cents", "free_parts_cents", "lines"])
+        # issue 18: amounts in yuan with two decimals, like every page (not integer cents)
+        writer.writerow(["model", "month", "free_labour_yuan", "free_parts_yuan", "lines"])
         for row in rows:
-            writer.writerow([row["model"], row["month"], row["labour"], row["part"],
-                             row["lines"]])
+            writer.writerow([row["model"], row["month"], _yuan(row["labour"]),
+                             _yuan(row["part"]), row["lines"]])
         yield buffer.getvalue()
 
     name = f"warranty-costs-{date.today():%Y%m%d}.csv"

@@ -75,7 +75,15 @@ def test_field_errors_are_shown_beside_fields_and_nothing_is_written(desk: Harne
 
 def test_our_product_without_body_code_is_refused_w1(desk: Harness) -> None:
     client = desk.client("hq-clerk")
-    response = client.form("/desk/intake", {**INTAKE, "body_code": "", "model_code": "PA2400"},
+    no_code = {**INTAKE, "body_code": "", "model_code": "PA2400"}
+    # issue 18: first an explicit step that names W-1, with nothing written
+    step = client.form("/desk/intake", no_code, follow_redirects=False)
+    assert step.status_code == 200
+    assert 'id="w1-step"' in step.text and "W-1" in step.text
+    assert 'name="confirm_refusal" value="W-1"' in step.text
+    assert 'value="Pearl River Live House"' in step.text  # what was typed is kept
+    assert _count(desk, ServiceCase) == _count(desk, Customer) == 0
+    response = client.form("/desk/intake", {**no_code, "confirm_refusal": "W-1"},
                            follow_redirects=False)
     assert response.status_code == 303
     page = client.get(response.headers["location"])
@@ -118,6 +126,17 @@ def test_lookup_fragment(desk: Harness) -> None:
     assert "PA-2400 two-channel power amplifier" in known.text
     # without htmx the same URL is a page of its own
     assert "<html" in client.get("/desk/lookup", params={"body_code": CODE}).text
+
+
+def test_lookup_never_submits_the_form(desk: Harness) -> None:
+    """issue 18: "Look up" and Enter in the body-code field are htmx GETs of the code alone;
+    no button submits the intake form as a GET (CSRF token and customer in the URL)."""
+    page = desk.client("hq-clerk").get("/desk/intake").text
+    assert 'formmethod="get"' not in page
+    assert 'id="lookup-button" class="small nowrap" hx-get="/desk/lookup" ' \
+           'hx-include="#f-body_code"' in page
+    assert 'type="button" id="lookup-button"' in page
+    assert "keydown[key=='Enter']" in page and "event.preventDefault()" in page
 
 
 def test_lookup_without_javascript_keeps_the_form(desk: Harness) -> None:

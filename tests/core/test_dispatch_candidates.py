@@ -47,3 +47,4 @@ def test_eligible_first_with_reasons_for_the_others(make_app: Callable[..., Harn
     page = h.client("hq-supervisor").get(f"/desk/cases/{cid}").text
     assert page.index("(hq-tech)") < page.index("(hq-warehouse)")
     assert "Zhao Lei is not certified. (P-1)" in page
+    assert "Zhao Lei: Zhao Lei" not in page  # issue 18: the name once

@@ -290,7 +290,11 @@ def test_upload_page_end_to_end(make_app: Callable[..., Harness], backend: str) 
     assert 'data-count="inserted">1200<' in fragment
     assert 'data-count="failed">2<' in fragment and 'data-count="duplicates">1<' in fragment
     assert f"{url}/errors.csv" in fragment
+    # issue 18: the errors are on the page too, not only in the download
+    assert 'class="import-errors"' in fragment
+    assert "<td>1202</td><td>body_code</td>" in fragment and "<td>1203</td>" in fragment
     done_page = client.get(url).text
+    assert " UTC" not in done_page.split("started", 1)[1][:60]  # the instance's zone
     assert 'http-equiv="refresh"' not in done_page and 'data-count="inserted">1200<' in done_page
     report = client.get(f"{url}/errors.csv")
     assert report.status_code == 200 and report.headers["content-type"].startswith("text/csv")
@@ -378,3 +382,16 @@ def test_running_import_polls_and_reloads_without_javascript(
     os.utime(stale, (old, old))
     page = h.client("hq-manager").get(f"/desk/import/{'b' * 32}").text
     assert 'data-state="interrupted"' in page and "hx-trigger" not in page
+
+
+def test_the_page_shows_the_first_50_errors_in_file_order() -> None:
+    """issue 18: the page lists at most 50 errors; the download has every one."""
+    from core.services.bulk_import import ImportResult, RowError
+    from core.web.views.imports import SHOWN_ERRORS, ImportJob
+
+    job = ImportJob(id="x", user_id=1, kind="units", filename="f.csv", started_at="")
+    result = ImportResult(kind="units", rows=80,
+                          errors=[RowError(line, "body_code", "bad") for line in range(81, 1, -1)])
+    job.finish(result)
+    assert SHOWN_ERRORS == 50 and len(job.first_errors) == 50
+    assert job.first_errors[0] == [2, "body_code", "bad"] and job.errors == 80

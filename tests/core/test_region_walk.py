@@ -70,7 +70,8 @@ def _other_region_records(h: Harness) -> dict[str, Any]:
                 "certification_id": certification_id, "course_id": 0, "session_id": 0,
                 "handover_id": handover.id, "region_id": region.id, "point_id": point.id,
                 "service_point_id": point.id, "body_code": "MX12-200101-00077",
-                "token": "not-a-real-token", "import_id": "0"}
+                "token": "not-a-real-token", "import_id": "0",
+                "customer_id": sw_case.customer_id}
 
 
 def _certification(session: Any, technician: User) -> int | None:

@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ log = logging.getLogger("aftersales.imports")
 
 ID_RE = re.compile(r"^[0-9a-f]{32}$")
 POLL_MS = 500
+SHOWN_ERRORS = 50  # issue 18
 #: A result file that says "running" but has not changed for this long is an import whose
 #: process stopped (another worker's import keeps its file fresh, once per batch).
 STALE_SECONDS = 120
@@ -71,6 +73,8 @@ class ImportJob:
     errors: int = 0
     message: str = ""
     finished_at: str = ""
+    #: issue 18: the first errors, shown on the page (the download has them all)
+    first_errors: list[list[Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
@@ -97,6 +101,8 @@ class ImportJob:
             self.rows, self.inserted = result.rows, result.inserted
             self.duplicates, self.errors = result.duplicates, len(result.errors)
             self.failed_rows = result.failed_rows
+            self.first_errors = [[e.line, e.column, e.reason] for e in
+                                 sorted(result.errors, key=lambda e: e.line)[:SHOWN_ERRORS]]
             self.bytes_read = result.bytes_read
             self.finished_at = utcnow().isoformat()
             self.state = "done"
@@ -266,7 +272,17 @@ def import_submit(request: Request) -> Response:
 
 
 def _context(job: ImportJob) -> dict[str, Any]:
-    return {"job": job, "poll_ms": POLL_MS}
+    return {"job": job, "poll_ms": POLL_MS, "shown_errors": SHOWN_ERRORS,
+            "started": _utc(job.started_at)}
+
+
+def _utc(stamp: str) -> datetime | None:
+    """A stored UTC timestamp (old jobs wrote it without an offset), for the page to show
+    in the instance's zone (issue 18)."""
+    if not stamp:
+        return None
+    value = datetime.fromisoformat(stamp)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def import_status(request: Request) -> Response:

@@ -213,8 +213,8 @@ def test_warranty_panels_and_cost_report(w: Harness) -> None:
     report = manager.get("/warranty/report")
     assert report.status_code == 200 and "PA2400" in report.text
     csv_text = manager.get("/warranty/report.csv").text
-    assert csv_text.splitlines()[0].startswith("model,month")
-    assert ",12000," in csv_text
+    assert csv_text.splitlines()[0].startswith("model,month,free_labour_yuan,free_parts_yuan")
+    assert ",120.00," in csv_text and ",12000," not in csv_text  # issue 18: yuan, 2 decimals
     assert w.client("east-clerk").get("/warranty/report").status_code == 403
 
 
@@ -260,6 +260,7 @@ def test_intake_lookup_shows_warranty_status(w: Harness) -> None:
     panel = client.get(f"/warranty/units/{code}/panel", headers={"HX-Request": "true"})
     assert panel.status_code == 200
     assert "Class A" in panel.text and "Days left" in panel.text
+    assert panel.text.count("Class A") == 1  # issue 18: not "Class A Class A —"
     assert "<html" not in panel.text  # a fragment for htmx
     bad = client.get("/warranty/units/PA2400-241399-00001/panel")
     assert bad.status_code == 422

@@ -8,28 +8,34 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.entities import ProductModel
+from core.entities import Customer, ProductModel
 from core.errors import DomainError
 from core.services import intake, timeline
 from core.services.cases import local_today
 from core.web.routing import CSRF_FIELD, form_data
 from core.web.templating import flash, gettext_for, panels_for, render
-from core.web.views.desk.common import LABELS, error_context, see_other, undo
+from core.web.views.desk import customers
+from core.web.views.desk.common import LABELS, error_context, has, see_other, undo
 
 CUSTOMER_FIELDS = ("name", "company", "address", "phone", "email")
 DEFAULTS = {"own_product": "on", "channel": "walk_in"}
 
 
 def _page(request: Request, values: dict[str, Any], *, errors: dict[str, str] | None = None,
-          form_error: str = "", status_code: int = 200) -> Response:
+          form_error: str = "", status_code: int = 200, confirm_w1: bool = False) -> Response:
     session = request.state.db
     code = str(values.get("body_code", "")).strip()
     show = code and "body_code" not in (errors or {})  # the field error says it already
     found = _lookup(request, code) if show else None
     models = list(session.scalars(select(ProductModel).order_by(ProductModel.code)))
+    chosen = None
+    if str(values.get("customer_id", "")).isdigit():  # issue 18: the customer picked stays
+        chosen = request.state.db.get(Customer, int(values["customer_id"]))
     return render(request, "desk/intake.html", {
         "values": values, "errors": errors or {}, "form_error": form_error,
-        "lookup": found, "models": models, "labels": LABELS,
+        "lookup": found, "models": models, "labels": LABELS, "chosen": chosen,
+        "confirm_w1": confirm_w1, "offer_owner": True,
+        **customers.owner_context(request, found.unit if found else None),
     }, status_code=status_code)
 
 
@@ -42,8 +48,8 @@ def _lookup(request: Request, code: str) -> timeline.Lookup:
 
 
 def intake_page(request: Request) -> Response:
-    """The empty form; with ``?body_code=`` (the no-JavaScript "Look up" button) the form
-    comes back with what was typed and the lookup shown."""
+    """The empty form; with ``?body_code=`` (a link from a unit page) the form comes with the
+    code typed in and the lookup shown."""
     params = {k: v for k, v in request.query_params.items() if k != CSRF_FIELD}
     return _page(request, {**DEFAULTS, **params} if params else dict(DEFAULTS))
 
@@ -61,6 +67,7 @@ def _payload(data: dict[str, Any]) -> dict[str, Any]:
         "purchase_date": text("purchase_date"),
         "fault_description": text("fault_description"),
         "channel": text("channel"),
+        "customer_id": text("customer_id") or None,
     }
 
 
@@ -70,7 +77,13 @@ def intake_submit(request: Request) -> Response:
     try:
         case = intake.intake(request.state.db, request.app.state.pm, actor=user,
                              service_point=user.service_point, data=_payload(data),
-                             today=local_today(request.app.state.settings))
+                             today=local_today(request.app.state.settings),
+                             confirm_refusal=data.get("confirm_refusal") == "W-1")
+    except intake.RefusalNeedsConfirmation:
+        # issue 18: say W-1 before anything is written; the clerk confirms or adds the code
+        undo(request)
+        values = {k: v for k, v in data.items() if isinstance(v, str)}
+        return _page(request, values, confirm_w1=True)
     except DomainError as error:
         undo(request)
         values = {k: v for k, v in data.items() if isinstance(v, str)}
@@ -92,5 +105,7 @@ def lookup(request: Request) -> Response:
     # for a unit on file and for a readable code of a unit not on file yet.
     panels = panels_for(request, "unit", found.unit) if found.unit else \
         panels_for(request, "body_code", found.decoded) if found.decoded else []
-    return render(request, "desk/lookup.html", {"lookup": found, "labels": LABELS,
-                                                "panels": panels})
+    return render(request, "desk/lookup.html", {
+        "lookup": found, "labels": LABELS, "panels": panels,
+        "offer_owner": request.headers.get("hx-request") == "true" and has(request, "case.intake"),
+        **customers.owner_context(request, found.unit)})
