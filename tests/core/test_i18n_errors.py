@@ -59,7 +59,7 @@ def test_a_refusal_reason_stored_in_english_is_shown_in_chinese(harness: Harness
     response = client.form("/desk/intake", {
         "own_product": "on", "model_code": "PA2400", "customer.name": "Lin",
         "customer.address": "1 Renmin Road, Chengdu", "customer.phone": "028-1234",
-        "fault_description": "No sound", "channel": "walk_in"})
+        "fault_description": "No sound", "channel": "walk_in", "confirm_refusal": "W-1"})
     assert response.status_code == 200, response.text
     assert _html(zh("Our product without a body code gets no after-sales service (W-1).")) \
         in response.text
