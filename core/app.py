@@ -6,6 +6,7 @@ One plugin manager per app, so tests can build apps with different plugin sets s
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -16,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
@@ -31,6 +32,7 @@ from core.security.passwords import Passwords
 from core.security.roles import sync_roles
 from core.settings import Settings, session_secret
 from core.web.routing import make_route
+from core.web.security import SecurityHeaders
 from core.web.templating import CORE_TEMPLATES, make_environment, render
 
 log = logging.getLogger("aftersales")
@@ -86,6 +88,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     app = Starlette(
         routes=mounts,
         middleware=[
+            Middleware(SecurityHeaders,  # issue 17: CSP and friends, Secure cookies on HTTPS
+                       trusted_proxies=settings.security.trusted_proxies,
+                       secure_cookies=settings.security.secure_cookies),
             Middleware(
                 SessionMiddleware,
                 secret_key=session_secret(settings),
@@ -130,8 +135,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             {"error": {"code": code, "message": message, "fields": {}}},
             status_code=exc.status_code,
         )
-    return render(request, "error.html", {"status": exc.status_code, "message": message},
-                  status_code=exc.status_code)
+    return safe_error_page(request, exc.status_code, str(message))
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
@@ -143,4 +147,24 @@ async def _server_error(request: Request, exc: Exception) -> Response:
             {"error": {"code": "server_error", "message": message, "fields": {}}},
             status_code=500,
         )
-    return render(request, "error.html", {"status": 500, "message": message}, status_code=500)
+    return safe_error_page(request, 500, message)
+
+
+def safe_error_page(request: Request, status: int, message: str) -> Response:
+    """The error page, which must not fail itself (issue 17): the request's user may be
+    detached from its closed database session, so on any trouble it is rendered without the
+    user, and as plain HTML if even that fails."""
+    try:
+        return render(request, "error.html", {"status": status, "message": message},
+                      status_code=status)
+    except Exception:
+        log.exception("the error page failed; answering without the user")
+    request.state.user = None
+    request.state.permissions = frozenset()
+    try:
+        return render(request, "error.html", {"status": status, "message": message},
+                      status_code=status)
+    except Exception:
+        log.exception("the error page failed again; answering plain HTML")
+    return HTMLResponse(f"<!doctype html><title>{status}</title><h1>{status}</h1>"
+                        f"<p>{html.escape(message)}</p>", status_code=status)

@@ -131,9 +131,10 @@ def serve(obj: Context, host: str, port: int, workers: int) -> None:
 
             os.environ["AFTERSALES_CONFIG"] = obj.config
         uvicorn.run("core.asgi:app", host=host, port=port, workers=workers,
-                    proxy_headers=True)
+                    proxy_headers=False)
     else:
-        uvicorn.run(obj.app, host=host, port=port, proxy_headers=True)
+        # issue 17: X-Forwarded-* are read by the app, only from [security] trusted_proxies
+        uvicorn.run(obj.app, host=host, port=port, proxy_headers=False)
 
 
 @cli.group()

@@ -168,6 +168,7 @@ CORE_HOOK_MODULES: tuple[str, ...] = (
     "core.builtin.desk_pages",
     "core.builtin.imports",
     "core.builtin.customers",  # issue 18
+    "core.builtin.security",  # issue 17
 )
 
 

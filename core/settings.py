@@ -70,12 +70,39 @@ class SecuritySettings(_Strict):
     argon2_parallelism: int = Field(4, ge=1)
     login_max_failures: int = Field(5, ge=1)
     login_window_minutes: int = Field(15, ge=1)
+    # issue 17: sessions that end, bounded input, proxy trust, back-off instead of lockout
+    session_idle_minutes: int = Field(120, ge=1, le=24 * 60 * 30)
+    max_json_bytes: int = Field(1024 * 1024, ge=1024)
+    max_form_bytes: int = Field(1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    max_json_depth: int = Field(32, ge=2, le=500)
+    #: Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For/-Proto count.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    #: Per account, after ``login_max_failures`` failures each further answer is delayed:
+    #: base x 2^(extra failures), at most the cap. The right password still signs in.
+    login_backoff_base_ms: int = Field(1000, ge=0)
+    login_backoff_max_ms: int = Field(30_000, ge=0)
+    #: Failures from one address within the window before that address is refused.
+    login_address_max_failures: int = Field(20, ge=1)
 
     @model_validator(mode="after")
     def _argon2_memory_fits(self) -> SecuritySettings:
         if self.argon2_memory_cost_kib < 8 * self.argon2_parallelism:
             raise ValueError("argon2_memory_cost_kib must be at least 8 x argon2_parallelism")
         return self
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"trusted_proxies: {item!r} is not an address or network"
+                                 ) from exc
+        return value
 
 
 class Settings(_Strict):

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from core.errors import DomainError
+from core.web.limits import check_json
 
 
 def json_body(request: Request) -> dict[str, Any]:
@@ -23,9 +24,13 @@ def json_body(request: Request) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError) as exc:
         raise DomainError(f"The request body is not valid JSON: {exc}.", code="bad_request",
                           status_code=400) from None
+    except RecursionError:  # issue 17: {"a": {"a": ... thousands deep
+        raise DomainError("The JSON is nested too deeply.", code="bad_request",
+                          status_code=400) from None
     if not isinstance(data, dict):
         raise DomainError("The request body must be a JSON object.", code="bad_request",
                           status_code=400)
+    check_json(data, request.app.state.settings.security.max_json_depth)  # issue 17
     return data
 
 

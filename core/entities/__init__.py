@@ -23,6 +23,7 @@ from core.entities.users import (
     RolePermission,
     User,
     UserRole,
+    UserSession,  # issue 17
 )
 
 __all__ = [
@@ -52,4 +53,5 @@ __all__ = [
     "Unit",
     "User",
     "UserRole",
+    "UserSession",  # issue 17
 ]

@@ -108,3 +108,22 @@ class KnownPermission(Base):
     __tablename__ = "known_permission"
 
     id: Mapped[str] = mapped_column(String(120), primary_key=True)
+
+
+class UserSession(Base):
+    """A signed-in browser (issue 17). The cookie carries a random id; only its SHA-256 is
+    stored. A session counts only while this row is not ended and neither the idle nor the
+    absolute timeout has passed, so sign-out, a password or role change and an admin end it
+    on the server, whatever copy of the cookie someone kept."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str] = mapped_column(String(40), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")

@@ -14,6 +14,7 @@ from starlette.requests import Request
 
 from core.db import WRITE_OPTION, utcnow
 from core.entities import ApiToken, User
+from core.security import sessions
 from core.security.scope import set_scope
 
 SESSION_USER_KEY = "uid"
@@ -90,8 +91,10 @@ def identify(request: Request, session: Session) -> Identity:
     if not isinstance(uid, int):
         return Identity()
     user = session.get(User, uid)
-    if user is None or not user.active:
+    if user is None or not user.active or not sessions.check(
+            session, request, uid, request.app.state.settings.security):
         request.session.pop(SESSION_USER_KEY, None)
+        request.session.pop(sessions.SESSION_ID_KEY, None)  # issue 17: ended on the server
         return Identity()
     return Identity(user, permissions_of(user))
 

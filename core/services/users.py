@@ -13,6 +13,7 @@ from core.db import utcnow
 from core.entities import ApiToken, Role, ServicePoint, User
 from core.errors import Conflict, DomainError, NotFound, Text
 from core.i18n import LOCALES, N_
+from core.security import sessions
 from core.security.auth import hash_token, new_token
 from core.security.passwords import Passwords, password_problem
 from core.services.org import contains, exists_anywhere
@@ -111,7 +112,19 @@ def update_user(session: Session, user: User, *, display_name: str, service_poin
     if after != before:
         audit.record(session, "user", user.id, "update", before=before, after=after,
                      region_id=user.region_id)
+    if before["active"] and not active:
+        _lock_out(session, user)
+    elif after["roles"] != before["roles"]:  # issue 17: new roles, new sign-in elsewhere
+        sessions.end_sessions(session, user.id, "roles_changed", keep_current=True)
     return user
+
+
+def _lock_out(session: Session, user: User) -> None:
+    """Deactivation (issue 17): every session ends and every token is revoked for good, so
+    a later reactivation does not bring old tokens back."""
+    sessions.end_sessions(session, user.id, "deactivated")
+    for row in tokens_of(session, user):
+        revoke_token(session, row)
 
 
 def find_user(session: Session, login: str) -> User:
@@ -130,6 +143,7 @@ def set_password(session: Session, passwords: Passwords, login: str, password: s
     user = find_user(session, login)
     user.password_hash = passwords.hash(password)
     audit.record(session, "user", user.id, "password_set", region_id=user.region_id)
+    sessions.end_sessions(session, user.id, "password_changed")  # issue 17
 
 
 def create_token(session: Session, login: str, name: str) -> tuple[str, ApiToken]:
@@ -167,6 +181,8 @@ def set_active(session: Session, user: User, active: bool, *, actor: User | None
         audit.record(session, "user", user.id, "reactivate" if active else "deactivate",
                      before={"active": not active}, after={"active": active},
                      region_id=user.region_id)
+        if not active:
+            _lock_out(session, user)
     return user
 
 

@@ -15,11 +15,12 @@ import secrets
 import uuid
 from typing import Any
 
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
@@ -27,7 +28,8 @@ from core.audit import set_actor
 from core.errors import DomainError, Forbidden, NotFound
 from core.hooktypes import AUTHENTICATED, PUBLIC, RouteSpec
 from core.i18n import N_
-from core.security import auth
+from core.security import auth, proxies
+from core.web import limits
 
 log = logging.getLogger("aftersales.web")
 
@@ -42,7 +44,10 @@ def is_api(request: Request) -> bool:
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "-"
+    """The client's address; from X-Forwarded-For only behind a trusted proxy (issue 17)."""
+    settings = getattr(request.app.state, "settings", None) if "app" in request.scope else None
+    trusted = settings.security.trusted_proxies if settings is not None else []
+    return proxies.client_address(request.scope, trusted)
 
 
 def csrf_token(request: Request) -> str:
@@ -129,6 +134,11 @@ def _run(spec: RouteSpec, request: Request) -> Response:
         if exc.status_code == 404:
             return error_response(request, NotFound(N_("Not found.")))
         raise
+    except (OverflowError, DataError) as exc:  # issue 17: a value the database cannot take
+        session.rollback()
+        log.warning("value refused by the database in %s: %s", spec.id, exc)
+        return error_response(request, DomainError(
+            N_("A value is out of range or not allowed."), code="invalid", status_code=422))
     except Exception:
         session.rollback()
         request_id = uuid.uuid4().hex[:12]
@@ -143,12 +153,29 @@ def make_route(spec: RouteSpec) -> Route:
     async def endpoint(request: Request) -> Response:
         request.state.route_spec = spec
         request.state.form = None
-        if request.method not in SAFE_METHODS:
-            content_type = request.headers.get("content-type", "")
-            if content_type.startswith(("application/x-www-form-urlencoded", "multipart/")):
-                request.state.form = await request.form()
-            else:
-                request.state.body = await request.body()
+        try:  # issue 17: bounded bodies, no control characters, ids that fit 64 bits
+            limits.check_path_params(request.path_params)
+            limits.check_text(request.query_params.multi_items())
+            if request.method not in SAFE_METHODS:
+                content_type = request.headers.get("content-type", "")
+                security = request.app.state.settings.security
+                limit = limits.body_limit(content_type, security)
+                bounded = limits.limited_request(request, limit)
+                try:
+                    if content_type.startswith(("application/x-www-form-urlencoded",
+                                                "multipart/")):
+                        request.state.form = await bounded.form()
+                        limits.check_text(request.state.form.multi_items())
+                    else:
+                        request.state.body = await bounded.body()
+                except limits.BodyTooLarge:
+                    raise limits.too_large(limit) from None
+                except ClientDisconnect:
+                    return Response(status_code=400)
+        except limits.BodyTooLarge:
+            return error_response(request, limits.too_large(limit))
+        except DomainError as error:
+            return error_response(request, error)
         return await run_in_threadpool(_run, spec, request)
 
     return Route(spec.path, endpoint, methods=list(spec.methods), name=spec.name or spec.id)

@@ -3,11 +3,13 @@ sign-out, own password change, cookie flags."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from sqlalchemy import func, select
 
-from core.entities import LoginAttempt, User
+from core.entities import AuditEvent, LoginAttempt, User
+from core.security.signin import backoff_seconds
 from tests.support import PASSWORD, Client, Harness
 
 
@@ -58,28 +60,45 @@ def test_deactivated_user_cannot_sign_in(harness: Harness) -> None:
     assert _attempt(harness.client(), "hq-tech", PASSWORD).status_code == 400
 
 
-def test_throttled_after_five_failures_on_an_account(harness: Harness) -> None:
-    client = harness.client()
-    for _ in range(5):
-        assert _attempt(client, "hq-finance", "bad-password").status_code == 400
-    refused = _attempt(client, "hq-finance", PASSWORD)  # even the right password
-    assert refused.status_code == 400
-    assert "Too many failed sign-in attempts" in refused.text
-    with harness.session() as session:
+def test_account_backs_off_but_the_right_password_still_works(
+        make_app: Callable[..., Harness]) -> None:
+    """Issue 17: five wrong passwords from anywhere must not lock the owner out; the answers
+    for that account are delayed instead (growing), and every refusal is audited."""
+    h = make_app(security={"login_backoff_base_ms": 50, "login_backoff_max_ms": 400})
+    for n in range(6):  # from six different addresses: the per-address limit is not reached
+        attacker = h.client(client=(f"10.0.1.{n}", 50000))
+        assert _attempt(attacker, "hq-finance", "bad-password").status_code == 400
+    owner = h.client(client=("10.0.0.9", 50000))
+    started = time.monotonic()
+    response = _attempt(owner, "hq-finance", PASSWORD)
+    waited = time.monotonic() - started
+    assert response.status_code == 303  # signed in, not refused
+    assert waited >= 0.09  # 50 ms x 2^(6 - 5): backed off
+    with h.session() as session:
         count = session.scalar(select(func.count()).select_from(LoginAttempt)
                                .where(LoginAttempt.login == "hq-finance"))
-    assert count == 6  # the refused attempt is logged too
-    # another account from another address is not affected
-    other = harness.client(client=("10.0.0.9", 50000))
-    assert _attempt(other, "hq-clerk", PASSWORD).status_code == 303
+        refused = session.scalar(select(func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action == "sign_in_refused"))
+    assert count == 7 and refused == 6
 
 
-def test_throttled_after_five_failures_from_an_address(harness: Harness) -> None:
-    client = harness.client()
+def test_backoff_grows_and_is_capped(harness: Harness) -> None:
+    security = harness.settings.security.model_copy(
+        update={"login_backoff_base_ms": 1000, "login_backoff_max_ms": 30000})
+    delays = [backoff_seconds(n, security) for n in range(4, 12)]
+    assert delays == [0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+
+
+def test_throttled_after_failures_from_an_address(make_app: Callable[..., Harness]) -> None:
+    h = make_app(security={"login_address_max_failures": 5})
+    client = h.client()
     for n in range(5):
         _attempt(client, f"someone{n}", "bad-password")
     refused = _attempt(client, "hq-clerk", PASSWORD)
     assert "Too many failed sign-in attempts" in refused.text
+    # the account itself is fine from another address
+    assert _attempt(h.client(client=("10.0.0.9", 50000)), "hq-clerk", PASSWORD
+                    ).status_code == 303
 
 
 def test_change_own_password(harness: Harness) -> None:

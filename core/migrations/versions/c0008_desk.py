@@ -1,7 +1,7 @@
 """customers as records (merge, anonymisation) and Chinese names of models and service points
 
 Revision ID: c0008_desk
-Revises: c0004
+Revises: c0007_security
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'c0008_desk'
-down_revision: str | Sequence[str] | None = 'c0004'
+down_revision: str | Sequence[str] | None = 'c0007_security'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

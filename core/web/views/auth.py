@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from urllib.parse import urlparse
 
 from starlette.requests import Request
@@ -10,10 +11,12 @@ from starlette.responses import RedirectResponse, Response
 from core import audit
 from core.errors import localize
 from core.i18n import LOCALES
+from core.security import sessions
 from core.security.auth import SESSION_REGION_FILTER_KEY, SESSION_USER_KEY
 from core.security.passwords import password_problem
 from core.security.signin import sign_in
 from core.web.routing import CSRF_SESSION_KEY, client_address, form_data
+from core.web.security import delayed
 from core.web.templating import flash, gettext_for, render
 
 
@@ -44,24 +47,26 @@ def login_submit(request: Request) -> Response:
     if result.user is None:
         _ = gettext_for(request).gettext
         request.state.db.commit()  # keep the failed attempt for throttling
-        return render(request, "login.html",
-                      {"next": form.get("next", ""), "values": {"login": login},
-                       "error": _(result.error or "")}, status_code=400)
-    csrf = request.session.get(CSRF_SESSION_KEY)
+        return delayed(render(request, "login.html",
+                              {"next": form.get("next", ""), "values": {"login": login},
+                               "error": _(result.error or "")}, status_code=400), result.delay)
     request.session.clear()  # a fresh session on sign-in (no fixation)
-    if csrf:
-        request.session[CSRF_SESSION_KEY] = csrf
+    # issue 17: a new CSRF token too, and a server-side session record that sign-out ends
+    request.session[CSRF_SESSION_KEY] = secrets.token_urlsafe(32)
     request.session[SESSION_USER_KEY] = result.user.id
+    sessions.start(request.state.db, request, result.user.id, client_address(request))
     audit.set_actor(request.state.db, result.user.id, result.user.login, client_address(request))
     audit.record(request.state.db, "user", result.user.id, "sign_in",
                  region_id=result.user.region_id)
-    return RedirectResponse(_safe_next(str(form.get("next", ""))), status_code=303)
+    return delayed(RedirectResponse(_safe_next(str(form.get("next", ""))), status_code=303),
+                   result.delay)
 
 
 def logout(request: Request) -> Response:
     user = request.state.user
     if user is not None:
         audit.record(request.state.db, "user", user.id, "sign_out", region_id=user.region_id)
+    sessions.end_current(request.state.db, request)  # issue 17: a saved cookie is dead too
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -88,6 +93,7 @@ def password_submit(request: Request) -> Response:
         return render(request, "password.html", {"errors": errors}, status_code=400)
     user.password_hash = passwords.hash(new)
     audit.record(request.state.db, "user", user.id, "password_changed", region_id=user.region_id)
+    sessions.end_sessions(request.state.db, user.id, "password_changed", keep_current=True)
     flash(request, _("Your password has been changed."))
     return RedirectResponse("/", status_code=303)
 
