@@ -9,8 +9,8 @@ from starlette.responses import Response
 from core import audit
 from core.security import sessions
 from core.security.signin import throttled
+from core.web.forms import see_other
 from core.web.templating import flash, gettext_for, render
-from core.web.views.admin.common import see_other
 from core.web.views.admin.users import get_user
 
 
