@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -51,7 +52,9 @@ def _asgi_post(h: Harness, path: str, chunks: int, chunk_size: int,
              "query_string": b"", "root_path": "", "server": ("testserver", 80),
              "client": ("127.0.0.1", 5000), "app": h.app,
              "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]}
-    asyncio.run(h.app(scope, receive, send))
+    # A thread of its own: a session-wide Playwright may hold a running loop in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, h.app(scope, receive, send)).result()
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return start["status"], pulled, body

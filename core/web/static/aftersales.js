@@ -2,6 +2,9 @@
 // allows scripts only from this site, so markup asks with data- attributes instead.
 //   data-print            a button that prints the page
 //   data-select-on-focus  an input whose text is selected when it gets the focus
+//   data-enter-looks-up   an input where Enter (what a barcode scanner sends) fires the
+//                         htmx "lookup" trigger instead of submitting the form (issue 18);
+//                         htmx trigger filters would need eval, which the CSP forbids
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
@@ -9,6 +12,16 @@
     if (target) {
       event.preventDefault();
       window.print();
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key === "Enter" && target instanceof HTMLInputElement &&
+        target.hasAttribute("data-enter-looks-up")) {
+      event.preventDefault();
+      if (window.htmx) {
+        window.htmx.trigger(target, "lookup");
+      }
     }
   });
   document.addEventListener("focusin", function (event) {
