@@ -14,7 +14,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.plugin_api import ApiResponse, NotFound, Problems, get_case, json_body
+from core.plugin_api import N_, ApiResponse, NotFound, Problems, get_case, json_body
 from plugins.parts import reports, services
 from plugins.parts.models import (
     Move,
@@ -354,7 +354,7 @@ def report(request: Request) -> Response:
     """A report as JSON: consumption, warranty_cost, stock_value, slow_movers, stockouts."""
     name = request.path_params["name"]
     if name not in reports.REPORTS:
-        raise NotFound("No such report.")
+        raise NotFound(N_("No such report."))
     header, rows = reports.REPORTS[name](request.state.db)
     return ApiResponse({"report": name, "columns": header,
                         "rows": [dict(zip(header, row, strict=True)) for row in rows]})
