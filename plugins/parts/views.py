@@ -28,7 +28,6 @@ from core.plugin_api import (
 from plugins.parts import reports, services
 from plugins.parts.models import Part, Requisition, Reservation, Stock, Tool, Transfer, Warehouse
 
-
 #: Values shown translated in templates (``_(row.state)``), marked here for extraction.
 LABELS = (N_("new"), N_("refurbished"), N_("faulty"), N_("reserved"), N_("issued"),
           N_("released"), N_("submitted"), N_("approved"), N_("rejected"), N_("shipped"),
