@@ -40,11 +40,11 @@ def _see_other(url: str) -> RedirectResponse:
 
 def _attempt(request: Request, back: str, work: Callable[[], Any], done: str) -> Response:
     """Run a form's work; a domain error is undone and flashed on the page it came from."""
-    _ = gettext_for(request)
+    _ = gettext_for(request).gettext
     try:
-        work()
+        with request.state.db.begin_nested():  # a refused step leaves no partial writes
+            work()
     except DomainError as error:
-        request.state.db.rollback()
         message, fields = error.localized(_)
         detail = "; ".join(f"{k}: {v}" for k, v in fields.items() if v != message)
         flash(request, message + (f" ({detail})" if detail else ""), "error")
