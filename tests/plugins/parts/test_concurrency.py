@@ -75,3 +75,18 @@ def test_a_transfer_and_an_issue_of_the_same_stock_never_go_negative(
     assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
     assert stock_of(h, "WH-HQ") == (0, 0)
     _no_drift(h)
+
+
+def test_parallel_shipments_get_distinct_numbers(
+        make_app: Callable[..., Harness], live_app: Callable[..., tuple[Harness, str]],
+        backend: str) -> None:
+    h = _ready(make_app, 4)
+    keeper = bearer(h, "hq-warehouse")
+    _, base = live_app(h)
+    answers = fire(3, lambda c, i: c.post(f"{API}/transfers", headers=keeper, json={
+        "from_warehouse": "WH-HQ", "to_warehouse": "WH-EAST",
+        "lines": [{"part": "P-OUT", "quantity": 1}]}), base)
+    assert [a.status_code for a in answers] == [201] * 3, [a.text for a in answers]
+    assert len({a.json()["number"] for a in answers}) == 3
+    assert stock_of(h, "WH-HQ") == (1, 0)
+    _no_drift(h)
