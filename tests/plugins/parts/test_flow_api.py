@@ -313,3 +313,29 @@ def test_catalogue_csv_import_keeps_good_rows_and_reports_bad_ones(
            "AFTERSALES_PLUGINS": "warranty,parts"}
     ran = CliRunner().invoke(cli, ["parts", "import-catalogue", str(path)], env=env)
     assert ran.exit_code == 0 and "1 parts saved, 0 problems." in ran.output
+
+
+def test_a_refurbishable_faulty_part_goes_back_to_hq(parts: Harness) -> None:
+    client = parts.client()
+    setup = client.post(f"{API}/receipts", headers=bearer(parts, "hq-warehouse"), json={
+        "part": "P-OUT", "warehouse": "WH-EAST", "quantity": 1})
+    assert setup.status_code == 201
+    cid = case_in_repair(parts, "A", region="east")
+    issued = client.post(f"{API}/cases/{cid}/issues", headers=bearer(parts, "east-tech"),
+                         json={"part": "P-OUT", "quantity": 1, "faulty_returned": True})
+    assert issued.status_code == 201 and issued.json()["faulty_recorded"] is True
+    assert stock_of(parts, "WH-EAST", condition="faulty") == (1, 0)
+    back = client.post(f"{API}/transfers", headers=bearer(parts, "east-warehouse"), json={
+        "from_warehouse": "WH-EAST", "to_warehouse": "WH-HQ", "waybill": "RET-1",
+        "lines": [{"part": "P-OUT", "quantity": 1, "condition": "faulty"}]})
+    assert back.status_code == 201, back.text
+    got = client.post(f"{API}/transfers/{back.json()['id']}/receipt",
+                      headers=bearer(parts, "hq-warehouse"), json={})
+    assert got.status_code == 200
+    assert stock_of(parts, "WH-HQ", condition="faulty") == (1, 0)
+    assert stock_of(parts, "WH-EAST", condition="faulty") == (0, 0)
+    # East sees its own shipment to HQ; South-west does not
+    assert client.get(f"{API}/transfers/{back.json()['id']}",
+                      headers=bearer(parts, "east-tech")).status_code == 200
+    assert client.get(f"{API}/transfers/{back.json()['id']}",
+                      headers=bearer(parts, "sw-tech")).status_code == 404
