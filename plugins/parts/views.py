@@ -203,7 +203,17 @@ def tool_form(request: Request) -> Response:
 
 def reports_page(request: Request) -> Response:
     tables = {name: make(request.state.db) for name, make in reports.REPORTS.items()}
-    return _page(request, "parts/reports.html", {"tables": tables})
+    return _page(request, "parts/reports.html", {"tables": tables, "charts": {
+        "consumption": _bars([(f"{r[0]} {r[1]}", int(r[3])) for r in
+                              tables["consumption"][1]]),
+        "stock_value": _bars([(f"{r[0]} {r[1]}", int(r[3])) for r in
+                              tables["stock_value"][1]])}})
+
+
+def _bars(points: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
+    """(label, value, width in %) for a plain CSS bar chart: no script, no CDN."""
+    top = max((v for _, v in points), default=0) or 1
+    return [(label, value, max(1, round(100 * value / top))) for label, value in points[:20]]
 
 
 def report_csv(request: Request) -> Response:
