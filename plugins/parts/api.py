@@ -14,7 +14,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.plugin_api import ApiResponse, NotFound, Problems, get_case, json_body
+from core.plugin_api import N_, ApiResponse, DomainError, NotFound, Problems, get_case, json_body
 from plugins.parts import reports, services
 from plugins.parts.models import (
     Move,
@@ -354,7 +354,25 @@ def report(request: Request) -> Response:
     """A report as JSON: consumption, warranty_cost, stock_value, slow_movers, stockouts."""
     name = request.path_params["name"]
     if name not in reports.REPORTS:
-        raise NotFound("No such report.")
+        raise NotFound(N_("No such report."))
     header, rows = reports.REPORTS[name](request.state.db)
     return ApiResponse({"report": name, "columns": header,
                         "rows": [dict(zip(header, row, strict=True)) for row in rows]})
+
+
+def import_catalogue(request: Request) -> Response:
+    """Import the catalogue from CSV (the request body, text/csv): number, name, name_zh,
+    category, model_codes, cost, price (yuan), refurbishable, superseded_by. Good rows are
+    kept; bad ones come back as ``errors`` with line, column and reason."""
+    from plugins.parts.catalogue import import_catalogue as run
+
+    raw = getattr(request.state, "body", b"") or b""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DomainError(N_("The file is not UTF-8 text."), field="file",
+                          status_code=400) from None
+    saved, errors = run(request.state.db, text)
+    return ApiResponse({"saved": saved, "errors": [
+        {"line": line, "column": column, "reason": reason} for line, column, reason in errors]},
+        status_code=200 if not errors else 207)

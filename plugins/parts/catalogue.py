@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.plugin_api import N_, Problems, Region, ServicePoint, audit
+from core.plugin_api import N_, DomainError, Problems, Region, ServicePoint, audit
 from plugins.parts.models import Bin, Warehouse
 
 
@@ -53,3 +55,41 @@ def create_warehouse(session: Session, data: dict[str, Any]) -> Warehouse:
     audit.record(session, "parts_warehouse", warehouse.id, "create", after={"code": code},
                  region_id=region_id)
     return warehouse
+
+
+CSV_COLUMNS = ("number", "name", "name_zh", "category", "model_codes", "cost", "price",
+               "refurbishable", "superseded_by")
+
+
+def import_catalogue(session: Session, text: str) -> tuple[int, list[tuple[int, str, str]]]:
+    """Add or update parts from CSV (``CSV_COLUMNS``; money in yuan, "12.50"). Each row is
+    validated whole and written in a savepoint of its own: a bad row is reported as (line,
+    column, reason) and changes nothing, the good rows are kept. Rows are applied in file
+    order, so a row may name as its replacement a part added on an earlier line."""
+    from plugins.parts.models import Part
+    from plugins.parts.services import save_part
+
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in ("number", "name", "price") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise DomainError(N_("The file lacks the columns: %(columns)s."),
+                          params={"columns": ", ".join(missing)}, field="file")
+    saved, errors = 0, []
+    for row in reader:
+        line = reader.line_num
+        data = {k: (v or "").strip() for k, v in row.items() if k}
+        data["cost_cents"] = data.pop("cost", "") or "0"
+        data["price_cents"] = data.pop("price", "")
+        number = data.get("number", "").upper()
+        existing = session.scalars(select(Part).where(func.upper(Part.number) == number)
+                                   ).first() if number else None
+        try:
+            with session.begin_nested():
+                save_part(session, data, existing)
+            saved += 1
+        except DomainError as error:
+            for field_name, message in (error.fields or {"": error.message}).items():
+                column = {"cost_cents": "cost", "price_cents": "price"}.get(field_name,
+                                                                            field_name)
+                errors.append((line, column, message))
+    return saved, errors

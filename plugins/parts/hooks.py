@@ -67,6 +67,8 @@ def register_routes() -> list[RouteSpec]:
         RouteSpec("parts.api.parts", f"{a}/parts", api.parts, VIEW),
         RouteSpec("parts.api.part_create", f"{a}/parts", api.part_create, CATALOGUE,
                   methods=POST, csrf=False),
+        RouteSpec("parts.api.import", f"{a}/parts/import", api.import_catalogue, CATALOGUE,
+                  methods=POST, csrf=False),
         RouteSpec("parts.api.warehouses", f"{a}/warehouses", api.warehouses, VIEW),
         RouteSpec("parts.api.warehouse_create", f"{a}/warehouses", api.warehouse_create,
                   CATALOGUE, methods=POST, csrf=False),
@@ -222,6 +224,25 @@ def rebuild_cmd(obj: Any, fix: bool) -> None:
                    f"(ledger {d.ledger_reserved})" + (" - fixed" if fix else ""))
     click.echo(f"{rows} stock rows checked, {len(drifts)} differ from the ledger.")
     if drifts and not fix:
+        raise SystemExit(1)
+
+
+@parts_group.command("import-catalogue")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.pass_obj
+def import_catalogue_cmd(obj: Any, file: str) -> None:
+    """Add or update catalogue parts from a CSV file (exit 1 when some rows were refused)."""
+    from pathlib import Path
+
+    from plugins.parts.catalogue import import_catalogue
+
+    obj.require_current()
+    with obj.session() as session:
+        saved, errors = import_catalogue(session, Path(file).read_text(encoding="utf-8-sig"))
+    for line, column, reason in errors:
+        click.echo(f"line {line}, {column or '-'}: {reason}", err=True)
+    click.echo(f"{saved} parts saved, {len(errors)} problems.")
+    if errors:
         raise SystemExit(1)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -460,14 +461,17 @@ def issue(session: Session, case_id: int, actor: User | None, data: dict[str, An
 # --- transfers ----------------------------------------------------------------------------
 
 
-def _number(session: Session, model: type[Transfer] | type[Requisition], prefix: str) -> str:
-    count = session.scalar(select(func.count()).select_from(model)) or 0
-    day = today(session).strftime("%y%m%d")
-    for extra in range(1, 1000):
-        number = f"{prefix}{day}-{count + extra:04d}"
-        if session.scalars(select(model.id).where(model.number == number)).first() is None:
-            return number
-    raise Conflict(N_("Try again."), code="retry")  # pragma: no cover
+def _provisional() -> str:
+    """A unique placeholder until the row has its id (see ``_numbered``)."""
+    return "tmp-" + uuid4().hex[:16]
+
+
+def _numbered(session: Session, row: Transfer | Requisition, prefix: str) -> None:
+    """Number a flushed row from its id: ``TR261202-00042``. Counting rows instead would give
+    two parallel shipments the same number."""
+    session.flush()
+    row.number = f"{prefix}{today(session):%y%m%d}-{row.id:05d}"
+    session.flush()
 
 
 def _transfer_region(source: Warehouse, target: Warehouse, session: Session) -> int:
@@ -530,12 +534,12 @@ def ship(session: Session, actor: User | None, data: dict[str, Any],
     problems.raise_if_any()
     assert source is not None and target is not None
     region_id = _transfer_region(source, target, session)
-    transfer = Transfer(number=_number(session, Transfer, "TR"), from_warehouse_id=source.id,
+    transfer = Transfer(number=_provisional(), from_warehouse_id=source.id,
                         to_warehouse_id=target.id, waybill=waybill, note=note,
                         requisition_id=requisition.id if requisition else None,
                         shipped_by_id=actor.id if actor else None, region_id=region_id)
     session.add(transfer)
-    session.flush()
+    _numbered(session, transfer, "TR")
     merged: dict[tuple[int, str], int] = {}
     for part, condition, quantity in lines:
         merged[(part.id, condition)] = merged.get((part.id, condition), 0) + quantity
@@ -664,12 +668,12 @@ def _requisition_arrived(session: Session, transfer: Transfer, actor: User | Non
 def _new_requisition(session: Session, warehouse: Warehouse, case_id: int | None,
                      needed_by: date, actor: User | None, lines: list[tuple[Part, int]],
                      note: str = "") -> Requisition:
-    requisition = Requisition(number=_number(session, Requisition, "RQ"),
+    requisition = Requisition(number=_provisional(),
                               warehouse_id=warehouse.id, case_id=case_id, needed_by=needed_by,
                               note=note[:400], requested_by_id=actor.id if actor else None,
                               region_id=warehouse.region_id)
     session.add(requisition)
-    session.flush()
+    _numbered(session, requisition, "RQ")
     for part, quantity in lines:
         session.add(RequisitionLine(requisition_id=requisition.id, part_id=part.id,
                                     quantity=quantity))

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from core.plugin_api import (
+    N_,
     DomainError,
     NotFound,
     User,
@@ -27,6 +28,11 @@ from core.plugin_api import (
 from plugins.parts import reports, services
 from plugins.parts.models import Part, Requisition, Reservation, Stock, Tool, Transfer, Warehouse
 
+#: Values shown translated in templates (``_(row.state)``), marked here for extraction.
+LABELS = (N_("new"), N_("refurbished"), N_("faulty"), N_("reserved"), N_("issued"),
+          N_("released"), N_("submitted"), N_("approved"), N_("rejected"), N_("shipped"),
+          N_("received"), N_("cancelled"))
+
 
 def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
@@ -34,11 +40,11 @@ def _see_other(url: str) -> RedirectResponse:
 
 def _attempt(request: Request, back: str, work: Callable[[], Any], done: str) -> Response:
     """Run a form's work; a domain error is undone and flashed on the page it came from."""
-    _ = gettext_for(request)
+    _ = gettext_for(request).gettext
     try:
-        work()
+        with request.state.db.begin_nested():  # a refused step leaves no partial writes
+            work()
     except DomainError as error:
-        request.state.db.rollback()
         message, fields = error.localized(_)
         detail = "; ".join(f"{k}: {v}" for k, v in fields.items() if v != message)
         flash(request, message + (f" ({detail})" if detail else ""), "error")
@@ -75,7 +81,7 @@ def receive_form(request: Request) -> Response:
     data = form_data(request)
     return _attempt(request, "/parts/stock",
                     lambda: services.receive(request.state.db, request.state.user, data),
-                    "Parts received.")
+                    N_("Parts received."))
 
 
 def transfers_page(request: Request) -> Response:
@@ -96,7 +102,7 @@ def ship_form(request: Request) -> Response:
     payload = {**data, "lines": _form_lines(data)}
     return _attempt(request, "/parts/transfers",
                     lambda: services.ship(request.state.db, request.state.user, payload),
-                    "Transfer shipped.")
+                    N_("Transfer shipped."))
 
 
 def transfer_page(request: Request) -> Response:
@@ -121,7 +127,7 @@ def receipt_form(request: Request) -> Response:
                     lambda: services.receive_transfer(
                         request.state.db, transfer_id, request.state.user,
                         {"received": received, "notes": notes}),
-                    "Receipt confirmed.")
+                    N_("Receipt confirmed."))
 
 
 def requisitions_page(request: Request) -> Response:
@@ -142,7 +148,7 @@ def request_form(request: Request) -> Response:
     return _attempt(request, "/parts/requisitions",
                     lambda: services.request_parts(request.state.db, request.state.user,
                                                    payload),
-                    "Requisition sent.")
+                    N_("Requisition sent."))
 
 
 def requisition_page(request: Request) -> Response:
@@ -163,7 +169,7 @@ def decide_form(request: Request) -> Response:
                "approved": approved}
     return _attempt(request, f"/parts/requisitions/{rid}",
                     lambda: services.decide(request.state.db, rid, request.state.user,
-                                            payload), "Decision recorded.")
+                                            payload), N_("Decision recorded."))
 
 
 def ship_requisition_form(request: Request) -> Response:
@@ -172,7 +178,7 @@ def ship_requisition_form(request: Request) -> Response:
     return _attempt(request, f"/parts/requisitions/{rid}",
                     lambda: services.ship_requisition(request.state.db, rid,
                                                       request.state.user, data),
-                    "Transfer shipped.")
+                    N_("Transfer shipped."))
 
 
 def tools_page(request: Request) -> Response:
@@ -188,22 +194,32 @@ def tool_form(request: Request) -> Response:
     data = form_data(request)
     if action == "check-out":
         return _attempt(request, "/parts/tools", lambda: services.check_out(
-            request.state.db, tool_id, request.state.user, data), "Tool checked out.")
+            request.state.db, tool_id, request.state.user, data), N_("Tool checked out."))
     if action == "return":
         return _attempt(request, "/parts/tools", lambda: services.check_in(
-            request.state.db, tool_id, request.state.user), "Tool returned.")
-    raise NotFound("No such action.")
+            request.state.db, tool_id, request.state.user), N_("Tool returned."))
+    raise NotFound(N_("No such action."))
 
 
 def reports_page(request: Request) -> Response:
     tables = {name: make(request.state.db) for name, make in reports.REPORTS.items()}
-    return _page(request, "parts/reports.html", {"tables": tables})
+    return _page(request, "parts/reports.html", {"tables": tables, "charts": {
+        "consumption": _bars([(f"{r[0]} {r[1]}", int(r[3])) for r in
+                              tables["consumption"][1]]),
+        "stock_value": _bars([(f"{r[0]} {r[1]}", int(r[3])) for r in
+                              tables["stock_value"][1]])}})
+
+
+def _bars(points: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
+    """(label, value, width in %) for a plain CSS bar chart: no script, no CDN."""
+    top = max((v for _, v in points), default=0) or 1
+    return [(label, value, max(1, round(100 * value / top))) for label, value in points[:20]]
 
 
 def report_csv(request: Request) -> Response:
     name = request.path_params["name"]
     if name not in reports.REPORTS:
-        raise NotFound("No such report.")
+        raise NotFound(N_("No such report."))
     header, rows = reports.REPORTS[name](request.state.db)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -232,14 +248,14 @@ def case_reserve(request: Request) -> Response:
     case_id = request.path_params["case_id"]
     data = form_data(request)
     return _attempt(request, f"/desk/cases/{case_id}", lambda: services.reserve(
-        request.state.db, case_id, request.state.user, data), "Parts reserved.")
+        request.state.db, case_id, request.state.user, data), N_("Parts reserved."))
 
 
 def case_issue(request: Request) -> Response:
     case_id = request.path_params["case_id"]
     data = form_data(request)
     return _attempt(request, f"/desk/cases/{case_id}", lambda: services.issue(
-        request.state.db, case_id, request.state.user, data), "Parts issued.")
+        request.state.db, case_id, request.state.user, data), N_("Parts issued."))
 
 
 def widget_late(request: Request) -> Response:

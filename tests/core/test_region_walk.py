@@ -39,6 +39,7 @@ NOT_REGIONAL = {
     "import_id": "imports are visible only to the user who uploaded them",
     "course_id": "HQ's training courses are offered to every region (O-3)",
     "session_id": "training sessions are open to technicians of every region (O-3)",
+    "name": "a parts report's name; each report's rows are region-scoped (tests/plugins/parts)",
 }
 
 
@@ -71,7 +72,8 @@ def _other_region_records(h: Harness) -> dict[str, Any]:
                 "handover_id": handover.id, "region_id": region.id, "point_id": point.id,
                 "service_point_id": point.id, "body_code": "MX12-200101-00077",
                 "token": "not-a-real-token", "import_id": "0",
-                "customer_id": sw_case.customer_id}
+                "customer_id": sw_case.customer_id,
+                **_parts_records(session, sw_user)}
 
 
 def _certification(session: Any, technician: User) -> int | None:
@@ -89,6 +91,31 @@ def _certification(session: Any, technician: User) -> int | None:
     session.add(cert)
     session.commit()
     return cert.id
+
+
+def _parts_records(session: Any, technician: User) -> dict[str, int]:
+    """A parts transfer and requisition of the other region (issue 15), when parts is on."""
+    try:
+        from plugins.parts import services
+        from plugins.parts.models import Warehouse
+    except ImportError:
+        return {"transfer_id": 0, "requisition_id": 0, "name": "stock_value"}
+    hq = session.scalars(select(ServicePoint).where(ServicePoint.code == "HQ-SC")).one()
+    sw = session.scalars(select(ServicePoint).where(ServicePoint.code == "SW-CD")).one()
+    for code, point in (("WALK-HQ", hq), ("WALK-SW", sw)):
+        session.add(Warehouse(code=code, name=code, service_point_id=point.id,
+                              region_id=point.region_id))
+    services.save_part(session, {"number": "WALK-P", "name": "Walk part", "price_cents": 1})
+    services.receive(session, None, {"part": "WALK-P", "warehouse": "WALK-HQ", "quantity": 1})
+    transfer = services.ship(session, None, {"from_warehouse": "WALK-HQ",
+                                             "to_warehouse": "WALK-SW",
+                                             "lines": [{"part": "WALK-P", "quantity": 1}]})
+    requisition = services.request_parts(session, technician, {
+        "warehouse": "WALK-SW", "needed_by": "2099-01-01",
+        "lines": [{"part": "WALK-P", "quantity": 1}]})
+    session.commit()
+    return {"transfer_id": transfer.id, "requisition_id": requisition.id,
+            "name": "stock_value"}
 
 
 def _grant_everything(h: Harness, role_id: str) -> None:

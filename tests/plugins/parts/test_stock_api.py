@@ -160,3 +160,63 @@ def test_part_price_answers_the_loaner_plugin(parts: Harness) -> None:
         assert pm.hook.part_price(session=session, model_code="PA2400", item="Fan") == 1500
         assert pm.hook.part_price(session=session, model_code="PA2400", item="风扇") == 1500
         assert pm.hook.part_price(session=session, model_code="PA2400", item="Remote") is None
+
+
+def test_a_cancelled_case_gives_its_reservations_back(parts: Harness) -> None:
+    from tests.core.desk_helpers import move
+
+    cid = inspected_case(parts)
+    tech = bearer(parts, "hq-tech")
+    made = parts.client().post(f"{API}/cases/{cid}/reservations", headers=tech,
+                               json={"part": "P-OUT", "quantity": 3})
+    assert made.status_code == 201 and stock_of(parts, "WH-HQ") == (5, 3)
+    cancelled = move(parts, bearer(parts, "hq-supervisor"), cid, "cancelled",
+                     reason="Customer withdrew")
+    assert cancelled.status_code == 200, cancelled.text
+    assert stock_of(parts, "WH-HQ") == (5, 0)
+    with parts.session() as session:
+        assert ledger.compare(session) == []
+
+
+def test_faulty_parts_are_refurbished_or_scrapped(parts: Harness) -> None:
+    cid = case_in_repair(parts, "B")
+    tech, keeper = bearer(parts, "hq-tech"), bearer(parts, "hq-warehouse")
+    client = parts.client()
+    assert client.post(f"{API}/cases/{cid}/issues", headers=tech, json={
+        "part": "P-OUT", "quantity": 2, "faulty_returned": True}).status_code == 201
+    refurbished = client.post(f"{API}/refurbishments", headers=keeper, json={
+        "part": "P-OUT", "warehouse": "WH-HQ", "quantity": 1, "action": "refurbish"})
+    assert refurbished.status_code == 201 and refurbished.json()["condition"] == "refurbished"
+    scrapped = client.post(f"{API}/refurbishments", headers=keeper, json={
+        "part": "P-OUT", "warehouse": "WH-HQ", "quantity": 2, "action": "scrap"})
+    assert scrapped.status_code == 409  # only one faulty left
+    assert stock_of(parts, "WH-HQ", condition="faulty") == (1, 0)
+    assert stock_of(parts, "WH-HQ", condition="refurbished") == (1, 0)
+    fan = client.post(f"{API}/refurbishments", headers=keeper, json={
+        "part": "P-FAN", "warehouse": "WH-HQ", "quantity": 1, "action": "refurbish"})
+    assert fan.status_code == 422  # not refurbishable
+
+
+def test_catalogue_supersession_and_validation(parts: Harness) -> None:
+    admin = bearer(parts, "hq-manager")
+    client = parts.client()
+    made = client.post(f"{API}/parts", headers=admin, json={
+        "number": "P-OUT2", "name": "Output transistor, rev. 2", "name_zh": "输出晶体管（二版）",
+        "model_codes": "PA2400, pa3000", "cost_cents": 2100, "price_cents": 6900,
+        "refurbishable": True})
+    assert made.status_code == 201, made.text
+    assert made.json()["model_codes"] == ["PA2400", "PA3000"]
+    dup = client.post(f"{API}/parts", headers=admin, json={
+        "number": "p-out", "name": "x", "price_cents": 1})
+    assert dup.status_code == 422 and "number" in dup.json()["error"]["fields"]
+    with parts.session() as session:
+        from plugins.parts import services
+        old = services.get_part(session, "P-OUT")
+        services.save_part(session, {"number": "P-OUT", "name": old.name,
+                                     "model_codes": "PA2400", "price_cents": 6500,
+                                     "superseded_by": "P-OUT2"}, old)
+        session.commit()
+        assert services.current_part(session, services.get_part(session, "P-OUT")).number \
+            == "P-OUT2"
+    fits = client.get(f"{API}/parts?model=PA3000", headers=admin).json()["parts"]
+    assert {p["number"] for p in fits} == {"P-OUT2", "P-FAN"}
