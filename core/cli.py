@@ -283,12 +283,36 @@ def check(obj: Context) -> None:
 @cli.command()
 @pass_ctx
 def tick(obj: Context) -> None:
-    """Run the periodic jobs plugins register (once; call it from cron)."""
-    from core.jobs import run_jobs
+    """Run every due job once -- queued work and the periodic jobs plugins register -- and
+    exit (for cron, instead of ``aftersales worker``)."""
+    from core.services.queue import run_due, sync_periodic
 
     obj.require_current()
-    for job_id, summary in run_jobs(obj.app):
-        click.echo(f"{job_id}: {summary}")
+    sync_periodic(obj.app)
+    outcomes = run_due(obj.app)
+    for outcome in outcomes:
+        click.echo(f"{outcome.kind} (job {outcome.job_id}): {outcome.state}: {outcome.summary}")
+    if not outcomes:
+        click.echo("-: nothing due")
+
+
+@cli.command()
+@click.option("--poll", type=float, default=None,
+              help="Seconds between looks for due work (default [jobs] poll_seconds).")
+@pass_ctx
+def worker(obj: Context, poll: float | None) -> None:
+    """Run queued and periodic jobs until stopped (issue 13; several may run at once)."""
+    import threading
+
+    from core.worker import install_signal_handlers, run_worker
+
+    obj.require_current()
+    stop = threading.Event()
+    install_signal_handlers(stop)
+    click.echo(f"aftersales worker ({obj.settings.instance_name}) running; Ctrl-C stops it")
+    run_worker(obj.app, stop, poll=poll,
+               report=lambda o: click.echo(f"job {o.job_id} {o.kind}: {o.state}: {o.summary}"))
+    click.echo("worker stopped")
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -72,6 +72,12 @@ from core.web.routing import form_data
 from core.web.templating import flash, gettext_for, render
 from core.web.views.desk.common import error_context, form_status, has, require, see_other
 
+# isort: split
+# issue 13: the durable job queue
+from core.entities import QueuedJob
+from core.hooktypes import JobKind
+from core.services.queue import enqueue
+
 #: The plugin API's own version: minor bumps add names, major bumps may remove them.
 API_VERSION = (1, 0)
 
@@ -163,6 +169,7 @@ __all__ = [
     "unit_by_code",
     "utcnow",
 ]
+__all__ += ["JobKind", "QueuedJob", "enqueue"]  # issue 13
 
 
 def seed_core_demo(session: Session, settings: Settings) -> None:

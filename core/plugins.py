@@ -166,4 +166,5 @@ CORE_HOOK_MODULES: tuple[str, ...] = (
     "core.builtin.desk_api",
     "core.builtin.desk_pages",
     "core.builtin.imports",
+    "core.builtin.queue",  # issue 13
 )

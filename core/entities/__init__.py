@@ -15,6 +15,7 @@ from core.entities.money import (
     ReceiptCounter,
 )
 from core.entities.org import Region, RegionScoped, ServicePoint
+from core.entities.queue import QueuedJob  # issue 13
 from core.entities.users import (
     ApiToken,
     KnownPermission,
@@ -42,6 +43,7 @@ __all__ = [
     "OutboxMessage",
     "Payment",
     "ProductModel",
+    "QueuedJob",  # issue 13
     "ReceiptCounter",
     "Region",
     "RegionScoped",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, utcnow
@@ -32,6 +32,10 @@ class Customer(RegionScoped, Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(160), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # issue 13: the language messages are written in ("" = the instance's default) and the
+    # customer's opt-out of non-essential messages (reminders, surveys).
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    messages_opt_out: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ProductModel(Base):
