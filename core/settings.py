@@ -102,6 +102,14 @@ class MailSettings(_Strict):
     log_file: str = "outbox.log"
 
 
+class AttachmentSettings(_Strict):
+    """Photos and PDFs on records (issue 13): the largest file accepted, and the longest side
+    of an image's thumbnail."""
+
+    max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    thumbnail_pixels: int = Field(320, ge=32, le=2048)
+
+
 class Settings(_Strict):
     """Everything an instance is configured with; passed to ``create_app``."""
 
@@ -116,6 +124,7 @@ class Settings(_Strict):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     jobs: JobSettings = Field(default_factory=JobSettings)  # issue 13
     mail: MailSettings = Field(default_factory=MailSettings)  # issue 13
+    attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)  # issue 13
     #: ``[plugin.<name>]`` tables as written; each enabled plugin validates its own at start.
     plugin: dict[str, dict[str, Any]] = Field(default_factory=dict)
     #: Where the settings were read from, for error messages; not a key of the file.

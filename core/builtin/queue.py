@@ -7,14 +7,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core.entities import OutboxMessage, ServiceCase, User
+from core.entities import OutboxMessage, ServiceCase, Unit, User
 from core.hooktypes import JobKind, MenuItem, Panel, Permission, RouteSpec
 from core.i18n import N_
 from core.manifest import hookimpl
 from core.services import delivery, notices
 from core.settings import Settings
 from core.web.views.admin import jobs
-from core.web.views.desk import messages
+from core.web.views.desk import attachments, messages
 
 ADMIN = "admin"
 POST = ("POST",)
@@ -39,14 +39,32 @@ def register_routes() -> list[RouteSpec]:
         RouteSpec("core.desk.case_message_preferences",
                   "/desk/cases/{case_id:int}/messages/preferences", messages.preferences,
                   "case.quote", methods=POST),
+        # attachments: panels, uploads, downloads by token (never by path)
+        RouteSpec("core.desk.case_attachments", "/desk/cases/{case_id:int}/attachments",
+                  attachments.case_panel, "case.view"),
+        RouteSpec("core.desk.case_attach", "/desk/cases/{case_id:int}/attachments",
+                  attachments.case_upload, "case.view", methods=POST),
+        RouteSpec("core.desk.unit_attachments", "/desk/units/{body_code}/attachments",
+                  attachments.unit_panel, "case.view"),
+        RouteSpec("core.desk.unit_attach", "/desk/units/{body_code}/attachments",
+                  attachments.unit_upload, "case.view", methods=POST),
+        RouteSpec("core.attachment", "/attachments/{token}", attachments.download,
+                  "case.view"),
+        RouteSpec("core.attachment_thumb", "/attachments/{token}/thumb",
+                  attachments.thumbnail, "case.view"),
     ]
 
 
 @hookimpl
 def detail_panels(entity: str, obj: object, request: object) -> list[Panel]:
     if entity == "case" and isinstance(obj, ServiceCase):
-        return [Panel("core.messages", N_("Messages to the customer"),
+        return [Panel("core.attachments", N_("Photos and documents"),
+                      f"/desk/cases/{obj.id}/attachments", "case.view", order=5),
+                Panel("core.messages", N_("Messages to the customer"),
                       f"/desk/cases/{obj.id}/messages", "case.view", order=50)]
+    if entity == "unit" and isinstance(obj, Unit):
+        return [Panel("core.attachments", N_("Photos and documents"),
+                      f"/desk/units/{obj.body_code}/attachments", "case.view", order=5)]
     return []
 
 

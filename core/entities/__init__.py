@@ -1,5 +1,6 @@
 """Core's tables. Importing this package registers them on ``core.db.Base.metadata``."""
 
+from core.entities.attachments import Attachment  # issue 13
 from core.entities.audit import AuditEvent
 from core.entities.cases import CaseEvent, FaultLine, ServiceCase
 from core.entities.catalogue import Customer, ProductModel, Unit
@@ -28,6 +29,7 @@ from core.entities.users import (
 
 __all__ = [
     "ApiToken",
+    "Attachment",  # issue 13
     "AuditEvent",
     "CaseEvent",
     "CaseHold",

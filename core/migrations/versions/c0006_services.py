@@ -1,4 +1,4 @@
-"""durable job queue; customers' message language and opt-out (issue 13)
+"""durable job queue; customers' message language and opt-out; attachments (issue 13)
 
 Revision ID: c0006_services
 Revises: c0004
@@ -38,6 +38,27 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('queued_job', schema=None) as batch_op:
         batch_op.create_index('ix_queued_job_state_due', ['state', 'due_at'], unique=False)
+    op.create_table('attachment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('owner_kind', sa.String(length=60), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=True),
+    sa.Column('token', sa.String(length=40), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('content_type', sa.String(length=60), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('has_thumbnail', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_attachment_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], name=op.f('fk_attachment_region_id_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachment')),
+    sa.UniqueConstraint('token', name=op.f('uq_attachment_token'))
+    )
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.create_index('ix_attachment_owner', ['owner_kind', 'owner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attachment_region_id'), ['region_id'], unique=False)
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.add_column(sa.Column('language', sa.String(length=8), server_default='',
                                       nullable=False))
@@ -49,6 +70,10 @@ def downgrade() -> None:
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.drop_column('messages_opt_out')
         batch_op.drop_column('language')
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attachment_region_id'))
+        batch_op.drop_index('ix_attachment_owner')
+    op.drop_table('attachment')
     with op.batch_alter_table('queued_job', schema=None) as batch_op:
         batch_op.drop_index('ix_queued_job_state_due')
     op.drop_table('queued_job')

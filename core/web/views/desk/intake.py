@@ -71,6 +71,9 @@ def intake_submit(request: Request) -> Response:
         case = intake.intake(request.state.db, request.app.state.pm, actor=user,
                              service_point=user.service_point, data=_payload(data),
                              today=local_today(request.app.state.settings))
+        from core.web.views.desk.attachments import attach_uploads  # issue 13
+
+        attach_uploads(request, case, "photos")
     except DomainError as error:
         undo(request)
         values = {k: v for k, v in data.items() if isinstance(v, str)}
