@@ -76,6 +76,7 @@ from core.web.views.desk.common import error_context, form_status, has, require,
 # issue 13: the durable job queue
 from core.entities import QueuedJob
 from core.hooktypes import JobKind
+from core.services.attachments import attach, attachments_of
 from core.services.queue import enqueue
 
 #: The plugin API's own version: minor bumps add names, major bumps may remove them.
@@ -169,7 +170,7 @@ __all__ = [
     "unit_by_code",
     "utcnow",
 ]
-__all__ += ["JobKind", "QueuedJob", "enqueue"]  # issue 13
+__all__ += ["JobKind", "QueuedJob", "attach", "attachments_of", "enqueue"]  # issue 13
 
 
 def seed_core_demo(session: Session, settings: Settings) -> None:
