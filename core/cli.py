@@ -286,9 +286,10 @@ def check(obj: Context) -> None:
 def tick(obj: Context) -> None:
     """Run every due job once -- queued work and the periodic jobs plugins register -- and
     exit (for cron, instead of ``aftersales worker``)."""
-    from core.services.queue import run_due, sync_periodic
+    from core.services.queue import release_orphans, run_due, sync_periodic
 
     obj.require_current()
+    release_orphans(obj.app)
     sync_periodic(obj.app)
     outcomes = run_due(obj.app)
     for outcome in outcomes:

@@ -15,7 +15,13 @@ from collections.abc import Callable
 
 from starlette.applications import Starlette
 
-from core.services.queue import Outcome, run_due, sync_periodic, worker_name
+from core.services.queue import (
+    Outcome,
+    release_orphans,
+    run_due,
+    sync_periodic,
+    worker_name,
+)
 
 log = logging.getLogger("aftersales.worker")
 
@@ -27,6 +33,8 @@ def run_worker(app: Starlette, stop: threading.Event, *, poll: float | None = No
     poll = poll if poll is not None else app.state.settings.jobs.poll_seconds
     ran = 0
     loops = 0
+    for job_id in release_orphans(app):  # a previous worker here was killed mid-job
+        log.warning("job %s was interrupted by a stopped worker; it runs again", job_id)
     while not stop.is_set():
         if loops % 30 == 0:  # plugins enabled since the last look get their rows
             sync_periodic(app)

@@ -115,6 +115,38 @@ def sync_periodic(app: Starlette) -> int:
     return added
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # somebody else's process: alive
+        return True
+    return True
+
+
+def release_orphans(app: Starlette) -> list[int]:
+    """Jobs left ``running`` by a process of this machine that no longer exists (killed,
+    crashed, machine restarted) are released at once instead of after their lease: called
+    when a worker starts and by ``tick``. Returns their ids; the next claim runs them again
+    as an interrupted attempt."""
+    host = socket.gethostname()
+    released: list[int] = []
+    with app.state.sessionmaker() as session:
+        running = session.scalars(select(QueuedJob).where(
+            QueuedJob.state == "running", QueuedJob.locked_by.like(f"{host}:%")))
+        for job in running:
+            try:
+                pid = int(job.locked_by.split(":")[1])
+            except (IndexError, ValueError):
+                continue
+            if pid != os.getpid() and not _alive(pid):
+                job.lease_until = utcnow() - timedelta(seconds=1)
+                released.append(job.id)
+        session.commit()
+    return released
+
+
 def claim(app: Starlette, worker: str, now: datetime | None = None) -> int | None:
     """Claim the next due job for ``worker`` and return its id (``None``: nothing due).
 

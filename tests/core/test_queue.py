@@ -279,3 +279,65 @@ def test_jobs_page_shows_errors_and_retries_and_cancels(
     assert clerk.get("/admin/jobs").status_code == 403
     assert clerk.post(f"/admin/jobs/{dead}/retry",
                       data={"csrf_token": clerk.csrf()}).status_code == 403
+
+
+KILLED_WORKER = """
+import sys, time
+from core.app import create_app
+from core.settings import load_settings
+from core.services.queue import claim, worker_name
+app = create_app(load_settings())
+print(claim(app, worker_name()), flush=True)
+time.sleep(60)  # killed here, mid-job
+"""
+
+
+def test_a_killed_worker_is_seen_at_once_and_its_job_runs_again(
+        make_app: Callable[..., Harness], backend: str) -> None:
+    """A real process claims a job and is killed; the next worker on this machine releases
+    the job at once (not after its lease), runs it as an interrupted attempt, exactly once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from core.entities import OutboxMessage, ServiceCase
+    from core.services.messages import queue_message
+    from core.services.queue import release_orphans
+    from tests.core.test_attachments import open_case
+    from tests.core.test_backup import env_for
+
+    h = make_app(plugins=[])
+    case_id = open_case(h)
+    with h.session() as session:
+        case = session.get(ServiceCase, case_id)
+        message = queue_message(session, kind="test.note", channel="sms",
+                                recipient="13900000001", subject="Note", body="Hello",
+                                case=case)
+        session.commit()
+    worker = subprocess.Popen([sys.executable, "-c", KILLED_WORKER], stdout=subprocess.PIPE,
+                              text=True, env={**os.environ, **env_for(h)})
+    try:
+        claimed = worker.stdout.readline().strip()  # type: ignore[union-attr]
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    with h.session() as session:
+        job = session.get(QueuedJob, int(claimed))
+        assert job is not None and job.state == "running"
+        assert job.locked_by.split(":")[1] == str(worker.pid)
+        assert job.lease_until is not None and job.lease_until > utcnow()  # lease not over
+    assert run_due(h.app) == []  # a live lease: nobody may take it yet
+    assert release_orphans(h.app) == [int(claimed)]
+    job_id = claim(h.app, "restarted")
+    assert job_id == int(claimed)
+    with h.session() as session:
+        job = session.get(QueuedJob, job_id)
+        assert job is not None and job.attempts == 2
+        assert f"interrupted: the worker {job.locked_by}" not in job.last_error  # new owner
+        assert "interrupted" in job.last_error
+    assert run_claimed(h.app, job_id, "restarted").state == "done"
+    with h.session() as session:
+        sent = session.get(OutboxMessage, message.id)
+        assert sent is not None and (sent.state, sent.attempts) == ("sent", 1)
+    assert (h.settings.var_dir / "outbox.log").read_text().count('"to": "13900000001"') == 1
