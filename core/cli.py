@@ -284,16 +284,27 @@ def check(obj: Context) -> None:
 @cli.command()
 @pass_ctx
 def tick(obj: Context) -> None:
-    """Run every due job once -- queued work and the periodic jobs plugins register -- and
+    """Run every due job once -- queued work, and each periodic job plugins register -- and
     exit (for cron, instead of ``aftersales worker``)."""
-    from core.services.queue import release_orphans, run_due, sync_periodic
+    from core.services.queue import (
+        PERIODIC,
+        periodic_due_now,
+        release_orphans,
+        run_due,
+        sync_periodic,
+    )
 
     obj.require_current()
     release_orphans(obj.app)
     sync_periodic(obj.app)
+    periodic_due_now(obj.app)
     outcomes = run_due(obj.app)
     for outcome in outcomes:
-        click.echo(f"{outcome.kind} (job {outcome.job_id}): {outcome.state}: {outcome.summary}")
+        if outcome.kind.startswith(PERIODIC) and outcome.state != "lost":
+            click.echo(f"{outcome.kind.removeprefix(PERIODIC)}: {outcome.summary}")
+        else:
+            click.echo(f"{outcome.kind} (job {outcome.job_id}): {outcome.state}: "
+                       f"{outcome.summary}")
     if not outcomes:
         click.echo("-: nothing due")
 

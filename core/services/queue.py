@@ -147,6 +147,18 @@ def release_orphans(app: Starlette) -> list[int]:
     return released
 
 
+def periodic_due_now(app: Starlette) -> None:
+    """Make every waiting periodic job due now: ``tick`` from cron runs each one per call
+    (cron sets the cadence), as it always did."""
+    with app.state.sessionmaker() as session:
+        session.execute(update(QueuedJob)
+                        .where(QueuedJob.state == "queued",
+                               QueuedJob.kind.like(f"{PERIODIC}%"))
+                        .values(due_at=utcnow())
+                        .execution_options(synchronize_session=False))
+        session.commit()
+
+
 def claim(app: Starlette, worker: str, now: datetime | None = None) -> int | None:
     """Claim the next due job for ``worker`` and return its id (``None``: nothing due).
 
@@ -222,7 +234,7 @@ def run_claimed(app: Starlette, job_id: int, worker: str) -> Outcome:
         periodic: Job | None = registry.jobs.get(kind[len(PERIODIC):]) \
             if kind.startswith(PERIODIC) else None
         spec: JobKind | None = registry.job_kinds.get(kind)
-        set_actor(session, None, f"job:{kind}", "local")
+        set_actor(session, None, f"job:{kind.removeprefix(PERIODIC)}", "local")
         try:
             now = utcnow()
             if periodic is not None:
