@@ -1,4 +1,4 @@
-# aftersales: `make run` serves the demo on http://127.0.0.1:8000; `make test` runs every test.
+# aftersales: `make run` serves the demo on http://127.0.0.1:8000 (with its job worker); `make test` runs every test.
 # Each target sets up .venv itself, so both work on a fresh clone.
 
 PYTHON ?= python3
@@ -31,9 +31,12 @@ var/.demo-loaded: $(STAMP)
 	$(BIN)/aftersales demo > var/demo-logins.txt
 	touch var/.demo-loaded
 
+# The worker (queued jobs, customer messages, periodic jobs) runs beside the server and stops
+# with it.
 run: setup var/.demo-loaded
 	$(BIN)/aftersales db upgrade
 	@cat var/demo-logins.txt
+	$(BIN)/aftersales worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/aftersales serve --host $(HOST) --port $(PORT)
 
 test: setup

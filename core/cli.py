@@ -10,6 +10,7 @@ import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -284,12 +285,79 @@ def check(obj: Context) -> None:
 @cli.command()
 @pass_ctx
 def tick(obj: Context) -> None:
-    """Run the periodic jobs plugins register (once; call it from cron)."""
-    from core.jobs import run_jobs
+    """Run every due job once -- queued work, and each periodic job plugins register -- and
+    exit (for cron, instead of ``aftersales worker``)."""
+    from core.services.queue import (
+        PERIODIC,
+        periodic_due_now,
+        release_orphans,
+        run_due,
+        sync_periodic,
+    )
 
     obj.require_current()
-    for job_id, summary in run_jobs(obj.app):
-        click.echo(f"{job_id}: {summary}")
+    release_orphans(obj.app)
+    sync_periodic(obj.app)
+    periodic_due_now(obj.app)
+    outcomes = run_due(obj.app)
+    for outcome in outcomes:
+        if outcome.kind.startswith(PERIODIC) and outcome.state != "lost":
+            click.echo(f"{outcome.kind.removeprefix(PERIODIC)}: {outcome.summary}")
+        else:
+            click.echo(f"{outcome.kind} (job {outcome.job_id}): {outcome.state}: "
+                       f"{outcome.summary}")
+    if not outcomes:
+        click.echo("-: nothing due")
+
+
+@cli.command()
+@click.option("--poll", type=float, default=None,
+              help="Seconds between looks for due work (default [jobs] poll_seconds).")
+@pass_ctx
+def worker(obj: Context, poll: float | None) -> None:
+    """Run queued and periodic jobs until stopped (issue 13; several may run at once)."""
+    import threading
+
+    from core.worker import install_signal_handlers, run_worker
+
+    obj.require_current()
+    stop = threading.Event()
+    install_signal_handlers(stop)
+    click.echo(f"aftersales worker ({obj.settings.instance_name}) running; Ctrl-C stops it")
+    run_worker(obj.app, stop, poll=poll,
+               report=lambda o: click.echo(f"job {o.job_id} {o.kind}: {o.state}: {o.summary}"))
+    click.echo("worker stopped")
+
+
+@cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_ctx
+def backup_cmd(obj: Context, file: Path) -> None:
+    """Write FILE (.tar.gz): the database, var_dir and a manifest (safe while running)."""
+    from core.backup import BackupError, backup
+
+    try:
+        result = backup(obj.settings, obj.app.state.engine, obj.app.state.enabled, file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    rows = sum(result.manifest["counts"].values())
+    click.echo(f"backup written to {result.path} ({result.manifest['backend']}, "
+               f"{len(result.manifest['counts'])} tables, {rows} rows)")
+
+
+@cli.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_ctx
+def restore_cmd(obj: Context, file: Path) -> None:
+    """Restore FILE (from ``backup``) into this instance, whose database must be empty."""
+    from core.backup import BackupError, restore
+
+    try:
+        result = restore(obj.settings, file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored {file} (made {result.manifest['created_at']} by aftersales "
+               f"{result.manifest['aftersales']}); row counts match the manifest")
 
 
 def main(argv: list[str] | None = None) -> Any:

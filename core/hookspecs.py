@@ -21,13 +21,14 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
     from starlette.requests import Request
 
-    from core.entities import ServiceCase, Unit, User
+    from core.entities import OutboxMessage, ServiceCase, Unit, User
     from core.hooktypes import (
         BodyCode,
         ChargeDraft,
         Coverage,
         HoldKind,
         Job,
+        JobKind,
         MenuItem,
         Panel,
         Permission,
@@ -70,6 +71,13 @@ def register_routes() -> list[RouteSpec]:
 @hookspec
 def register_jobs() -> list[Job]:
     """Return periodic jobs that ``aftersales tick`` runs (expiry, reminders, overdue)."""
+
+
+@hookspec
+def register_job_kinds() -> list[JobKind]:
+    """Return the kinds of queued work this plugin enqueues (issue 13): each
+    ``enqueue(session, kind, payload)`` runs the kind's ``run`` once, in ``aftersales worker``
+    or ``aftersales tick``, retried with backoff on an error. Ids are unique."""
 
 
 @hookspec
@@ -179,6 +187,16 @@ def part_price(session: Session, model_code: str, item: str) -> int | None:
 
     The loaner plugin asks it to charge a missing or damaged accessory (E-2); the parts plugin
     answers from its catalogue, so neither imports the other.
+    """
+
+
+@hookspec(firstresult=True)
+def send_message(message: OutboxMessage, settings: Settings) -> bool | None:
+    """Deliver one outbox message (issue 13), e.g. an SMS through a region's gateway.
+
+    Return ``True`` when this plugin sent it, ``None`` when the channel or recipient is not
+    its concern (core then uses SMTP for e-mail, or its log-file sender); raise to have the
+    worker retry it later. Never commit: the worker records the delivery state.
     """
 
 

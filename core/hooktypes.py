@@ -96,6 +96,26 @@ class Job:
     id: str
     description: str
     run: Callable[..., str]
+    #: issue 13: how often the worker runs it (its ``periodic:<id>`` row reschedules itself).
+    every_minutes: int = 60
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """Work that runs later, once per ``enqueue(session, kind, payload)`` (issue 13).
+
+    ``run(session, payload, settings) -> str`` does the work in a transaction that also marks
+    the job done, so its effects and "done" commit together; raising makes the worker retry
+    it later with backoff, up to ``max_attempts``, then it is ``dead``.
+    ``on_failure(session, payload, error, dead)``, when given, records the failure on the
+    plugin's own rows (in the transaction that records the retry).
+    """
+
+    id: str
+    description: str
+    run: Callable[..., str]
+    max_attempts: int = 5
+    on_failure: Callable[..., None] | None = None
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,13 @@ from core.web.routing import form_data
 from core.web.templating import flash, gettext_for, render, request_locale  # issue 18
 from core.web.views.desk.common import error_context
 
+# isort: split
+# issue 13: the durable job queue
+from core.entities import QueuedJob
+from core.hooktypes import JobKind
+from core.services.attachments import attach, attachments_of
+from core.services.queue import enqueue
+
 #: The plugin API's own version: minor bumps add names, major bumps may remove them.
 API_VERSION = (1, 0)
 
@@ -166,6 +173,7 @@ __all__ = [
     "unit_by_code",
     "utcnow",
 ]
+__all__ += ["JobKind", "QueuedJob", "attach", "attachments_of", "enqueue"]  # issue 13
 
 
 def seed_core_demo(session: Session, settings: Settings) -> None:

@@ -169,6 +169,7 @@ CORE_HOOK_MODULES: tuple[str, ...] = (
     "core.builtin.imports",
     "core.builtin.customers",  # issue 18
     "core.builtin.security",  # issue 17
+    "core.builtin.queue",  # issue 13
 )
 
 

@@ -17,6 +17,7 @@ from core.hooktypes import (
     PUBLIC,
     HoldKind,
     Job,
+    JobKind,
     MenuItem,
     Permission,
     RoleSpec,
@@ -35,6 +36,7 @@ class Registry:
     routes: list[RouteSpec] = field(default_factory=list)
     jobs: dict[str, Job] = field(default_factory=dict)
     holds: dict[str, HoldKind] = field(default_factory=dict)
+    job_kinds: dict[str, JobKind] = field(default_factory=dict)  # issue 13
     menu: list[MenuItem] = field(default_factory=list)
     widgets: list[Widget] = field(default_factory=list)
     #: Which plugin ("core" for core) registered each route id.
@@ -86,6 +88,8 @@ def collect(pm: pluggy.PluginManager) -> Registry:
     )
     registry.routes = list(by_id.values())
     registry.jobs, _ = _unique("job id", _each(pm, "register_jobs"), lambda j: j.id)
+    registry.job_kinds, _ = _unique("job kind", _each(pm, "register_job_kinds"),
+                                    lambda k: k.id)  # issue 13
     registry.holds, _ = _unique("hold kind", _each(pm, "register_hold_kinds"),
                                 lambda h: h.id)
     menu, _ = _unique("menu id", _each(pm, "menu_items"), lambda m: m.id)

@@ -105,6 +105,38 @@ class SecuritySettings(_Strict):
         return value
 
 
+class JobSettings(_Strict):
+    """The durable job queue (issue 13): how often an idle worker looks for due work, how
+    long a claim lasts before another worker may take the job over, and the retry backoff
+    (``backoff_seconds`` x 2^(attempt-1), at most six hours)."""
+
+    poll_seconds: float = Field(2.0, gt=0, le=300)
+    lease_minutes: int = Field(30, ge=1, le=24 * 60)
+    backoff_seconds: int = Field(30, ge=0, le=3600)
+
+
+class MailSettings(_Strict):
+    """Delivering customer messages (issue 13). Without ``smtp_host`` e-mail (and any SMS no
+    ``send_message`` plugin takes) is written to ``log_file`` under ``var_dir``."""
+
+    smtp_host: str = ""
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = Field(20.0, gt=0)
+    sender: str = "aftersales@localhost"
+    log_file: str = "outbox.log"
+
+
+class AttachmentSettings(_Strict):
+    """Photos and PDFs on records (issue 13): the largest file accepted, and the longest side
+    of an image's thumbnail."""
+
+    max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    thumbnail_pixels: int = Field(320, ge=32, le=2048)
+
+
 class Settings(_Strict):
     """Everything an instance is configured with; passed to ``create_app``."""
 
@@ -117,6 +149,9 @@ class Settings(_Strict):
     var_dir: Path = Path("var")
     policy: PolicySettings = Field(default_factory=PolicySettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)  # issue 13
+    mail: MailSettings = Field(default_factory=MailSettings)  # issue 13
+    attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)  # issue 13
     #: ``[plugin.<name>]`` tables as written; each enabled plugin validates its own at start.
     plugin: dict[str, dict[str, Any]] = Field(default_factory=dict)
     #: Where the settings were read from, for error messages; not a key of the file.

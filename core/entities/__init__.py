@@ -1,5 +1,6 @@
 """Core's tables. Importing this package registers them on ``core.db.Base.metadata``."""
 
+from core.entities.attachments import Attachment  # issue 13
 from core.entities.audit import AuditEvent
 from core.entities.cases import CaseEvent, FaultLine, ServiceCase
 from core.entities.catalogue import Customer, ProductModel, Unit
@@ -15,6 +16,7 @@ from core.entities.money import (
     ReceiptCounter,
 )
 from core.entities.org import Region, RegionScoped, ServicePoint
+from core.entities.queue import QueuedJob  # issue 13
 from core.entities.users import (
     ApiToken,
     KnownPermission,
@@ -28,6 +30,7 @@ from core.entities.users import (
 
 __all__ = [
     "ApiToken",
+    "Attachment",  # issue 13
     "AuditEvent",
     "CaseEvent",
     "CaseHold",
@@ -43,6 +46,7 @@ __all__ = [
     "OutboxMessage",
     "Payment",
     "ProductModel",
+    "QueuedJob",  # issue 13
     "ReceiptCounter",
     "Region",
     "RegionScoped",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, utcnow
@@ -36,6 +36,10 @@ class Customer(RegionScoped, Base):
     # (PIPL, on request) keeps its cases and money but no personal details.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # issue 13: the language messages are written in ("" = the instance's default) and the
+    # customer's opt-out of non-essential messages (reminders, surveys).
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    messages_opt_out: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ProductModel(Base):

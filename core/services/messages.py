@@ -61,6 +61,9 @@ def queue_message(
         raise DomainError(N_("The customer has no address for %(channel)s messages."),
                           params={"channel": channel}, field="recipient")
     settings = session.info.get("settings")
+    if language not in LOCALES:  # issue 13: the customer's own language when known
+        known = customer or (case.customer if case is not None else None)
+        language = getattr(known, "language", "") or language
     if language not in LOCALES:
         language = settings.default_locale if settings is not None else "en"
     assert language is not None
@@ -83,7 +86,16 @@ def queue_message(
     )
     session.add(message)
     session.flush()
+    _enqueue_delivery(session, message)  # issue 13
     return message
+
+
+def _enqueue_delivery(session: Session, message: OutboxMessage) -> None:
+    """The worker delivers it (``core.services.delivery``), in this same transaction."""
+    from core.services.queue import enqueue
+
+    enqueue(session, "core.deliver_message", {"message_id": message.id},
+            due=message.due_at)
 
 
 def case_messages(session: Session, case: ServiceCase) -> list[OutboxMessage]:

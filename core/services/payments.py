@@ -76,6 +76,9 @@ def record_payment(session: Session, case: ServiceCase, actor: User,
     audit.record(session, "payment", payment.id, "create", after={
         "case_id": case.id, "amount_cents": amount, "method": method, "receipt": number},
         region_id=case.region_id)
+    from core.services.notices import receipt  # issue 13: a receipt by e-mail
+
+    receipt(session, case, payment)
     return payment
 
 

@@ -1,7 +1,7 @@
 """server-side sign-in sessions; tokens of deactivated users revoked for good (issue 17)
 
 Revision ID: c0007_security
-Revises: c0004
+Revises: c0006_services
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'c0007_security'
-down_revision: str | Sequence[str] | None = 'c0004'
+down_revision: str | Sequence[str] | None = 'c0006_services'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -199,6 +199,9 @@ def create_link(request: Request) -> Response:
         return render_case(request, get_case(session, case.id), form="link",
                            status_code=form_status(error), **error_context(request, error))
     url = str(request.base_url).rstrip("/") + f"/q/{token}"
+    from core.services.notices import quote_link  # issue 13: through the outbox
+
+    quote_link(session, case, url, locale)
     return render_case(request, case, link_url=url)
 
 

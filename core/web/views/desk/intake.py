@@ -79,6 +79,9 @@ def intake_submit(request: Request) -> Response:
                              service_point=user.service_point, data=_payload(data),
                              today=local_today(request.app.state.settings),
                              confirm_refusal=data.get("confirm_refusal") == "W-1")
+        from core.web.views.desk.attachments import attach_uploads  # issue 13
+
+        attach_uploads(request, case, "photos")
     except intake.RefusalNeedsConfirmation:
         # issue 18: say W-1 before anything is written; the clerk confirms or adds the code
         undo(request)
