@@ -15,8 +15,8 @@ from core.entities import QueuedJob
 from core.entities.queue import JOB_STATES
 from core.errors import DomainError
 from core.services.queue import PERIODIC, cancel_job, retry_job
+from core.web.forms import see_other, undo
 from core.web.templating import flash, gettext_for, render
-from core.web.views.admin.common import failed, see_other
 
 PAGE_SIZE = 100
 
@@ -49,7 +49,7 @@ def _act(request: Request, action: str) -> Response:
             cancel_job(request.state.db, job_id)
             flash(request, _("Job %(id)s cancelled.") % {"id": job_id})
     except DomainError as error:
-        failed(request)
+        undo(request)
         message, _fields = error.localized(_)
         flash(request, message, "error")
     return see_other("/admin/jobs")

@@ -19,8 +19,8 @@ from core.i18n import N_
 from core.services import attachments
 from core.services.cases import get_case
 from core.services.catalogue import unit_by_code
+from core.web.forms import see_other
 from core.web.templating import flash, gettext_for, render
-from core.web.views.admin.common import see_other
 
 FIELD = "file"
 

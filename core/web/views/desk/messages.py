@@ -13,9 +13,9 @@ from core.i18n import LOCALES
 from core.services.cases import get_case
 from core.services.locking import lock_row
 from core.services.messages import case_messages
+from core.web.forms import see_other
 from core.web.routing import form_data
 from core.web.templating import render
-from core.web.views.admin.common import see_other
 
 
 def case_panel(request: Request) -> Response:
