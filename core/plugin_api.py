@@ -80,6 +80,10 @@ from core.hooktypes import JobKind
 from core.services.attachments import attach, attachments_of
 from core.services.queue import enqueue
 
+# isort: split
+# issue 14: the loaner plugin pays a missing accessory's charge from the deposit it holds.
+from core.services.payments import record_payment
+
 #: The plugin API's own version: minor bumps add names, major bumps may remove them.
 API_VERSION = (1, 0)
 
@@ -174,6 +178,7 @@ __all__ = [
     "utcnow",
 ]
 __all__ += ["JobKind", "QueuedJob", "attach", "attachments_of", "enqueue"]  # issue 13
+__all__ += ["record_payment"]  # issue 14
 
 
 def seed_core_demo(session: Session, settings: Settings) -> None:

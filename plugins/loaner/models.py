@@ -1,0 +1,143 @@
+"""Loaner records (E-1, E-2): the units of each service point's pool, the loans lent against
+cases, each unit's history and the deposit money the plugin holds.
+
+Region scope: a unit belongs to its home service point's region; a loan, its history rows and
+its money belong to the case's region (``RegionScoped``), so a regional user never sees
+another region's pool or loans. The database itself refuses a second open loan of one unit:
+``open_unit_id`` is set to the unit while the loan is open and is unique.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.plugin_api import Base, RegionScoped, ServiceCase, ServicePoint, User, UTCDateTime, utcnow
+from plugins.loaner import policy
+
+
+class LoanerUnit(RegionScoped, Base):
+    """One unit of a pool: body code, model, condition, what goes with it, where it lives."""
+
+    __tablename__ = "loaner_unit"
+    __table_args__ = (Index("ix_loaner_unit_point_model_status", "service_point_id",
+                            "model_code", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_code: Mapped[str] = mapped_column(String(64), unique=True)
+    model_code: Mapped[str] = mapped_column(String(32))
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_point.id"))
+    condition: Mapped[str] = mapped_column(String(16), default="good")
+    #: The accessories that go out with the unit, one per line.
+    accessories: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="available")
+    retired_reason: Mapped[str] = mapped_column(String(400), default="")
+    notes: Mapped[str] = mapped_column(String(400), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    service_point: Mapped[ServicePoint] = relationship(lazy="joined")
+
+    @property
+    def accessory_list(self) -> list[str]:
+        return policy.split_accessories(self.accessories)
+
+
+class Loan(RegionScoped, Base):
+    """A loaner lent against a case: the request, the approval of the lending point, what
+    went out (checklist, condition, deposit, the agreement as signed), the recall, the
+    reminders and what came back."""
+
+    __tablename__ = "loaner_loan"
+    __table_args__ = (Index("ix_loaner_loan_status_expected", "status", "expected_return"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("service_case.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("loaner_unit.id"), index=True)
+    #: The unit while the loan is open, NULL once it is closed: unique, so one unit is never
+    #: in two open loans even if application code were wrong (ANCHORS: SI#2347, SI#14476).
+    open_unit_id: Mapped[int | None] = mapped_column(ForeignKey("loaner_unit.id"),
+                                                     unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="requested")
+    reason: Mapped[str] = mapped_column(String(400))
+    needed_by: Mapped[date | None] = mapped_column()
+    other_model_reason: Mapped[str] = mapped_column(String(400), default="")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: The unit's home point when it is not the case's: that point accepts or declines.
+    approval_point_id: Mapped[int | None] = mapped_column(ForeignKey("service_point.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_note: Mapped[str] = mapped_column(String(400), default="")
+    lent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    lent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accessories_out: Mapped[list[str] | None] = mapped_column(JSON)
+    condition_out: Mapped[str] = mapped_column(String(16), default="")
+    deposit_cents: Mapped[int] = mapped_column(default=0)
+    deposit_method: Mapped[str] = mapped_column(String(16), default="")
+    #: The loan agreement as the customer signed it, in their language (kept unchanged).
+    agreement_text: Mapped[str] = mapped_column(Text, default="")
+    agreement_language: Mapped[str] = mapped_column(String(8), default="")
+    signed_by: Mapped[str] = mapped_column(String(160), default="")
+    recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expected_return: Mapped[date | None] = mapped_column()
+    overdue_since: Mapped[date | None] = mapped_column()
+    last_reminder_on: Mapped[date | None] = mapped_column()
+    reminders: Mapped[int] = mapped_column(default=0)
+    returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: [{"item", "state": "ok"|"missing"|"damaged", "price_cents"}]
+    accessories_back: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    condition_back: Mapped[str] = mapped_column(String(16), default="")
+    charges_cents: Mapped[int] = mapped_column(default=0)
+    refund_cents: Mapped[int] = mapped_column(default=0)
+    #: A supervisor's written exception letting the case close with the loaner still out.
+    exception_reason: Mapped[str] = mapped_column(String(400), default="")
+
+    unit: Mapped[LoanerUnit] = relationship(lazy="joined", foreign_keys=[unit_id])
+    case: Mapped[ServiceCase] = relationship(lazy="joined")
+    requested_by: Mapped[User | None] = relationship(lazy="joined",
+                                                     foreign_keys=[requested_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in policy.OPEN_LOAN_STATUSES
+
+
+class LoanerEvent(RegionScoped, Base):
+    """One line of a loaner unit's history: added, requested, lent, recalled, reminded,
+    returned, checked, retired. ``region_id`` is the region of the record it concerns."""
+
+    __tablename__ = "loaner_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("loaner_unit.id"), index=True)
+    loan_id: Mapped[int | None] = mapped_column(ForeignKey("loaner_loan.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("service_case.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    note: Mapped[str] = mapped_column(String(400), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User | None] = relationship(lazy="joined")
+
+
+class LoanerMoney(RegionScoped, Base):
+    """Deposit money of a loan: the deposit taken (+), the part kept to pay charges (-) and
+    the refund (-). The case's payments are core's; this is what the lending point holds
+    in trust. A refund recorded by core (``record_refund``) is referenced, not repeated."""
+
+    __tablename__ = "loaner_money"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loaner_loan.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("service_case.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # deposit | kept | refund
+    amount_cents: Mapped[int] = mapped_column()
+    method: Mapped[str] = mapped_column(String(16), default="")
+    #: "core:<id>" when core recorded the movement, "" when it is only in this ledger.
+    core_ref: Mapped[str] = mapped_column(String(40), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

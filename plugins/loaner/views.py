@@ -1,0 +1,405 @@
+"""Loaner pages: the pool (filters, pagination, add and CSV import), a unit with its history,
+loans and the approval queue, a loan with its lend and return checklists, the printable
+agreement, the case panel, the overdue widget and the numbers (with CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from core.plugin_api import (
+    N_,
+    DomainError,
+    error_context,
+    flash,
+    form_data,
+    form_status,
+    get_case,
+    gettext_for,
+    has,
+    render,
+    see_other,
+)
+from plugins.loaner import policy, services
+
+VIEW = "loaner.view"
+LEND = "loaner.lend"
+APPROVE = "loaner.approve"
+OTHER_POINTS = "loaner.other_points"
+OTHER_MODEL = "loaner.other_model"
+MANAGE = "loaner.manage"
+
+UNIT_STATUSES = {"available": N_("available"), "reserved": N_("reserved"),
+                 "on_loan": N_("on loan"), "in_check": N_("in check"),
+                 "retired": N_("retired")}
+LOAN_STATUSES = {"requested": N_("awaiting approval"), "approved": N_("ready to lend"),
+                 "lent": N_("lent"), "returned": N_("returned"), "declined": N_("declined"),
+                 "cancelled": N_("cancelled")}
+CONDITIONS = {"good": N_("good"), "fair": N_("fair"), "damaged": N_("damaged")}
+ITEM_STATES = {"ok": N_("back, fine"), "missing": N_("missing"), "damaged": N_("damaged")}
+EVENTS = {"added": N_("Added to the pool"), "requested": N_("Requested"),
+          "approved": N_("Request accepted"), "declined": N_("Request declined"),
+          "cancelled": N_("Request cancelled"), "lent": N_("Lent"),
+          "recalled": N_("Recalled"), "reminded": N_("Overdue reminder"),
+          "returned": N_("Returned"), "checked": N_("Checked, back in the pool"),
+          "retired": N_("Retired")}
+METHODS = {"cash": N_("Cash"), "card": N_("Card"), "bank_transfer": N_("Bank transfer"),
+           "wechat_pay": N_("WeChat Pay"), "alipay": N_("Alipay")}
+
+
+def _page(request: Request, template: str, context: dict[str, Any],
+          status_code: int = 200) -> Response:
+    perms = request.state.permissions
+    base = {"unit_statuses": UNIT_STATUSES, "loan_statuses": LOAN_STATUSES,
+            "conditions": CONDITIONS, "item_states": ITEM_STATES, "events": EVENTS,
+            "methods": METHODS, "today": services.today(request.state.db),
+            "can_lend": LEND in perms, "can_manage": MANAGE in perms,
+            "can_approve": APPROVE in perms, "can_other_model": OTHER_MODEL in perms,
+            "errors": {}, "values": {}, "form": "", "form_error": ""}
+    return render(request, template, {**base, **context}, status_code=status_code)
+
+
+def _values(data: dict[str, Any]) -> dict[str, str]:
+    return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+def _int(request: Request, name: str, default: int = 0) -> int:
+    raw = request.query_params.get(name, "")
+    return int(raw) if raw.isdigit() else default
+
+
+def _pager(request: Request, page: int, total: int) -> dict[str, Any]:
+    pages = max((total + services.PAGE_SIZE - 1) // services.PAGE_SIZE, 1)
+    params = {k: v for k, v in request.query_params.items() if k != "page"}
+
+    def url(number: int) -> str:
+        query = "&".join(f"{k}={v}" for k, v in {**params, "page": number}.items())
+        return f"{request.url.path}?{query}"
+
+    return {"page": page, "pages": pages, "total": total,
+            "prev_url": url(page - 1) if page > 1 else "",
+            "next_url": url(page + 1) if page < pages else ""}
+
+
+def _confirmed(data: dict[str, Any]) -> None:
+    """Destructive actions (retire, decline, cancel) ask for a ticked confirmation."""
+    if data.get("confirm") not in ("on", "yes", "1", "true"):
+        raise DomainError(N_("Tick the box to confirm."), field="confirm")
+
+
+# --- pool ------------------------------------------------------------------------------------
+
+
+def pool(request: Request, *, form: str = "", errors: dict[str, str] | None = None,
+         values: dict[str, str] | None = None, form_error: str = "",
+         status_code: int = 200) -> Response:
+    session = request.state.db
+    status = request.query_params.get("status", "")
+    status = status if status in policy.UNIT_STATUSES else ""
+    page = max(_int(request, "page", 1), 1)
+    rows, total = services.units(session, status=status,
+                                 model=request.query_params.get("model", "").strip(),
+                                 point_id=_int(request, "point") or None, page=page)
+    return _page(request, "loaner/pool.html", {
+        "units": rows, "status": status, "model": request.query_params.get("model", ""),
+        "point": _int(request, "point"), "points": services.points(session),
+        "pager": _pager(request, page, total), "form": form, "errors": errors or {},
+        "values": values or {"condition": "good"}, "form_error": form_error},
+        status_code=status_code)
+
+
+def unit_create(request: Request) -> Response:
+    data = form_data(request)
+    try:
+        unit = services.add_unit(request.state.db, request.state.user, data)
+    except DomainError as error:
+        request.state.db.rollback()
+        ctx = error_context(request, error)
+        return pool(request, form="add", errors=ctx["errors"], values=_values(data),
+                    form_error=ctx["form_error"], status_code=form_status(error))
+    flash(request, gettext_for(request).gettext("Loaner %(code)s added to the pool.")
+          % {"code": unit.body_code})
+    return see_other(f"/loaner/units/{unit.id}")
+
+
+def unit_import(request: Request) -> Response:
+    upload = (request.state.form or {}).get("file")
+    text = ""
+    if isinstance(upload, UploadFile):
+        text = upload.file.read().decode("utf-8-sig", errors="replace")
+    try:
+        if not text.strip():
+            raise DomainError(N_("Choose a CSV file: body_code,service_point,accessories,"
+                                 "condition."), field="file")
+        added = services.import_units(request.state.db, request.state.user, text)
+    except DomainError as error:
+        request.state.db.rollback()
+        ctx = error_context(request, error)
+        return pool(request, form="import", errors=ctx["errors"],
+                    form_error=ctx["form_error"], status_code=form_status(error))
+    flash(request, gettext_for(request).gettext("%(n)d loaner(s) imported.")
+          % {"n": len(added)})
+    return see_other("/loaner")
+
+
+def _unit_page(request: Request, *, form: str = "", errors: dict[str, str] | None = None,
+               values: dict[str, str] | None = None, form_error: str = "",
+               status_code: int = 200) -> Response:
+    session = request.state.db
+    unit = services.get_unit(session, request.path_params["unit_id"])
+    loans = [loan for loan in services.loans(session)[0] if loan.unit_id == unit.id]
+    return _page(request, "loaner/unit.html", {
+        "unit": unit, "history": services.history(session, unit), "loans": loans,
+        "form": form, "errors": errors or {}, "values": values or {},
+        "form_error": form_error}, status_code=status_code)
+
+
+def unit_detail(request: Request) -> Response:
+    return _unit_page(request)
+
+
+def _unit_action(request: Request, form: str, action: Any, message: str) -> Response:
+    data = form_data(request)
+    unit_id = request.path_params["unit_id"]
+    try:
+        action(data)
+    except DomainError as error:
+        request.state.db.rollback()
+        ctx = error_context(request, error)
+        return _unit_page(request, form=form, errors=ctx["errors"], values=_values(data),
+                          form_error=ctx["form_error"], status_code=form_status(error))
+    flash(request, gettext_for(request).gettext(message))
+    return see_other(f"/loaner/units/{unit_id}")
+
+
+def unit_retire(request: Request) -> Response:
+    def act(data: dict[str, Any]) -> None:
+        _confirmed(data)
+        services.retire_unit(request.state.db, request.path_params["unit_id"],
+                             request.state.user, str(data.get("reason", "")))
+
+    return _unit_action(request, "retire", act, N_("Unit retired."))
+
+
+def unit_check(request: Request) -> Response:
+    def act(data: dict[str, Any]) -> None:
+        services.finish_check(request.state.db, request.path_params["unit_id"],
+                              request.state.user, data)
+
+    return _unit_action(request, "check", act, N_("Unit checked and back in the pool."))
+
+
+# --- loans -------------------------------------------------------------------------------------
+
+
+def loan_list(request: Request) -> Response:
+    session = request.state.db
+    status = request.query_params.get("status", "")
+    status = status if status in policy.LOAN_STATUSES else ""
+    overdue = request.query_params.get("overdue") == "1"
+    page = max(_int(request, "page", 1), 1)
+    rows, total = services.loans(session, status=status, page=page,
+                                 overdue_on=services.today(session) if overdue else None)
+    return _page(request, "loaner/loans.html", {
+        "loans": rows, "status": status, "overdue": overdue,
+        "pager": _pager(request, page, total)})
+
+
+def approvals(request: Request) -> Response:
+    session = request.state.db
+    user = request.state.user
+    page = max(_int(request, "page", 1), 1)
+    rows, total = services.loans(session, status="requested", page=page)
+    rows = [loan for loan in rows if loan.approval_point_id == user.service_point_id
+            or services.is_hq(session, user)]
+    return _page(request, "loaner/approvals.html", {
+        "loans": rows, "pager": _pager(request, page, total)})
+
+
+def _loan_page(request: Request, *, form: str = "", errors: dict[str, str] | None = None,
+               values: dict[str, str] | None = None, form_error: str = "",
+               status_code: int = 200) -> Response:
+    session = request.state.db
+    loan = services.get_loan(session, request.path_params["loan_id"])
+    settings = services.settings_of(session)
+    defaults = {"condition": loan.unit.condition, "language": "zh_CN",
+                "signed_by": loan.case.contact_name,
+                "deposit_cents": f"{settings.default_deposit_cents / 100:.2f}"
+                if settings.default_deposit_cents else "", "deposit_method": "cash"}
+    return _page(request, "loaner/loan.html", {
+        "loan": loan, "case": loan.case, "unit": loan.unit,
+        "overdue_days": policy.overdue_days(loan.expected_return, services.today(session))
+        if loan.status == "lent" else 0,
+        "history": [e for e in services.history(session, loan.unit) if e.loan_id == loan.id],
+        "form": form, "errors": errors or {}, "values": values or defaults,
+        "form_error": form_error}, status_code=status_code)
+
+
+def loan_detail(request: Request) -> Response:
+    return _loan_page(request)
+
+
+def _loan_action(request: Request, form: str, action: Any, message: str) -> Response:
+    data = form_data(request)
+    loan_id = request.path_params["loan_id"]
+    try:
+        action(data)
+    except DomainError as error:
+        request.state.db.rollback()
+        ctx = error_context(request, error)
+        return _loan_page(request, form=form, errors=ctx["errors"], values=_values(data),
+                          form_error=ctx["form_error"], status_code=form_status(error))
+    flash(request, gettext_for(request).gettext(message))
+    return see_other(f"/loaner/loans/{loan_id}")
+
+
+def decide(request: Request) -> Response:
+    def act(data: dict[str, Any]) -> None:
+        accept = data.get("decision") == "accept"
+        if not accept:
+            _confirmed(data)
+        services.decide(request.state.db, request.path_params["loan_id"], request.state.user,
+                        accept, str(data.get("note", "")))
+
+    return _loan_action(request, "decide", act, N_("Decision recorded."))
+
+
+def cancel(request: Request) -> Response:
+    def act(data: dict[str, Any]) -> None:
+        _confirmed(data)
+        services.cancel(request.state.db, request.path_params["loan_id"], request.state.user,
+                        str(data.get("note", "")))
+
+    return _loan_action(request, "cancel", act, N_("Request cancelled."))
+
+
+def lend(request: Request) -> Response:
+    form = request.state.form
+
+    def act(data: dict[str, Any]) -> None:
+        loan = services.get_loan(request.state.db, request.path_params["loan_id"])
+        ticked = [item for index, item in enumerate(loan.unit.accessory_list)
+                  if form is not None and form.get(f"out_{index}")]
+        services.lend(request.state.db, loan.id, request.state.user,
+                      {**data, "accessories": ticked})
+
+    return _loan_action(request, "lend", act, N_("Loaner lent. Print the agreement for "
+                                                 "the customer to sign."))
+
+
+def return_view(request: Request) -> Response:
+    def act(data: dict[str, Any]) -> None:
+        loan = services.get_loan(request.state.db, request.path_params["loan_id"])
+        states = {item: str(data.get(f"back_{index}", "ok"))
+                  for index, item in enumerate(loan.accessories_out or [])}
+        services.return_loan(request.state.db, loan.id, request.state.user,
+                             {**data, "accessories": states})
+
+    return _loan_action(request, "return", act, N_("Loaner returned; the unit is in check."))
+
+
+def agreement(request: Request) -> Response:
+    loan = services.get_loan(request.state.db, request.path_params["loan_id"])
+    if not loan.agreement_text:
+        raise DomainError(N_("The agreement exists once the loaner is lent."),
+                          status_code=404, code="not_found")
+    return _page(request, "loaner/agreement.html", {"loan": loan})
+
+
+# --- case panel, request, exception --------------------------------------------------------------
+
+
+def _panel(request: Request, *, errors: dict[str, str] | None = None,
+           values: dict[str, str] | None = None, form_error: str = "",
+           status_code: int = 200) -> Response:
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    loans = services.loans_of_case(session, case)
+    open_loan = next((loan for loan in loans if loan.is_open), None)
+    offer = []
+    if open_loan is None and case.state in policy.REQUEST_STATES and has(request, LEND):
+        offer = services.available_for(session, case,
+                                       other_points=has(request, OTHER_POINTS),
+                                       other_models=has(request, OTHER_MODEL))
+    return _page(request, "loaner/case_panel.html", {
+        "case": case, "loans": loans, "open_loan": open_loan, "offer": offer,
+        "may_request": case.state in policy.REQUEST_STATES,
+        "blocking": services.blocking_loans(session, case),
+        "errors": errors or {}, "values": values or {}, "form_error": form_error},
+        status_code=status_code)
+
+
+def case_panel(request: Request) -> Response:
+    return _panel(request)
+
+
+def request_view(request: Request) -> Response:
+    data = form_data(request)
+    case_id = request.path_params["case_id"]
+    try:
+        loan = services.request_loan(request.state.db, case_id, request.state.user, data,
+                                     other_points=has(request, OTHER_POINTS),
+                                     other_models=has(request, OTHER_MODEL))
+    except DomainError as error:
+        request.state.db.rollback()
+        ctx = error_context(request, error)
+        return _panel(request, errors=ctx["errors"], values=_values(data),
+                      form_error=ctx["form_error"], status_code=form_status(error))
+    flash(request, gettext_for(request).gettext("Loaner %(code)s reserved for this case.")
+          % {"code": loan.unit.body_code})
+    return see_other(f"/loaner/loans/{loan.id}")
+
+
+def exception(request: Request) -> Response:
+    data = form_data(request)
+    case_id = request.path_params["case_id"]
+    try:
+        _confirmed(data)
+        services.grant_exception(request.state.db, case_id, request.state.user,
+                                 str(data.get("reason", "")))
+    except DomainError as error:
+        request.state.db.rollback()
+        ctx = error_context(request, error)
+        return _panel(request, errors=ctx["errors"], values=_values(data),
+                      form_error=ctx["form_error"], status_code=form_status(error))
+    flash(request, gettext_for(request).gettext("Exception recorded: the case may close "
+                                                "with the loaner out."))
+    return see_other(f"/desk/cases/{case_id}")
+
+
+# --- widget and numbers ------------------------------------------------------------------------
+
+
+def widget_overdue(request: Request) -> Response:
+    session = request.state.db
+    on = services.today(session)
+    rows = services.overdue_loans(session, on)
+    return _page(request, "loaner/widget_overdue.html", {
+        "rows": [(loan, policy.overdue_days(loan.expected_return, on)) for loan in rows[:10]],
+        "count": len(rows)})
+
+
+def numbers_page(request: Request) -> Response:
+    rows = services.numbers(request.state.db, services.today(request.state.db))
+    top = max([r["loans"] for r in rows] + [1])
+    return _page(request, "loaner/numbers.html", {"rows": rows, "top": top})
+
+
+def numbers_csv(request: Request) -> Response:
+    rows = services.numbers(request.state.db, services.today(request.state.db))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["service_point", "model", "units", "out", "utilisation_pct", "loans",
+                     "average_days", "longest_days", "overdue", "overdue_days",
+                     "never_lent"])
+    for r in rows:
+        writer.writerow([r["point"], r["model"], r["units"], r["out"], r["utilisation"],
+                         r["loans"], r["average_days"], r["longest_days"], r["overdue"],
+                         r["overdue_days"], " ".join(r["never_lent"])])
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="loaners.csv"'})
