@@ -15,6 +15,9 @@ PUBLIC_ROUTES = {
     "core.login": "the sign-in page",
     "core.login_submit": "signing in",
     "core.language": "choosing a language before signing in",
+    # issue 16: the customer's single-use survey link (F-1); the token is the proof
+    "feedback.public.survey": "a customer opens the survey link sent after a case closed",
+    "feedback.public.survey_answer": "a customer answers it, once (no session, so no CSRF)",
 }
 
 
