@@ -49,14 +49,16 @@ def closed_case(h: Harness, clerk: str = "hq-clerk", tech: str = "hq-tech",
                 **overrides: Any) -> int:
     """A class-A (free) case taken in, repaired, returned and closed through the API."""
     clerk_auth, tech_auth = bearer(h, clerk), bearer(h, tech)
+    boss = bearer(h, clerk.split("-")[0] + "-supervisor")
     cid = int(new_case(h, clerk_auth, **overrides)["id"])
     inspect(h, tech_auth, cid, "A")
     steps: list[tuple[str, dict[str, Any]]] = [
         ("dispatched", {"technician_id": user_id(h, tech)}), ("in_repair", {}),
         ("repaired", {}), ("returned", {}), ("closed", {})]
     for to, payload in steps:
-        answer = move(h, clerk_auth if to in ("returned", "closed") else tech_auth, cid, to,
-                      **payload)
+        who = boss if to == "dispatched" else clerk_auth if to in ("returned", "closed") \
+            else tech_auth
+        answer = move(h, who, cid, to, **payload)
         assert answer.status_code == 200, (to, answer.text)
     return cid
 
