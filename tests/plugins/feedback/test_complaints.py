@@ -57,7 +57,7 @@ def test_complaint_routed_replied_and_closed_through_the_desk(h: Harness) -> Non
         message = session.get(OutboxMessage, row.reply_message_id)
         assert message.channel == "sms" and message.recipient == "139-0000-0000"
         assert "output capacitor" in message.body and message.language == "zh_CN"
-        assert "关于您的意见" in message.subject or row.reference in message.subject
+        assert message.subject == f"关于您的意见 {row.reference}"
     listing = clerk.get("/feedback/complaints?state=closed&q=hum")
     assert "Hum on channel A" in listing.text
     assert "Hum on channel A" not in clerk.get("/feedback/complaints?q=nothing").text
