@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.plugin_api import (
@@ -26,6 +27,7 @@ from core.plugin_api import (
     plugin_settings,
 )
 from plugins.feedback import api, services, views
+from plugins.feedback.models import Complaint, FollowUp
 
 VIEW = "feedback.view"
 HANDLE = "feedback.handle"
@@ -89,6 +91,8 @@ def register_routes() -> list[RouteSpec]:
                   methods=POST),
         RouteSpec("feedback.case_panel", "/feedback/cases/{case_id:int}/panel",
                   views.case_panel, "case.view"),
+        RouteSpec("feedback.unit_panel", "/feedback/units/{unit_id:int}/panel",
+                  views.unit_panel, "case.view"),
         RouteSpec("feedback.widget_sla", "/feedback/widgets/sla", views.widget_sla, VIEW),
         RouteSpec("feedback.widget_visits", "/feedback/widgets/visits", views.widget_visits,
                   VIEW),
@@ -137,6 +141,10 @@ def detail_panels(entity: str, obj: object, request: object) -> list[Panel]:
     if entity == "case" and isinstance(obj, ServiceCase):
         return [Panel("feedback.case", N_("Feedback and service bulletins"),
                       f"/feedback/cases/{obj.id}/panel", "case.view", order=40)]
+    if entity == "unit" and isinstance(obj, Unit):
+        # the unit page and the intake lookup: bulletins and usage notes before work starts
+        return [Panel("feedback.unit", N_("Service bulletins and usage notes"),
+                      f"/feedback/units/{obj.id}/panel", "case.view", order=40)]
     return []
 
 
@@ -154,16 +162,13 @@ def after_transition(session: Session, case: ServiceCase, from_state: str,
 @hookimpl
 def unit_timeline(session: Session, unit: Unit) -> list[TimelineEntry]:
     """Complaints and follow-up visits in the unit's life (T-1)."""
-    from sqlalchemy import select
-
-    from plugins.feedback.models import Complaint, FollowUp
-
     entries = [TimelineEntry(at=c.created_at, kind="feedback.complaint",
                              title=N_("Complaint"), detail=f"{c.reference}: {c.subject}",
                              url=f"/feedback/complaints/{c.id}", source="feedback")
                for c in session.scalars(select(Complaint).where(Complaint.unit_id == unit.id))]
-    visits = session.scalars(select(FollowUp).join(ServiceCase, FollowUp.case_id == ServiceCase.id)
-                             .where(ServiceCase.unit_id == unit.id, FollowUp.state == "done"))
+    visits = session.scalars(
+        select(FollowUp).join(ServiceCase, FollowUp.case_id == ServiceCase.id)
+        .where(ServiceCase.unit_id == unit.id, FollowUp.state == "done"))
     entries += [TimelineEntry(at=v.done_at, kind="feedback.visit", title=N_("Follow-up visit"),
                               detail=f"{v.days} d: {v.outcome} {v.note}".strip(),
                               source="feedback")

@@ -17,7 +17,9 @@ from core.plugin_api import (
     N_,
     PRODUCT_LINES,
     DomainError,
+    NotFound,
     Region,
+    Unit,
     error_context,
     flash,
     form_data,
@@ -341,6 +343,20 @@ def bulletin_add(request: Request) -> Response:
 def case_panel(request: Request) -> Response:
     info = services.case_feedback(request.state.db, request.path_params["case_id"])
     return _page(request, "feedback/case_panel.html", info)
+
+
+def unit_panel(request: Request) -> Response:
+    """O-4 and W-5 for one unit: the bulletins that touch it (model and build date) and the
+    latest consultations about its model."""
+    session = request.state.db
+    unit = session.get(Unit, request.path_params["unit_id"])
+    if unit is None:
+        raise NotFound(N_("No such unit."))
+    model = unit.model.code if unit.model is not None else ""
+    notes, _more = services.consultations(session, model) if model else ([], False)
+    return _page(request, "feedback/unit_panel.html", {
+        "unit": unit, "bulletins": services.bulletins_for(session, model, unit.factory_date),
+        "notes": [n for n in notes if n.model_code == model][:5]})
 
 
 def widget_sla(request: Request) -> Response:

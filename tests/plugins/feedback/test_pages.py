@@ -125,3 +125,25 @@ def test_complaint_linked_to_a_closed_case_shows_on_its_panel(h: Harness) -> Non
     assert made.status_code == 201
     panel = h.client("hq-clerk").get(f"/feedback/cases/{cid}/panel")
     assert "Still noisy" in panel.text and "sent, not answered yet" in panel.text
+
+
+def test_unit_page_shows_bulletins_for_its_build_date_and_the_complaint_on_the_timeline(
+        h: Harness) -> None:
+    departments(h)
+    case = new_case(h, bearer(h, "hq-clerk"))  # PA2400 made 2024-03-15
+    manager = h.client("hq-manager")
+    for title, start, end in (("March batch relay", "2024-03-01", "2024-03-31"),
+                              ("June batch fan", "2024-06-01", "2024-06-30")):
+        assert manager.form("/feedback/bulletins", {
+            "kind": "fault", "model_code": "PA2400", "title": title, "body": "b",
+            "made_from": start, "made_to": end}, follow_redirects=False).status_code == 303
+    h.client().post("/api/v1/feedback/complaints", headers=bearer(h, "hq-clerk"),
+                    json={"case_id": case["id"], "subject": "Relay clicks", "body": "b"})
+    with h.session() as session:
+        unit_id = session.scalars(select(Complaint.unit_id)).one()
+    clerk = h.client("hq-clerk")
+    unit_page = clerk.get(f"/desk/units/{case['body_code']}")
+    assert f"/feedback/units/{unit_id}/panel" in unit_page.text
+    assert "Relay clicks" in unit_page.text  # on the unit's timeline (T-1)
+    panel = clerk.get(f"/feedback/units/{unit_id}/panel").text
+    assert "March batch relay" in panel and "June batch fan" not in panel
