@@ -89,6 +89,8 @@ def register_routes() -> list[RouteSpec]:
         RouteSpec("feedback.bulletins", "/feedback/bulletins", views.bulletins, VIEW),
         RouteSpec("feedback.bulletin_add", "/feedback/bulletins", views.bulletin_add, MANAGE,
                   methods=POST),
+        RouteSpec("feedback.bulletin_ack", "/feedback/bulletins/{bulletin_id:int}/ack",
+                  views.bulletin_ack, VIEW, methods=POST),
         RouteSpec("feedback.case_panel", "/feedback/cases/{case_id:int}/panel",
                   views.case_panel, "case.view"),
         RouteSpec("feedback.unit_panel", "/feedback/units/{unit_id:int}/panel",

@@ -197,3 +197,16 @@ class Bulletin(Base):
             return True
         return ((self.made_from is None or made_on >= self.made_from)
                 and (self.made_to is None or made_on <= self.made_to))
+
+
+class BulletinAck(RegionScoped, Base):
+    """A service point's acknowledgement of a bulletin (O-4: HQ knows who has read it)."""
+
+    __tablename__ = "feedback_bulletin_ack"
+    __table_args__ = (UniqueConstraint("bulletin_id", "service_point_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bulletin_id: Mapped[int] = mapped_column(ForeignKey("feedback_bulletin.id"))
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_point.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    acked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -36,6 +36,7 @@ from core.plugin_api import (
 from plugins.feedback import policy
 from plugins.feedback.models import (
     Bulletin,
+    BulletinAck,
     Complaint,
     Consultation,
     Department,
@@ -656,6 +657,48 @@ def bulletins(session: Session, model_code: str = "", page: int = 1
         query = query.where(Bulletin.model_code == model_code.upper())
     rows = list(session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def acknowledge(session: Session, bulletin_id: int, actor: User) -> BulletinAck:
+    """O-4: the actor's service point confirms it has read the bulletin, once. The bulletin
+    row is locked first, so two clicks at once record one acknowledgement."""
+    bulletin = lock_row(session, Bulletin, bulletin_id)
+    if bulletin is None or bulletin.published_at is None:
+        raise NotFound(N_("No such bulletin."))
+    found = session.scalars(select(BulletinAck).where(
+        BulletinAck.bulletin_id == bulletin.id,
+        BulletinAck.service_point_id == actor.service_point_id)).first()
+    if found is not None:
+        raise Conflict(N_("Your service point has already acknowledged this bulletin."),
+                       code="already_acknowledged")
+    ack = BulletinAck(bulletin_id=bulletin.id, service_point_id=actor.service_point_id,
+                      user_id=actor.id, region_id=actor.region_id)
+    session.add(ack)
+    session.flush()
+    return ack
+
+
+def bulletin_facts(session: Session, rows: list[Bulletin], actor: User | None
+                   ) -> dict[int, dict[str, Any]]:
+    """Per bulletin: whether the actor's service point acknowledged it, how many service
+    points (in scope) did, and how many registered units in the field it touches."""
+    ids = [b.id for b in rows]
+    acks = list(session.scalars(select(BulletinAck).where(BulletinAck.bulletin_id.in_(ids)))) \
+        if ids else []
+    facts: dict[int, dict[str, Any]] = {}
+    for b in rows:
+        mine = [a for a in acks if a.bulletin_id == b.id]
+        units = select(func.count(Unit.id)).join(ProductModel, Unit.model_id == ProductModel.id) \
+            .where(ProductModel.code == b.model_code)
+        if b.made_from is not None:
+            units = units.where(Unit.factory_date >= b.made_from)
+        if b.made_to is not None:
+            units = units.where(Unit.factory_date <= b.made_to)
+        facts[b.id] = {
+            "acked": any(a.service_point_id == getattr(actor, "service_point_id", None)
+                         for a in mine),
+            "acks": len(mine), "units": session.scalar(units) or 0}
+    return facts
 
 
 def bulletins_for(session: Session, model_code: str, made_on: date | None) -> list[Bulletin]:

@@ -320,7 +320,9 @@ def bulletins(request: Request, errors: dict[str, str] | None = None, form_error
     page = _page_number(request)
     rows, more = services.bulletins(request.state.db, model, page)
     return _page(request, "feedback/bulletins.html", {
-        "rows": rows, "model": model, "kinds": services.BULLETIN_KINDS,
+        "rows": rows, "model": model,
+        "facts": services.bulletin_facts(request.state.db, rows, request.state.user),
+        "kinds": services.BULLETIN_KINDS,
         "errors": errors or {}, "form_error": form_error, "values": values or {},
         **_pager(request, page, more)}, status_code)
 
@@ -334,6 +336,20 @@ def bulletin_add(request: Request) -> Response:
         return bulletins(request, values=_values(data), status_code=form_status(error),
                          **error_context(request, error))
     _said(request, N_("Bulletin published."))
+    return see_other("/feedback/bulletins")
+
+
+def bulletin_ack(request: Request) -> Response:
+    try:
+        services.acknowledge(request.state.db, request.path_params["bulletin_id"],
+                             request.state.user)
+    except DomainError as error:
+        request.state.db.rollback()
+        if error.status_code == 404:
+            raise
+        flash(request, error.localized(gettext_for(request).gettext)[0], "error")
+        return see_other("/feedback/bulletins")
+    _said(request, N_("Bulletin acknowledged for your service point."))
     return see_other("/feedback/bulletins")
 
 

@@ -147,3 +147,26 @@ def test_unit_page_shows_bulletins_for_its_build_date_and_the_complaint_on_the_t
     assert "Relay clicks" in unit_page.text  # on the unit's timeline (T-1)
     panel = clerk.get(f"/feedback/units/{unit_id}/panel").text
     assert "March batch relay" in panel and "June batch fan" not in panel
+
+
+def test_each_service_point_acknowledges_a_bulletin_once_and_hq_sees_its_reach(
+        h: Harness) -> None:
+    new_case(h, bearer(h, "hq-clerk"))  # registers unit PA2400-240315-00042
+    assert h.client("hq-manager").form("/feedback/bulletins", {
+        "kind": "fix", "model_code": "PA2400", "title": "Relay", "body": "b",
+        "made_from": "2024-01-01"}, follow_redirects=False).status_code == 303
+    with h.session() as session:
+        bid = session.scalars(select(Bulletin.id)).one()
+    east = h.client("east-clerk")
+    assert "Acknowledge for my service point" in east.get("/feedback/bulletins").text
+    assert east.form(f"/feedback/bulletins/{bid}/ack", follow_redirects=False).status_code \
+        == 303
+    again = east.form(f"/feedback/bulletins/{bid}/ack")
+    assert "already acknowledged" in again.text
+    assert "Acknowledged by your service point" in east.get("/feedback/bulletins").text
+    assert "代表我的服务网点确认" in h.client("sw-tech").get(
+        "/feedback/bulletins").text  # another service point has not yet (in Chinese)
+    hq = h.client("hq-manager").get("/feedback/bulletins").text
+    assert "1 registered units in the field are affected" in hq
+    assert "acknowledged by 1 service point(s)" in hq
+    assert h.client("east-clerk").form("/feedback/bulletins/999/ack").status_code == 404
