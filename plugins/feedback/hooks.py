@@ -96,6 +96,7 @@ def register_routes() -> list[RouteSpec]:
         RouteSpec("feedback.unit_panel", "/feedback/units/{unit_id:int}/panel",
                   views.unit_panel, "case.view"),
         RouteSpec("feedback.widget_sla", "/feedback/widgets/sla", views.widget_sla, VIEW),
+        RouteSpec("feedback.widget_nps", "/feedback/widgets/nps", views.widget_nps, VIEW),
         RouteSpec("feedback.widget_visits", "/feedback/widgets/visits", views.widget_visits,
                   VIEW),
         # F-1: the customer's single-use survey link; the unguessable token is the proof, so
@@ -133,6 +134,8 @@ def dashboard_widgets() -> list[Widget]:
     return [
         Widget("feedback.sla", N_("Open complaints by SLA (F-3)"), "/feedback/widgets/sla",
                VIEW, order=55),
+        Widget("feedback.nps", N_("Net promoter score by month (F-1)"),
+               "/feedback/widgets/nps", VIEW, order=57),
         Widget("feedback.visits", N_("Follow-up visits due (T-3)"),
                "/feedback/widgets/visits", VIEW, order=56),
     ]

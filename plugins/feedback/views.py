@@ -387,3 +387,9 @@ def widget_visits(request: Request) -> Response:
     return _page(request, "feedback/widget_visits.html",
                  {"rows": rows[:10], "more": more or len(rows) > 10, "today": today,
                   "week": today + timedelta(days=7)})
+
+
+def widget_nps(request: Request) -> Response:
+    """The last six months' NPS, oldest first (answers in the user's region scope)."""
+    months = services.survey_report(request.state.db)["by_month"][-6:]
+    return _page(request, "feedback/widget_nps.html", {"months": months})

@@ -57,6 +57,10 @@ def test_closing_a_case_sends_a_survey_and_schedules_the_visits(h: Harness) -> N
     report = h.client("hq-supervisor").get("/feedback/surveys")
     assert report.status_code == 200 and "Call back these customers" in report.text
     assert 'id="nps-total">-100<' in report.text
+    widget = h.client("hq-supervisor").get("/feedback/widgets/nps")
+    assert "<td>-100</td>" in widget.text
+    assert "No survey answers yet." in h.client("sw-supervisor").get(
+        "/feedback/widgets/nps").text.replace("尚无问卷答复。", "No survey answers yet.")
     api = h.client().get("/api/v1/feedback/surveys", headers=bearer(h, "hq-supervisor"))
     assert api.json()["answered"] == 1 and api.json()["nps"] == -100
 
