@@ -104,6 +104,11 @@ def register_routes() -> list[RouteSpec]:
         RouteSpec("feedback.public.survey", "/s/{token}", views.survey_page, PUBLIC),
         RouteSpec("feedback.public.survey_answer", "/s/{token}", views.survey_answer, PUBLIC,
                   methods=POST, csrf=False),
+        # O-2, F-3: anybody may send a complaint or suggestion; a normal form, with CSRF.
+        RouteSpec("feedback.public.complaint_form", "/feedback/contact", views.public_form,
+                  PUBLIC),
+        RouteSpec("feedback.public.complaint_submit", "/feedback/contact",
+                  views.public_submit, PUBLIC, methods=POST),
         RouteSpec("feedback.api.complaints", "/api/v1/feedback/complaints", api.complaints,
                   VIEW),
         RouteSpec("feedback.api.complaint_create", "/api/v1/feedback/complaints",

@@ -158,9 +158,10 @@ def _due(session: Session, start: datetime, hours: int) -> datetime:
 
 
 def create_complaint(session: Session, data: dict[str, Any], actor: User | None,
-                     now: datetime | None = None) -> Complaint:
+                     now: datetime | None = None, region_id: int | None = None) -> Complaint:
     """Accept a complaint or suggestion from any channel (F-3), linked to a case, unit or
-    customer when known, routed to its department with its SLA clock started (F-2)."""
+    customer when known, routed to its department with its SLA clock started (F-2).
+    ``region_id`` is the region of a complaint nobody signed in for (the public form)."""
     now = now or utcnow()
     problems = Problems()
     kind = problems.choice(data, "kind", policy.KINDS, required=False) or "complaint"
@@ -198,7 +199,9 @@ def create_complaint(session: Session, data: dict[str, Any], actor: User | None,
         problems.add("contact_phone", N_("A phone number or an e-mail address is needed to "
                                          "reply to the customer (F-2)."))
     problems.raise_if_any()
-    if case is not None:
+    if region_id is not None:
+        pass
+    elif case is not None:
         region_id = case.region_id
     elif customer is not None:
         region_id = customer.region_id

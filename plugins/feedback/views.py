@@ -393,3 +393,44 @@ def widget_nps(request: Request) -> Response:
     """The last six months' NPS, oldest first (answers in the user's region scope)."""
     months = services.survey_report(request.state.db)["by_month"][-6:]
     return _page(request, "feedback/widget_nps.html", {"months": months})
+
+
+# --- the public complaint form (channel "web") -------------------------------------------
+
+PUBLIC_FIELDS = ("kind", "topic", "contact_name", "contact_phone", "contact_email",
+                 "subject", "body", "language")
+
+
+def _instance_region(request: Request) -> int:
+    """A complaint from the public form belongs to this instance's region (HQ's instance:
+    the HQ region)."""
+    session = request.state.db
+    code = request.app.state.settings.region_code
+    region = session.scalars(select(Region).where(Region.code == code)).first() \
+        or session.scalars(select(Region).where(Region.is_hq.is_(True))).first()
+    if region is None:
+        raise NotFound(N_("Not found."))
+    return int(region.id)
+
+
+def public_form(request: Request, errors: dict[str, str] | None = None,
+                values: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    return _page(request, "feedback/public_form.html",
+                 {"errors": errors or {}, "values": values or {}}, status_code)
+
+
+def public_submit(request: Request) -> Response:
+    """Anybody may write to us (O-2, F-3); only the customer's own fields are read, so the
+    form cannot link itself to a case or pick a department."""
+    data = {k: v for k, v in form_data(request).items() if k in PUBLIC_FIELDS}
+    data["channel"] = "web"
+    try:
+        row = services.create_complaint(request.state.db, data, None,
+                                        region_id=_instance_region(request))
+    except DomainError as error:
+        request.state.db.rollback()
+        if error.status_code != 422:
+            raise
+        return public_form(request, errors=error_context(request, error)["errors"],
+                           values=_values(data), status_code=400)
+    return _page(request, "feedback/public_thanks.html", {"reference": row.reference})

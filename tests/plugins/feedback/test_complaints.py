@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from core.entities import OutboxMessage, User
+from core.entities import OutboxMessage, Region, User
 from plugins.feedback import services
 from plugins.feedback.models import Complaint
 from tests.plugins.feedback.helpers import bearer, departments, new_case, user_id
@@ -168,3 +168,23 @@ def test_permissions(h: Harness) -> None:
     assert h.client("hq-tech").get("/feedback/complaints").status_code == 200
     assert h.client("hq-tech").form("/feedback/complaints", {"subject": "x"}).status_code \
         == 403
+
+
+def test_anybody_may_complain_through_the_public_form(h: Harness) -> None:
+    visitor = h.client()
+    form = visitor.get("/feedback/contact")
+    assert form.status_code == 200 and 'name="csrf_token"' in form.text
+    assert visitor.post("/feedback/contact", data={"subject": "x"}).status_code == 403  # CSRF
+    bad = visitor.form("/feedback/contact", {"contact_name": "Gao", "subject": "Noise",
+                                             "body": "b"})
+    assert bad.status_code == 400 and "A phone number or an e-mail address" in bad.text
+    sent = visitor.form("/feedback/contact", {
+        "contact_name": "Gao", "contact_email": "gao@example.com", "subject": "Noise",
+        "body": "Fan is loud", "case_id": "1", "topic": "product_quality",
+        "language": "zh_CN"})
+    assert sent.status_code == 200 and "FB-" in sent.text
+    with h.session() as session:
+        row = session.scalars(select(Complaint)).one()
+        assert row.channel == "web" and row.case_id is None and row.created_by_id is None
+        assert row.department.code == "QUALITY" and row.language == "zh_CN"
+        assert row.region_id == session.scalars(select(Region.id).where(Region.code == "HQ")).one()
