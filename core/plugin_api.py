@@ -72,6 +72,10 @@ from core.web.routing import form_data
 from core.web.templating import flash, gettext_for, render
 from core.web.views.desk.common import error_context, form_status, has, require, see_other
 
+# isort: split
+# issue 16: a plugin opens a case (a follow-up visit that found a problem)
+from core.services.intake import intake as open_case
+
 #: The plugin API's own version: minor bumps add names, major bumps may remove them.
 API_VERSION = (1, 0)
 
@@ -163,6 +167,7 @@ __all__ = [
     "unit_by_code",
     "utcnow",
 ]
+__all__ += ["open_case"]  # issue 16
 
 
 def seed_core_demo(session: Session, settings: Settings) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.plugin_api import (
     N_,
+    CaseEvent,
     Conflict,
     Customer,
     DomainError,
@@ -29,6 +30,7 @@ from core.plugin_api import (
     audit,
     get_case,
     lock_row,
+    open_case,
     plugin_settings,
     queue_message,
     utcnow,
@@ -576,10 +578,35 @@ def record_visit(session: Session, visit_id: int, data: dict[str, Any], actor: U
     visit.method, visit.outcome, visit.note = method, outcome, note
     visit.state, visit.done_at = "done", now or utcnow()
     visit.done_by_id = actor.id if actor else None
+    if outcome == "problem":
+        visit.new_case_id = _reopen_as_new_case(session, visit, actor).id
     session.flush()
     audit.record(session, "feedback_followup", visit.id, "record",
                  after={"outcome": outcome, "method": method}, region_id=visit.region_id)
     return visit
+
+
+def _reopen_as_new_case(session: Session, visit: FollowUp, actor: User | None
+                        ) -> ServiceCase:
+    """T-3: a problem found at a follow-up visit opens a new case for the same unit and
+    customer, linked to the old one by an event on each."""
+    old = visit.case
+    case = open_case(session, session.info["pm"], actor=actor,
+                     service_point=old.service_point, today=local_today(session), data={
+                         "customer": {"name": old.contact_name, "address": old.address,
+                                      "phone": old.contact_phone},
+                         "body_code": old.body_code_text or None,
+                         "model_code": old.model_code, "own_product": old.own_product,
+                         "channel": "on_site" if visit.method == "onsite" else "phone",
+                         "fault_description": visit.note})
+    who = actor.id if actor else None
+    session.add(CaseEvent(case_id=case.id, user_id=who, kind="linked",
+                          note=f"Opened at the {visit.days}-day follow-up of {old.reference}",
+                          data={"from_case": old.id, "followup": visit.id}))
+    session.add(CaseEvent(case_id=old.id, user_id=who, kind="linked",
+                          note=f"Follow-up found a problem: {case.reference}",
+                          data={"to_case": case.id, "followup": visit.id}))
+    return case
 
 
 # --- consultations (W-5) and bulletins (O-4) ---------------------------------------------

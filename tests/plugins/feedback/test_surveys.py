@@ -120,3 +120,22 @@ def test_five_parallel_answers_are_recorded_exactly_once(
     with h.session() as session:
         survey = session.scalars(select(Survey)).one()
         assert (survey.csat, survey.nps) == (1 + winner, 6 + winner)
+
+
+def test_a_problem_found_at_a_visit_opens_a_new_case_linked_to_the_old(h: Harness) -> None:
+    cid = closed_case(h)
+    auth = bearer(h, "hq-clerk")
+    visits = h.client().get("/api/v1/feedback/followups", headers=auth).json()["items"]
+    answer = h.client().post(f"/api/v1/feedback/followups/{visits[1]['id']}", headers=auth,
+                             json={"method": "onsite", "outcome": "problem",
+                                   "note": "Channel B hums again"})
+    assert answer.status_code == 200, answer.text
+    with h.session() as session:
+        visit = session.get(FollowUp, visits[1]["id"])
+        new = session.get(ServiceCase, visit.new_case_id)
+        old = session.get(ServiceCase, cid)
+        assert new.state == "registered" and new.unit_id == old.unit_id
+        assert new.customer_id == old.customer_id and new.channel == "on_site"
+        assert new.fault_description == "Channel B hums again"
+    old_page = h.client("hq-clerk").get(f"/desk/cases/{cid}")
+    assert f"Follow-up found a problem: SC-{visit.new_case_id:06d}" in old_page.text
