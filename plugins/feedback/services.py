@@ -425,13 +425,18 @@ def send_survey(session: Session, case: ServiceCase, locale: str | None = None,
     if not recipient:
         return None
     conf = _settings(session)
+    recent = now - timedelta(days=conf.survey_min_interval_days)
+    if conf.survey_min_interval_days and session.scalars(select(Survey.id).where(
+            Survey.customer_id == case.customer_id, Survey.created_at > recent)).first():
+        return None  # asked recently: do not pester the customer
+    send_at = now + timedelta(days=conf.survey_delay_days)
     locale = locale or session.info["settings"].default_locale
     token = secrets.token_urlsafe(24)
     survey = Survey(case_id=case.id, customer_id=case.customer_id, token_hash=hash_token(token),
                     locale=locale, service_point_id=case.service_point_id,
                     technician_id=case.technician_id, model_code=case.model_code,
                     coverage_class=case.coverage_class or "", created_at=now,
-                    expires_at=now + timedelta(days=conf.survey_link_days),
+                    expires_at=send_at + timedelta(days=conf.survey_link_days),
                     region_id=case.region_id)
     session.add(survey)
     session.flush()
@@ -441,7 +446,8 @@ def send_survey(session: Session, case: ServiceCase, locale: str | None = None,
                           "how we did: %(url)s"),
                   params={"name": case.contact_name, "reference": case.reference,
                           "url": f"{conf.public_base_url.rstrip('/')}/s/{token}"},
-                  language=locale, case=case, essential=False, source="feedback")
+                  language=locale, case=case, essential=False, source="feedback",
+                  due_at=send_at)
     return survey, token
 
 
@@ -513,6 +519,9 @@ def survey_report(session: Session, since: date | None = None) -> dict[str, Any]
                           for g in group(lambda r: r.technician_id)],
         "by_model": group(lambda r: r.model_code or "—"),
         "by_month": group(lambda r: r.answered_at.astimezone(tz).strftime("%Y-%m")),
+        # the warranty decision: unhappiness with the policy (class C, paid) told apart from
+        # unhappiness with the service
+        "by_class": group(lambda r: r.coverage_class or "—"),
         "callbacks": [r for r in rows if r.callback_needed],
     }
 

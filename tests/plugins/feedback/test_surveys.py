@@ -139,3 +139,21 @@ def test_a_problem_found_at_a_visit_opens_a_new_case_linked_to_the_old(h: Harnes
         assert new.fault_description == "Channel B hums again"
     old_page = h.client("hq-clerk").get(f"/desk/cases/{cid}")
     assert f"Follow-up found a problem: SC-{visit.new_case_id:06d}" in old_page.text
+
+
+def test_survey_waits_the_configured_days_and_asks_a_customer_once_a_month(
+        make_app: Callable[..., Harness], backend: str) -> None:
+    h = make_app(plugins=["feedback"], plugin={"feedback": {"survey_delay_days": 5}})
+    first = closed_case(h)
+    second = closed_case(h)  # same customer (same phone), a week later at most
+    with h.session() as session:
+        surveys = session.scalars(select(Survey)).all()
+        assert [s.case_id for s in surveys] == [first]
+        message = session.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == "feedback.survey")).one()
+        delay = message.due_at - message.created_at
+        assert timedelta(days=4, hours=23) < delay < timedelta(days=5, hours=1)
+        assert surveys[0].expires_at - message.due_at == timedelta(days=30)
+        assert session.get(ServiceCase, second).state == "closed"
+    report = h.client().get("/api/v1/feedback/surveys", headers=bearer(h, "hq-supervisor"))
+    assert report.json()["sent"] == 1 and report.json()["by_class"] == []
