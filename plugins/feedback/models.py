@@ -31,6 +31,8 @@ class Department(Base):
     resolution_hours: Mapped[int] = mapped_column(default=40)
     active: Mapped[bool] = mapped_column(default=True)
 
+    head: Mapped[User | None] = relationship(lazy="joined")
+
     def label(self, locale: str) -> str:
         return self.name_zh if locale == "zh_CN" and self.name_zh else self.name
 

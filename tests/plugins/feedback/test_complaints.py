@@ -61,6 +61,8 @@ def test_complaint_routed_replied_and_closed_through_the_desk(h: Harness) -> Non
     listing = clerk.get("/feedback/complaints?state=closed&q=hum")
     assert "Hum on channel A" in listing.text
     assert "Hum on channel A" not in clerk.get("/feedback/complaints?q=nothing").text
+    fragment = clerk.get("/feedback/complaints?state=all&q=hum", headers={"HX-Request": "true"})
+    assert "Hum on channel A" in fragment.text and 'class="topbar"' not in fragment.text
 
 
 def test_form_errors_are_shown_and_nothing_is_written(h: Harness) -> None:
