@@ -79,6 +79,8 @@ def register_routes() -> list[RouteSpec]:
         RouteSpec("feedback.rule_add", "/feedback/rules", views.rule_add, MANAGE,
                   methods=POST),
         RouteSpec("feedback.surveys", "/feedback/surveys", views.surveys, VIEW),
+        RouteSpec("feedback.survey_campaign", "/feedback/surveys/campaign",
+                  views.survey_campaign, MANAGE, methods=POST),
         RouteSpec("feedback.followups", "/feedback/followups", views.followups, VIEW),
         RouteSpec("feedback.followup_record", "/feedback/followups/{visit_id:int}",
                   views.followup_record, HANDLE, methods=POST),

@@ -451,6 +451,32 @@ def send_survey(session: Session, case: ServiceCase, locale: str | None = None,
     return survey, token
 
 
+def campaign(session: Session, data: dict[str, Any]) -> int:
+    """F-1: surveys for the closed cases in a period (and of a model), for cases that had
+    none; the once-a-month rule per customer still holds. Returns how many were sent."""
+    problems = Problems()
+    start = problems.day(data, "closed_from", required=True)
+    end = problems.day(data, "closed_to", required=True)
+    model_code = problems.text(data, "model_code", required=False, max_length=32).upper()
+    if start and end and end < start:
+        problems.add("closed_to", N_("The range ends before it starts."))
+    problems.raise_if_any()
+    assert start is not None and end is not None
+    tz = _tz(session)
+    query = select(ServiceCase).where(
+        ServiceCase.state == "closed",
+        ServiceCase.closed_at >= datetime.combine(start, datetime.min.time(), tz),
+        ServiceCase.closed_at < datetime.combine(end + timedelta(days=1),
+                                                 datetime.min.time(), tz))
+    if model_code:
+        query = query.where(ServiceCase.model_code == model_code)
+    sent = 0
+    for case in session.scalars(query.order_by(ServiceCase.id)).all():
+        if send_survey(session, case) is not None:
+            sent += 1
+    return sent
+
+
 def survey_for(session: Session, token: str, now: datetime | None = None) -> Survey:
     """The open survey of this token, or 404 when unknown, answered or expired."""
     survey = session.scalars(select(Survey).where(Survey.token_hash == hash_token(token))

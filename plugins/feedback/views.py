@@ -209,9 +209,23 @@ def rule_add(request: Request) -> Response:
 # --- surveys -----------------------------------------------------------------------------
 
 
-def surveys(request: Request) -> Response:
+def surveys(request: Request, errors: dict[str, str] | None = None, form_error: str = "",
+            values: dict[str, str] | None = None, status_code: int = 200) -> Response:
     return _page(request, "feedback/surveys.html",
-                 {"report": services.survey_report(request.state.db)})
+                 {"report": services.survey_report(request.state.db), "errors": errors or {},
+                  "form_error": form_error, "values": values or {}}, status_code)
+
+
+def survey_campaign(request: Request) -> Response:
+    data = form_data(request)
+    try:
+        sent = services.campaign(request.state.db, data)
+    except DomainError as error:
+        request.state.db.rollback()
+        return surveys(request, values=_values(data), status_code=form_status(error),
+                       **error_context(request, error))
+    _said(request, N_("%(n)d survey(s) sent."), n=sent)
+    return see_other("/feedback/surveys")
 
 
 def _public_context(request: Request, locale: str) -> dict[str, Any]:

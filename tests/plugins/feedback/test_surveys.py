@@ -157,3 +157,27 @@ def test_survey_waits_the_configured_days_and_asks_a_customer_once_a_month(
         assert session.get(ServiceCase, second).state == "closed"
     report = h.client().get("/api/v1/feedback/surveys", headers=bearer(h, "hq-supervisor"))
     assert report.json()["sent"] == 1 and report.json()["by_class"] == []
+
+
+def test_a_campaign_surveys_the_cases_closed_in_a_period_once(
+        make_app: Callable[..., Harness], backend: str) -> None:
+    h = make_app(plugins=["feedback"], plugin={"feedback": {"survey_after_close": False}})
+    for phone in ("021-1", "021-2"):
+        closed_case(h, customer={"name": f"Customer {phone}", "address": "Road 1",
+                                 "phone": phone})
+    with h.session() as session:
+        assert session.scalars(select(Survey)).first() is None
+        today = session.scalars(select(ServiceCase.closed_at)).first().astimezone(
+            h.app.state.settings.tz).date()
+    manager = h.client("hq-manager")
+    period = {"closed_from": (today - timedelta(days=1)).isoformat(),
+              "closed_to": today.isoformat()}
+    bad = manager.form("/feedback/surveys/campaign", {"closed_from": today.isoformat(),
+                                                      "closed_to": "2000-01-01"})
+    assert bad.status_code == 400 and "ends before it starts" in bad.text
+    assert h.client("hq-clerk").form("/feedback/surveys/campaign", period).status_code == 403
+    sent = manager.form("/feedback/surveys/campaign", period)
+    assert sent.status_code == 200 and "2 survey(s) sent." in sent.text
+    assert "0 survey(s) sent." in manager.form("/feedback/surveys/campaign", period).text
+    with h.session() as session:
+        assert len(session.scalars(select(Survey)).all()) == 2
