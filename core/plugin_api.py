@@ -84,6 +84,10 @@ from core.services.queue import enqueue
 # issue 14: the loaner plugin pays a missing accessory's charge from the deposit it holds.
 from core.services.payments import record_payment
 
+# isort: split
+# issue 16: a plugin opens a case (a follow-up visit that found a problem)
+from core.services.intake import intake as open_case
+
 #: The plugin API's own version: minor bumps add names, major bumps may remove them.
 API_VERSION = (1, 0)
 
@@ -179,6 +183,7 @@ __all__ = [
 ]
 __all__ += ["JobKind", "QueuedJob", "attach", "attachments_of", "enqueue"]  # issue 13
 __all__ += ["record_payment"]  # issue 14
+__all__ += ["open_case"]  # issue 16
 
 
 def seed_core_demo(session: Session, settings: Settings) -> None:

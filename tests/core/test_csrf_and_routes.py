@@ -15,6 +15,11 @@ PUBLIC_ROUTES = {
     "core.login": "the sign-in page",
     "core.login_submit": "signing in",
     "core.language": "choosing a language before signing in",
+    # issue 16: the customer's single-use survey link (F-1); the token is the proof
+    "feedback.public.survey": "a customer opens the survey link sent after a case closed",
+    "feedback.public.survey_answer": "a customer answers it, once (no session, so no CSRF)",
+    "feedback.public.complaint_form": "anybody may complain or suggest (O-2, F-3)",
+    "feedback.public.complaint_submit": "sending it (a normal form, CSRF-checked)",
 }
 
 

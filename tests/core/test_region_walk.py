@@ -40,6 +40,8 @@ NOT_REGIONAL = {
     "course_id": "HQ's training courses are offered to every region (O-3)",
     "session_id": "training sessions are open to technicians of every region (O-3)",
     "name": "a parts report's name; each report's rows are region-scoped (tests/plugins/parts)",
+    "unit_id": "units are global (W-1); the feedback unit panel shows HQ's bulletins and only "
+               "the reader's region's consultations",  # issue 16
 }
 
 
@@ -132,7 +134,7 @@ def _grant_everything(h: Harness, role_id: str) -> None:
 @pytest.fixture
 def walked(make_app: Callable[..., Harness], backend: str) -> tuple[Harness, dict[str, Any]]:
     h = make_app()
-    records = _other_region_records(h)
+    records = {**_other_region_records(h), **_feedback_records(h)}  # issue 16
     _grant_everything(h, "supervisor")  # so a 403 can never hide a leak
     return h, records
 
@@ -185,3 +187,20 @@ def test_unit_page_hides_the_owner_and_cases_of_another_region(
     with h.session() as session:
         assert session.get(Payment, records["payment_id"]) is not None
         assert session.get(Handover, records["handover_id"]) is not None
+
+
+def _feedback_records(h: Harness) -> dict[str, Any]:
+    """issue 16: a complaint of the SOUTHWEST region, when the feedback plugin is on."""
+    try:
+        from plugins.feedback import services as feedback
+        from plugins.feedback.models import Department
+    except ImportError:
+        return {"complaint_id": 0, "visit_id": 0, "bulletin_id": 0, "unit_id": 0}
+    with h.session() as session:
+        session.add(Department(code="WALK", name="Walk"))
+        sw_clerk = session.scalars(select(User).where(User.login == "sw-clerk")).one()
+        complaint = feedback.create_complaint(session, {
+            "subject": SECRET_NAME, "body": "x", "contact_name": SECRET_NAME,
+            "contact_phone": "023-1"}, sw_clerk)
+        session.commit()
+        return {"complaint_id": complaint.id, "visit_id": 0, "bulletin_id": 0, "unit_id": 0}

@@ -1,0 +1,214 @@
+"""Feedback records (F-1..3, T-3, W-5, O-4).
+
+Region scope: complaints, surveys, follow-up visits and consultations are a region's dealings
+with its customers (``RegionScoped``): a regional user never sees another region's. The
+departments, the routing rules and the service bulletins are HQ's organisation and published
+notices (O-4), the same for every region.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.plugin_api import Base, Customer, RegionScoped, ServiceCase, User, UTCDateTime, utcnow
+
+
+class Department(Base):
+    """Who handles a kind of complaint (F-2), with its head (escalations go to them) and
+    its SLA in working hours."""
+
+    __tablename__ = "feedback_department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_zh: Mapped[str] = mapped_column(String(120), default="")
+    head_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    first_response_hours: Mapped[int] = mapped_column(default=8)
+    resolution_hours: Mapped[int] = mapped_column(default=40)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    head: Mapped[User | None] = relationship(lazy="joined")
+
+    def label(self, locale: str) -> str:
+        return self.name_zh if locale == "zh_CN" and self.name_zh else self.name
+
+
+class RoutingRule(Base):
+    """Topic, product line and region (each optional) → department; see ``policy.route``."""
+
+    __tablename__ = "feedback_routing_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("feedback_department.id"))
+    topic: Mapped[str] = mapped_column(String(32), default="")
+    product_line: Mapped[str] = mapped_column(String(32), default="")
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Complaint(RegionScoped, Base):
+    """A complaint or suggestion (F-2, F-3), tracked to a reply and a close."""
+
+    __tablename__ = "feedback_complaint"
+    __table_args__ = (
+        Index("ix_feedback_complaint_region_state", "region_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="complaint")
+    channel: Mapped[str] = mapped_column(String(16), default="desk")
+    topic: Mapped[str] = mapped_column(String(32), default="other")
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("service_case.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    model_code: Mapped[str] = mapped_column(String(32), default="")
+    contact_name: Mapped[str] = mapped_column(String(160))
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    contact_email: Mapped[str] = mapped_column(String(160), default="")
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    department_id: Mapped[int] = mapped_column(ForeignKey("feedback_department.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    state: Mapped[str] = mapped_column(String(16), default="new")
+    first_response_due: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolution_due: Mapped[datetime] = mapped_column(UTCDateTime())
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: A failed SLA stays failed, whatever happens later.
+    response_failed: Mapped[bool] = mapped_column(default=False)
+    resolution_failed: Mapped[bool] = mapped_column(default=False)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reply: Mapped[str] = mapped_column(Text, default="")
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reply_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"))
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    department: Mapped[Department] = relationship(lazy="joined")
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="joined")
+    escalated_to: Mapped[User | None] = relationship(foreign_keys=[escalated_to_id],
+                                                     lazy="joined")
+    customer: Mapped[Customer | None] = relationship(lazy="joined")
+    case: Mapped[ServiceCase | None] = relationship(lazy="joined")
+
+    @property
+    def reference(self) -> str:
+        return f"FB-{self.id:06d}"
+
+
+class Survey(RegionScoped, Base):
+    """A satisfaction survey sent after a case closed (F-1), answered once through its
+    single-use link. The answer is tagged with what it is about (service point, technician,
+    model, the warranty class) so the report can tell them apart."""
+
+    __tablename__ = "feedback_survey"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("service_case.id"), unique=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_point.id"))
+    technician_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    model_code: Mapped[str] = mapped_column(String(32), default="")
+    coverage_class: Mapped[str] = mapped_column(String(1), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    csat: Mapped[int | None] = mapped_column()
+    nps: Mapped[int | None] = mapped_column()
+    comment: Mapped[str] = mapped_column(Text, default="")
+    callback_needed: Mapped[bool] = mapped_column(default=False)
+
+    case: Mapped[ServiceCase] = relationship(lazy="joined")
+
+
+class FollowUp(RegionScoped, Base):
+    """A follow-up visit after a case closed (T-3): due on a day, done by phone or on site."""
+
+    __tablename__ = "feedback_followup"
+    __table_args__ = (
+        UniqueConstraint("case_id", "days"),
+        Index("ix_feedback_followup_state_due", "state", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("service_case.id"))
+    days: Mapped[int] = mapped_column()
+    due_on: Mapped[date] = mapped_column()
+    technician_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    state: Mapped[str] = mapped_column(String(8), default="due")
+    method: Mapped[str] = mapped_column(String(8), default="")
+    outcome: Mapped[str] = mapped_column(String(16), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    new_case_id: Mapped[int | None] = mapped_column(ForeignKey("service_case.id"))
+
+    case: Mapped[ServiceCase] = relationship(foreign_keys=[case_id], lazy="joined")
+    technician: Mapped[User | None] = relationship(foreign_keys=[technician_id],
+                                                   lazy="joined")
+
+
+class Consultation(RegionScoped, Base):
+    """Free advice on using a product (W-5): logged by topic and model, never charged."""
+
+    __tablename__ = "feedback_consultation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    contact_name: Mapped[str] = mapped_column(String(160))
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    model_code: Mapped[str] = mapped_column(String(32), default="")
+    topic: Mapped[str] = mapped_column(String(120))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Bulletin(Base):
+    """A service bulletin HQ publishes to the network (O-4): a known fault, its fix, or a
+    precaution (usage note, W-5) for a model, optionally for units made in a date range."""
+
+    __tablename__ = "feedback_bulletin"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="fault")
+    model_code: Mapped[str] = mapped_column(String(32), index=True)
+    made_from: Mapped[date | None] = mapped_column()
+    made_to: Mapped[date | None] = mapped_column()
+    title: Mapped[str] = mapped_column(String(200))
+    title_zh: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def covers(self, model_code: str, made_on: date | None) -> bool:
+        if self.model_code != model_code:
+            return False
+        if made_on is None:
+            return True
+        return ((self.made_from is None or made_on >= self.made_from)
+                and (self.made_to is None or made_on <= self.made_to))
+
+
+class BulletinAck(RegionScoped, Base):
+    """A service point's acknowledgement of a bulletin (O-4: HQ knows who has read it)."""
+
+    __tablename__ = "feedback_bulletin_ack"
+    __table_args__ = (UniqueConstraint("bulletin_id", "service_point_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bulletin_id: Mapped[int] = mapped_column(ForeignKey("feedback_bulletin.id"))
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_point.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    acked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,27 @@
+"""The feedback plugin's settings: ``[plugin.feedback]`` in the settings file."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from core.plugin_api import PluginSettings
+
+
+class FeedbackSettings(PluginSettings):
+    #: T-3: follow-up visits after a case closes, in days (POLICY parameters: 7 and 90).
+    followup_days: list[int] = Field(default_factory=lambda: [7, 90])
+    #: F-1: send a satisfaction survey when a case closes.
+    survey_after_close: bool = True
+    #: Send the survey this many days after the close, once the repaired unit has worked a
+    #: while (ANCHORS: practice is to ask after the case is solved, not at the counter).
+    survey_delay_days: int = Field(0, ge=0, le=60)
+    #: Ask a customer at most once in this many days (NPS practice: at most monthly).
+    survey_min_interval_days: int = Field(30, ge=0, le=365)
+    #: How long a survey link stays valid, in days.
+    survey_link_days: int = Field(30, ge=1, le=365)
+    #: Prefix of the public survey link in messages (``https://service.example.com``); empty
+    #: gives a path only, for instances behind a proxy that adds the host.
+    public_base_url: str = ""
+    #: The SLA clock's working day, in the instance's time zone (hours, 24 h clock).
+    workday_start_hour: int = Field(9, ge=0, le=23)
+    workday_end_hour: int = Field(18, ge=1, le=24)

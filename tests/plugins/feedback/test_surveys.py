@@ -1,0 +1,183 @@
+"""Surveys and follow-up visits after a case closes (F-1, T-3), through HTTP on SQLite and
+PostgreSQL: the single-use link answered once (also by five requests at the same moment
+against a live server), a page load records nothing, the report, follow-ups at the
+configured days with a visit list and outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core.entities import OutboxMessage, ServiceCase
+from plugins.feedback.models import FollowUp, Survey
+from tests.live import fire
+from tests.plugins.feedback.helpers import bearer, closed_case, survey_token
+from tests.support import Harness
+
+
+@pytest.fixture
+def h(make_app: Callable[..., Harness], backend: str) -> Harness:
+    return make_app(plugins=["feedback"], plugin={"feedback": {"followup_days": [3, 30]}})
+
+
+def test_closing_a_case_sends_a_survey_and_schedules_the_visits(h: Harness) -> None:
+    cid = closed_case(h)
+    with h.session() as session:
+        case = session.get(ServiceCase, cid)
+        closed_on = case.closed_at.astimezone(h.app.state.settings.tz).date()
+        visits = session.scalars(select(FollowUp).where(FollowUp.case_id == cid)
+                                 .order_by(FollowUp.days)).all()
+        assert [(v.days, v.due_on) for v in visits] == [
+            (3, closed_on + timedelta(days=3)), (30, closed_on + timedelta(days=30))]
+        assert visits[0].technician.login == "hq-tech"
+        message = session.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == "feedback.survey")).one()
+        assert message.case_id == cid and not message.essential
+    token = survey_token(h, cid)
+    public = h.client()
+    page = public.get(f"/s/{token}")
+    assert page.status_code == 200 and "How was our service?" in page.text
+    with h.session() as session:  # a page load (a mail scanner) records nothing
+        assert session.scalars(select(Survey)).one().answered_at is None
+    bad = public.post(f"/s/{token}", data={"csat": "9", "nps": "3"})
+    assert bad.status_code == 400 and "Choose 1 to 5" in bad.text
+    done = public.post(f"/s/{token}", data={"csat": "2", "nps": "3", "comment": "Slow"})
+    assert done.status_code == 200 and "call you back" in done.text
+    again = public.post(f"/s/{token}", data={"csat": "5", "nps": "10"})
+    assert again.status_code == 404 and "not valid any more" in again.text
+    assert public.get(f"/s/{token}").status_code == 404
+    assert public.get("/s/not-a-token").status_code == 404
+    with h.session() as session:
+        survey = session.scalars(select(Survey)).one()
+        assert (survey.csat, survey.nps, survey.comment) == (2, 3, "Slow")
+        assert survey.callback_needed and survey.model_code == "PA2400"
+    report = h.client("hq-supervisor").get("/feedback/surveys")
+    assert report.status_code == 200 and "Call back these customers" in report.text
+    assert 'id="nps-total">-100<' in report.text
+    widget = h.client("hq-supervisor").get("/feedback/widgets/nps")
+    assert "<td>-100</td>" in widget.text
+    assert "No survey answers yet." in h.client("sw-supervisor").get(
+        "/feedback/widgets/nps").text.replace("尚无问卷答复。", "No survey answers yet.")
+    api = h.client().get("/api/v1/feedback/surveys", headers=bearer(h, "hq-supervisor"))
+    assert api.json()["answered"] == 1 and api.json()["nps"] == -100
+
+
+def test_visit_list_and_outcome(h: Harness) -> None:
+    cid = closed_case(h)
+    tech = h.client("hq-tech")
+    assert "No follow-up visits here" in tech.get("/feedback/followups").text  # none due yet
+    listed = tech.get("/feedback/followups?all=1")
+    assert listed.text.count("days after close") == 2
+    auth = bearer(h, "hq-clerk")
+    visits = h.client().get("/api/v1/feedback/followups", headers=auth).json()["items"]
+    assert [v["days"] for v in visits] == [3, 30] and visits[0]["case_id"] == cid
+    vid = visits[0]["id"]
+    missing_note = h.client("hq-clerk").form(f"/feedback/followups/{vid}", {
+        "method": "phone", "outcome": "problem", "note": ""})
+    assert missing_note.status_code == 400 and "Note is required" in missing_note.text
+    ok = h.client().post(f"/api/v1/feedback/followups/{vid}", headers=auth,
+                         json={"method": "onsite", "outcome": "satisfied"})
+    assert ok.status_code == 200 and ok.json()["state"] == "done"
+    twice = h.client().post(f"/api/v1/feedback/followups/{vid}", headers=auth,
+                            json={"method": "onsite", "outcome": "satisfied"})
+    assert twice.status_code == 409
+    assert h.client().post(f"/api/v1/feedback/followups/{vid}", headers=bearer(h, "sw-clerk"),
+                           json={"method": "onsite", "outcome": "satisfied"}).status_code == 404
+
+
+def test_the_job_schedules_visits_missed_while_the_plugin_was_off(h: Harness) -> None:
+    cid = closed_case(h)
+    with h.session() as session:
+        for visit in session.scalars(select(FollowUp)):
+            session.delete(visit)
+        session.commit()
+    job = h.app.state.registry.jobs["feedback.followups"]
+    with h.app.state.sessionmaker() as session:
+        from core.db import utcnow
+
+        assert job.run(session, h.app.state.settings, utcnow()) == \
+            "2 follow-up visit(s) scheduled"
+        session.commit()
+        assert job.run(session, h.app.state.settings, utcnow()) == \
+            "0 follow-up visit(s) scheduled"
+    with h.session() as session:
+        assert len(session.scalars(select(FollowUp).where(FollowUp.case_id == cid)).all()) == 2
+
+
+def test_five_parallel_answers_are_recorded_exactly_once(
+        live_app: Callable[..., tuple[Harness, str]], h: Harness) -> None:
+    cid = closed_case(h)
+    token = survey_token(h, cid)
+    _, base_url = live_app(h)
+    answers = fire(5, lambda client, i: client.post(
+        f"/s/{token}", data={"csat": str(1 + i), "nps": str(6 + i)}), base_url)
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [200, 404, 404, 404, 404], [a.text[:200] for a in answers]
+    winner = next(i for i, a in enumerate(answers) if a.status_code == 200)
+    with h.session() as session:
+        survey = session.scalars(select(Survey)).one()
+        assert (survey.csat, survey.nps) == (1 + winner, 6 + winner)
+
+
+def test_a_problem_found_at_a_visit_opens_a_new_case_linked_to_the_old(h: Harness) -> None:
+    cid = closed_case(h)
+    auth = bearer(h, "hq-clerk")
+    visits = h.client().get("/api/v1/feedback/followups", headers=auth).json()["items"]
+    answer = h.client().post(f"/api/v1/feedback/followups/{visits[1]['id']}", headers=auth,
+                             json={"method": "onsite", "outcome": "problem",
+                                   "note": "Channel B hums again"})
+    assert answer.status_code == 200, answer.text
+    with h.session() as session:
+        visit = session.get(FollowUp, visits[1]["id"])
+        new = session.get(ServiceCase, visit.new_case_id)
+        old = session.get(ServiceCase, cid)
+        assert new.state == "registered" and new.unit_id == old.unit_id
+        assert new.customer_id == old.customer_id and new.channel == "on_site"
+        assert new.fault_description == "Channel B hums again"
+    old_page = h.client("hq-clerk").get(f"/desk/cases/{cid}")
+    assert f"Follow-up found a problem: SC-{visit.new_case_id:06d}" in old_page.text
+
+
+def test_survey_waits_the_configured_days_and_asks_a_customer_once_a_month(
+        make_app: Callable[..., Harness], backend: str) -> None:
+    h = make_app(plugins=["feedback"], plugin={"feedback": {"survey_delay_days": 5}})
+    first = closed_case(h)
+    second = closed_case(h)  # same customer (same phone), a week later at most
+    with h.session() as session:
+        surveys = session.scalars(select(Survey)).all()
+        assert [s.case_id for s in surveys] == [first]
+        message = session.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == "feedback.survey")).one()
+        delay = message.due_at - message.created_at
+        assert timedelta(days=4, hours=23) < delay < timedelta(days=5, hours=1)
+        assert surveys[0].expires_at - message.due_at == timedelta(days=30)
+        assert session.get(ServiceCase, second).state == "closed"
+    report = h.client().get("/api/v1/feedback/surveys", headers=bearer(h, "hq-supervisor"))
+    assert report.json()["sent"] == 1 and report.json()["by_class"] == []
+
+
+def test_a_campaign_surveys_the_cases_closed_in_a_period_once(
+        make_app: Callable[..., Harness], backend: str) -> None:
+    h = make_app(plugins=["feedback"], plugin={"feedback": {"survey_after_close": False}})
+    for phone in ("021-1", "021-2"):
+        closed_case(h, customer={"name": f"Customer {phone}", "address": "Road 1",
+                                 "phone": phone})
+    with h.session() as session:
+        assert session.scalars(select(Survey)).first() is None
+        today = session.scalars(select(ServiceCase.closed_at)).first().astimezone(
+            h.app.state.settings.tz).date()
+    manager = h.client("hq-manager")
+    period = {"closed_from": (today - timedelta(days=1)).isoformat(),
+              "closed_to": today.isoformat()}
+    bad = manager.form("/feedback/surveys/campaign", {"closed_from": today.isoformat(),
+                                                      "closed_to": "2000-01-01"})
+    assert bad.status_code == 400 and "ends before it starts" in bad.text
+    assert h.client("hq-clerk").form("/feedback/surveys/campaign", period).status_code == 403
+    sent = manager.form("/feedback/surveys/campaign", period)
+    assert sent.status_code == 200 and "2 survey(s) sent." in sent.text
+    assert "0 survey(s) sent." in manager.form("/feedback/surveys/campaign", period).text
+    with h.session() as session:
+        assert len(session.scalars(select(Survey)).all()) == 2
