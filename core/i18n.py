@@ -55,11 +55,15 @@ def _catalog(po_file: Path) -> gettext.GNUTranslations | None:
 
 @lru_cache(maxsize=32)
 def translations(locale: str, dirs: tuple[Path, ...] = ()) -> gettext.NullTranslations:
-    """Core's catalog, with plugins' catalogs consulted first for their own strings."""
+    """Core's catalog first, then the plugins' catalogs for their own strings.
+
+    Core is consulted first so that no plugin can reword core's screens: the feedback
+    plugin once translated "Name" for its contact form (姓名) and, consulted first, renamed
+    every "Name" on the intake form too."""
     if locale not in LOCALES or locale == "en":
         return gettext.NullTranslations()
     result: gettext.NullTranslations | None = None
-    for folder in (*dirs, CORE_LOCALE_DIR):
+    for folder in (CORE_LOCALE_DIR, *dirs):
         catalog = _catalog(folder / locale / "LC_MESSAGES" / f"{DOMAIN}.po")
         if catalog is None:
             continue

@@ -174,6 +174,20 @@ def test_runtime_translations_use_the_catalog() -> None:
     assert i18n.translations("en").gettext("Sign in") == "Sign in"
 
 
+def test_a_plugin_catalog_cannot_reword_core(tmp_path: Path) -> None:
+    """A plugin's own words come from its catalog; core's words stay core's even when a plugin
+    translates the same msgid otherwise (feedback's "Name" once renamed the intake form)."""
+    folder = tmp_path / "zh_CN" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "messages.po").write_text(
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Sign in"\nmsgstr "插件改写"\n\n'
+        'msgid "A plugin-only phrase"\nmsgstr "插件自己的话"\n', encoding="utf-8")
+    both = i18n.translations("zh_CN", (tmp_path,))
+    assert both.gettext("Sign in") == zh("Sign in")
+    assert both.gettext("A plugin-only phrase") == "插件自己的话"
+
+
 # --- formatting -------------------------------------------------------------------------------
 
 def test_money() -> None:

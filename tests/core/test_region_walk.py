@@ -75,7 +75,7 @@ def _other_region_records(h: Harness) -> dict[str, Any]:
                 "service_point_id": point.id, "body_code": "MX12-200101-00077",
                 "token": "not-a-real-token", "import_id": "0",
                 "customer_id": sw_case.customer_id,
-                **_parts_records(session, sw_user)}
+                **_parts_records(session, sw_user), **_loaner_records(session, sw_case, sw_user)}
 
 
 def _certification(session: Any, technician: User) -> int | None:
@@ -118,6 +118,21 @@ def _parts_records(session: Any, technician: User) -> dict[str, int]:
     session.commit()
     return {"transfer_id": transfer.id, "requisition_id": requisition.id,
             "name": "stock_value"}
+
+
+def _loaner_records(session: Any, case: ServiceCase, clerk: User) -> dict[str, int]:
+    """A loan of the other region's case from its own pool (issue 14), when loaner is on."""
+    try:
+        from plugins.loaner import services as loaner
+    except ImportError:
+        return {"loan_id": 0}
+    unit = loaner.add_unit(session, None, {"body_code": "MX12-250101-00901",
+                                           "service_point_id": case.service_point_id})
+    loan = loaner.request_loan(session, case.id, clerk, {
+        "unit_id": unit.id, "reason": SECRET_NAME, "needed_by": "2099-01-01"},
+        other_points=False, other_models=False)
+    session.commit()
+    return {"loan_id": loan.id}
 
 
 def _grant_everything(h: Harness, role_id: str) -> None:
