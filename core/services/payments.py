@@ -15,6 +15,7 @@ from core.entities import CaseEvent, Handover, Payment, ReceiptCounter, ServiceC
 from core.entities.money import PAYMENT_METHODS
 from core.errors import Conflict, DomainError, NotFound
 from core.i18n import N_
+from core.services.locking import lock_case, lock_row
 from core.services.quotes import payable_total
 from core.services.validation import Problems
 
@@ -52,6 +53,9 @@ def next_receipt_number(session: Session, service_point_id: int) -> int:
 
 def record_payment(session: Session, case: ServiceCase, actor: User,
                    data: dict[str, Any]) -> Payment:
+    """Take a payment of at most what is outstanding, decided under the case's row lock so
+    parallel payments can never together exceed the amount due (issue 10)."""
+    case = lock_case(session, case)
     problems = Problems()
     amount = problems.cents(data, "amount_cents")
     method = problems.choice(data, "method", PAYMENT_METHODS)
@@ -91,7 +95,11 @@ def not_handed_over(session: Session, collector_id: int | None = None) -> list[P
 
 
 def create_handover(session: Session, collector: User, note: str = "") -> Handover:
-    """The collector hands every cash payment not yet handed over to finance, as one batch."""
+    """The collector hands every cash payment not yet handed over to finance, as one batch.
+
+    The collector's user row is the lock: two handovers sent at once are serialised and the
+    second finds nothing left to hand over, so no cash is ever declared twice (issue 10)."""
+    lock_row(session, User, collector.id)
     payments = not_handed_over(session, collector.id)
     if not payments:
         raise Conflict(N_("You hold no collected cash to hand over."), code="nothing_to_hand_over")
@@ -110,7 +118,7 @@ def create_handover(session: Session, collector: User, note: str = "") -> Handov
 
 def confirm_handover(session: Session, handover_id: int, finance: User,
                      data: dict[str, Any]) -> Handover:
-    handover = session.get(Handover, handover_id)
+    handover = lock_row(session, Handover, handover_id)
     if handover is None:
         raise NotFound(N_("No such handover."))
     if handover.confirmed_at is not None:

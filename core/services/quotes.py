@@ -24,6 +24,7 @@ from core.errors import Conflict, DomainError, NotFound
 from core.hooktypes import ChargeDraft
 from core.i18n import N_
 from core.security.auth import hash_token
+from core.services.locking import lock_case
 from core.services.validation import Problems
 
 QUOTABLE_STATES = ("inspected", "quoted", "confirmed", "dispatched", "in_repair", "repaired")
@@ -70,6 +71,7 @@ def _quote_changed(session: Session, case: ServiceCase, actor: User | None, what
 
 def add_charge(session: Session, pm: pluggy.PluginManager, case: ServiceCase,
                actor: User | None, data: dict[str, Any]) -> Charge:
+    case = lock_case(session, case)
     if case.state not in QUOTABLE_STATES:
         raise Conflict(N_("Charges cannot change while the case is %(state)s."),
                        params={"state": case.state}, code="invalid_state")
@@ -125,6 +127,7 @@ def add_proposed_charges(session: Session, pm: pluggy.PluginManager, case: Servi
 
 def void_charge(session: Session, case: ServiceCase, charge_id: int, actor: User | None,
                 reason: str) -> Charge:
+    case = lock_case(session, case)
     if case.state not in QUOTABLE_STATES:
         raise Conflict(N_("Charges cannot change while the case is %(state)s."),
                        params={"state": case.state}, code="invalid_state")
@@ -144,6 +147,7 @@ def void_charge(session: Session, case: ServiceCase, charge_id: int, actor: User
 def record_confirmation(session: Session, pm: pluggy.PluginManager, case: ServiceCase,
                         actor: User | None, data: dict[str, Any]) -> Confirmation:
     """The customer's answer to the current quote: who, when, how (W-4)."""
+    case = lock_case(session, case)
     if case.state not in QUOTABLE_STATES:
         raise Conflict(N_("Nothing to confirm while the case is %(state)s."),
                        params={"state": case.state}, code="invalid_state")
@@ -177,6 +181,7 @@ def record_confirmation(session: Session, pm: pluggy.PluginManager, case: Servic
 def create_link(session: Session, case: ServiceCase, actor: User | None, locale: str
                 ) -> str:
     """A single-use link for the customer; returns the token (kept only hashed)."""
+    case = lock_case(session, case)
     if case.state != "quoted":
         raise Conflict(N_("Send a confirmation link once the case is quoted."),
                        code="invalid_state")
@@ -205,6 +210,12 @@ def link_for(session: Session, token: str) -> tuple[ConfirmationLink, ServiceCas
 
 def answer_link(session: Session, pm: pluggy.PluginManager, token: str, accepted: bool,
                 customer_name: str) -> Confirmation:
+    """Answer through the single-use link: the case lock is taken and the link read again
+    under it, so of two answers sent at once (a double click, two devices) one is recorded
+    and the other finds the link used (404)."""
+    link, case = link_for(session, token)
+    lock_case(session, case)
+    session.refresh(link)
     link, case = link_for(session, token)
     link.used_at = utcnow()
     return record_confirmation(session, pm, case, None, {

@@ -23,6 +23,7 @@ from core.errors import Conflict, DomainError
 from core.hooktypes import Veto
 from core.i18n import N_
 from core.plugins import call_each
+from core.services.locking import lock_case
 from core.services.validation import Problems
 
 #: Allowed moves. Closing and cancelling end a case; reopening (back to registered) needs a
@@ -212,7 +213,11 @@ def transition(
     actor: User | None, payload: dict[str, Any] | None = None, tz: tzinfo = UTC,
 ) -> ServiceCase:
     """Move ``case`` to ``to``; raises ``DomainError`` (422) for bad input, ``Conflict``
-    (409) for a move the workflow does not allow and ``Vetoed`` (409) for policy vetoes."""
+    (409) for a move the workflow does not allow and ``Vetoed`` (409) for policy vetoes.
+
+    The case's row lock comes first and the state is read under it: of two identical moves
+    sent at once, the second sees the first's result and is refused (issue 10)."""
+    case = lock_case(session, case)
     payload = dict(payload or {})
     if to not in TRANSITIONS:
         raise DomainError(N_("Unknown state %(state)r."), params={"state": to}, field="to")

@@ -16,6 +16,7 @@ from core.plugin_api import (
     User,
     add_charge,
     audit,
+    lock_case,
     model_by_code,
 )
 from plugins.warranty import policy
@@ -28,6 +29,7 @@ DEFECTS = ("webhead", "chassis", "controls", "internal")
 def override_class(session: Session, case: ServiceCase, actor: User, data: dict[str, Any]
                    ) -> ServiceCase:
     """A supervisor may override the class only with a written reason (W-3), audited."""
+    case = lock_case(session, case)
     problems = Problems()
     new_class = problems.choice(data, "coverage_class", ("A", "B", "C"))
     reason = problems.text(data, "reason", max_length=400, label="Reason")
@@ -52,6 +54,7 @@ def record_request(session: Session, pm: pluggy.PluginManager, case: ServiceCase
     """Record a return/exchange/repair request with the condition checklist; the decision
     cites its clauses. An exchange to a dearer model adds a price-difference charge; a
     return under R-8 computes the refund and charges shipping to the customer."""
+    case = lock_case(session, case)
     problems = Problems()
     kind = problems.choice(data, "kind", ("return", "exchange", "repair"))
     defects = [d for d in DEFECTS if problems.boolean(data, f"defect_{d}", False)]
