@@ -60,6 +60,16 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
 }
 
 
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "Any printable text up to 128 characters, new for each request. A request "
+                   "sent again with the same key (a retry after a timeout) is not done twice: "
+                   "it gets the first answer, with the header Idempotent-Replayed: true. The "
+                   "same key with a different request is refused (422).",
+    "schema": {"type": "string", "maxLength": 128},
+}
+
+
 def document(request: Request) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for route in request.app.state.registry.routes:
@@ -79,6 +89,8 @@ def document(request: Request) -> dict[str, Any]:
                               "4XX": {"description": "Error",
                                       "content": {"application/json": {"schema": ERROR}}}},
             }
+            if method not in ("GET", "HEAD"):  # issue 10: a retry takes effect once
+                operation["parameters"].append(IDEMPOTENCY_KEY)
             if key in BODIES:
                 operation["requestBody"] = {"required": True, "content": {
                     "application/json": {"schema": BODIES[key]}}}

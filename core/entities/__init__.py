@@ -5,6 +5,7 @@ from core.entities.audit import AuditEvent
 from core.entities.cases import CaseEvent, FaultLine, ServiceCase
 from core.entities.catalogue import Customer, ProductModel, Unit
 from core.entities.holds import CaseHold
+from core.entities.idempotency import IdempotencyKey  # issue 10
 from core.entities.jobs import JobRun
 from core.entities.messages import OutboxMessage
 from core.entities.money import (
@@ -40,6 +41,7 @@ __all__ = [
     "Customer",
     "FaultLine",
     "Handover",
+    "IdempotencyKey",  # issue 10
     "JobRun",
     "KnownPermission",
     "LoginAttempt",

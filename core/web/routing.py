@@ -2,8 +2,9 @@
 
 One wrapper does, for every route, in this order: parse a form body (async), open the
 request's database session, find the user (session cookie or bearer token), set the region
-scope, check the route's permission, check CSRF on state-changing browser requests, run the
-endpoint in a worker thread, commit, and turn a ``DomainError`` into a page or JSON error.
+scope, check the route's permission, check CSRF on state-changing browser requests, claim the
+request's idempotency key (``core.web.idempotency``), run the endpoint in a worker thread,
+commit, and turn a ``DomainError`` into a page or JSON error.
 Because it is the only way a route is made, no view can forget one of these steps.
 """
 
@@ -29,7 +30,7 @@ from core.errors import DomainError, Forbidden, NotFound
 from core.hooktypes import AUTHENTICATED, PUBLIC, RouteSpec
 from core.i18n import N_
 from core.security import auth, proxies
-from core.web import limits
+from core.web import idempotency, limits
 
 log = logging.getLogger("aftersales.web")
 
@@ -123,7 +124,12 @@ def _run(spec: RouteSpec, request: Request) -> Response:
                    "Go back, reload the page and try again."),
                 code="csrf_failed",
             )
+        claimed = idempotency.claim(session, request, spec, identity.user)  # issue 10
+        if claimed.replay is not None:
+            session.commit()
+            return claimed.replay
         response = spec.endpoint(request)
+        idempotency.remember(claimed, response)
         session.commit()
         return response
     except DomainError as error:
@@ -183,4 +189,5 @@ def make_route(spec: RouteSpec) -> Route:
 
 def form_data(request: Request) -> dict[str, Any]:
     form: FormData | None = request.state.form
-    return {k: v for k, v in form.items() if k != CSRF_FIELD} if form else {}
+    return {k: v for k, v in form.items()
+            if k not in (CSRF_FIELD, idempotency.FIELD)} if form else {}

@@ -5,8 +5,53 @@
 //   data-enter-looks-up   an input where Enter (what a barcode scanner sends) fires the
 //                         htmx "lookup" trigger instead of submitting the form (issue 18);
 //                         htmx trigger filters would need eval, which the CSP forbids
+//   every POST form       gets an idempotency_key (issue 10): the same key for a double click
+//                         or a retry of one submission, a new one after each answer, so the
+//                         server acts once (core/web/idempotency.py)
 (function () {
   "use strict";
+  var KEY = "idempotency_key";
+  function newKey() {  // crypto.randomUUID needs HTTPS; an office LAN may serve plain HTTP
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+  function keyOf(element) {
+    if (!element.dataset.idempotencyKey) {
+      element.dataset.idempotencyKey = newKey();
+    }
+    return element.dataset.idempotencyKey;
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || (form.method || "").toLowerCase() !== "post") {
+      return;
+    }
+    var field = form.querySelector("input[name='" + KEY + "']");
+    if (!field) {
+      field = document.createElement("input");
+      field.type = "hidden";
+      field.name = KEY;
+      form.appendChild(field);
+    }
+    field.value = keyOf(form);
+  }, true);
+  document.addEventListener("htmx:configRequest", function (event) {
+    var detail = event.detail;
+    if (detail.verb === "get") {
+      return;
+    }
+    var owner = detail.elt.closest("form") || detail.elt;
+    detail.parameters[KEY] = keyOf(owner);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var owner = event.detail.elt.closest("form") || event.detail.elt;
+    if (event.detail.successful) {
+      delete owner.dataset.idempotencyKey;  // the next submission is a new request
+    }
+  });
   document.addEventListener("click", function (event) {
     var target = event.target instanceof Element ? event.target.closest("[data-print]") : null;
     if (target) {
