@@ -33,6 +33,10 @@ def register_routes() -> list[RouteSpec]:
                   PERMISSION),
         RouteSpec("core.import_errors", f"{IMPORT}/errors.csv", imports.import_errors,
                   PERMISSION),
+        RouteSpec("core.import_resume", f"{IMPORT}/resume", imports.import_resume,
+                  PERMISSION, methods=("POST",)),
+        RouteSpec("core.import_roll_back", f"{IMPORT}/roll-back", imports.import_roll_back,
+                  PERMISSION, methods=("POST",)),
     ]
 
 

@@ -11,7 +11,7 @@ from core.entities import OutboxMessage, ServiceCase, Unit, User
 from core.hooktypes import JobKind, MenuItem, Panel, Permission, RouteSpec
 from core.i18n import N_
 from core.manifest import hookimpl
-from core.services import delivery, notices
+from core.services import delivery, import_runs, notices
 from core.settings import Settings
 from core.web.views.admin import jobs
 from core.web.views.desk import attachments, messages
@@ -76,7 +76,10 @@ def menu_items() -> list[MenuItem]:
 @hookimpl
 def register_job_kinds() -> list[JobKind]:
     return [JobKind(delivery.KIND, "Deliver a customer message", delivery.deliver,
-                    max_attempts=6, on_failure=delivery.delivery_failed)]
+                    max_attempts=6, on_failure=delivery.delivery_failed),
+            # issue 13: not retried by itself; the importer resumes or rolls back
+            JobKind(import_runs.KIND, "Import a CSV file of units or customers",
+                    import_runs.run_job, max_attempts=1)]
 
 
 @hookimpl(trylast=True)

@@ -6,6 +6,7 @@ from core.entities.cases import CaseEvent, FaultLine, ServiceCase
 from core.entities.catalogue import Customer, ProductModel, Unit
 from core.entities.holds import CaseHold
 from core.entities.idempotency import IdempotencyKey  # issue 10
+from core.entities.imports import ImportRowError, ImportRun  # issue 13
 from core.entities.jobs import JobRun
 from core.entities.messages import OutboxMessage
 from core.entities.money import (
@@ -42,6 +43,8 @@ __all__ = [
     "FaultLine",
     "Handover",
     "IdempotencyKey",  # issue 10
+    "ImportRowError",  # issue 13
+    "ImportRun",  # issue 13
     "JobRun",
     "KnownPermission",
     "LoginAttempt",

@@ -21,7 +21,7 @@ import io
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import IO, Any
 
 import pluggy
@@ -48,6 +48,10 @@ LIMITS = {"name": 160, "company": 160, "address": 400, "phone": 40, "email": 160
 
 #: ``progress(rows_processed, bytes_read, total_bytes_or_None)``, called once per batch.
 Progress = Callable[[int, int, int | None], None]
+#: ``on_batch(result, last_line, new_errors)``: called once per batch, in the batch's
+#: transaction, just before it commits (``commit=True``): the import job keeps its
+#: checkpoint, its counters, the batch's errors and an audit entry with the rows (issue 13).
+OnBatch = Callable[["ImportResult", int, "list[RowError]"], None]
 
 
 @dataclass(frozen=True)
@@ -174,13 +178,19 @@ class _Reader:
 
     def __init__(self, kind: str, stream: IO[Any], columns: tuple[str, ...],
                  required: tuple[str, ...], *, size: int | None, progress: Progress | None,
-                 encoding: str) -> None:
+                 encoding: str, skip_through: int = 0, on_batch: OnBatch | None = None
+                 ) -> None:
         self.result = ImportResult(kind)
         self.source = _Source(stream, encoding)
         self.columns = columns
         self.required = required
         self.size = size if size is not None else stream_size(stream)
         self.progress = progress
+        #: a resumed import: lines up to here were handled (and committed) by an earlier run
+        self.skip_through = skip_through
+        self.on_batch = on_batch
+        self.last_line = skip_through
+        self._errors_handed = 0
 
     def error(self, line: int, column: str, reason: str) -> None:
         self.result.errors.append(RowError(line, column, reason))
@@ -211,6 +221,9 @@ class _Reader:
             end = reader.line_num
             for cells in reader:
                 start, end = end + 1, reader.line_num
+                if end <= self.skip_through:
+                    continue  # handled by the run that was interrupted
+                self.last_line = end
                 if not cells or all(not c.strip() for c in cells):
                     continue  # blank lines are not rows
                 self.result.rows += 1
@@ -226,6 +239,18 @@ class _Reader:
                 yield end, dict(zip(names, cells, strict=True))
         except csv.Error as exc:
             self.error(reader.line_num, "", f"Not readable as CSV: {exc}.")
+
+    def end_batch(self, session: Session, commit: bool, inserted_any: bool) -> None:
+        """Hand the batch to ``on_batch`` and commit it (rows, errors and checkpoint at once),
+        then report progress."""
+        if self.on_batch is not None:
+            fresh = self.result.errors[self._errors_handed:]
+            self._errors_handed = len(self.result.errors)
+            self.result.bytes_read = self.source.bytes_read
+            self.on_batch(self.result, self.last_line, fresh)
+        if commit and (inserted_any or self.on_batch is not None):
+            session.commit()
+        self.report()
 
     def report(self) -> None:
         self.result.bytes_read = self.source.bytes_read
@@ -261,7 +286,8 @@ def import_units(
     session: Session, pm: pluggy.PluginManager, stream: IO[Any], *,
     size: int | None = None, progress: Progress | None = None, batch_size: int = BATCH_SIZE,
     commit: bool = False, today: date | None = None, encoding: str = "utf-8-sig",
-    name: str = "",
+    name: str = "", created_at: datetime | None = None, skip_through: int = 0,
+    on_batch: OnBatch | None = None,
 ) -> ImportResult:
     """Import units from CSV with the columns ``body_code, model_code, own_product, oem,
     customer_phone, sold_on`` (only ``body_code`` is required).
@@ -270,12 +296,13 @@ def import_units(
     write lock for long; otherwise the caller commits.
     """
     reader = _Reader("units", stream, UNIT_COLUMNS, UNIT_REQUIRED, size=size,
-                     progress=progress, encoding=encoding)
+                     progress=progress, encoding=encoding, skip_through=skip_through,
+                     on_batch=on_batch)
     today = today or date.today()
     models: dict[str, tuple[int, str, bool] | None] = {}
     seen: dict[str, int] = {}
     pending: list[_UnitRow] = []
-    created = utcnow()
+    created = created_at or utcnow()
 
     def model(code: str) -> tuple[int, str, bool] | None:
         key = code.strip().upper()
@@ -336,7 +363,8 @@ def import_units(
             _flush_units(session, reader, pending, commit)
             pending = []
     _flush_units(session, reader, pending, commit)
-    _record(session, reader.result, "unit_import", name, None)
+    if on_batch is None:  # the import job audits each batch itself
+        _record(session, reader.result, "unit_import", name, None)
     return reader.result
 
 
@@ -380,9 +408,7 @@ def _flush_units(session: Session, reader: _Reader, pending: list[_UnitRow],
     if rows:
         session.execute(insert(Unit), rows)
         result.inserted += len(rows)
-        if commit:
-            session.commit()
-    reader.report()
+    reader.end_batch(session, commit, bool(rows))
 
 
 # --- customers --------------------------------------------------------------------------
@@ -400,13 +426,16 @@ def import_customers(
     session: Session, stream: IO[Any], *, default_region_id: int | None = None,
     size: int | None = None, progress: Progress | None = None, batch_size: int = BATCH_SIZE,
     commit: bool = False, encoding: str = "utf-8-sig", name: str = "",
+    created_at: datetime | None = None, skip_through: int = 0,
+    on_batch: OnBatch | None = None,
 ) -> ImportResult:
     """Import customers from CSV with the columns ``name, company, address, phone, email,
     region_code``. An empty ``region_code`` means ``default_region_id`` (the importer's
     region); a regional importer cannot name another region. The same name and phone in a
     region is the same customer, so such a row is a duplicate."""
     reader = _Reader("customers", stream, CUSTOMER_COLUMNS, CUSTOMER_REQUIRED, size=size,
-                     progress=progress, encoding=encoding)
+                     progress=progress, encoding=encoding, skip_through=skip_through,
+                     on_batch=on_batch)
     scope = _scope(session)
     if scope is not None:
         default_region_id = scope
@@ -414,7 +443,7 @@ def import_customers(
                                                                          Region.code))}
     seen: dict[tuple[int, str, str], int] = {}
     pending: list[_CustomerRow] = []
-    created = utcnow()
+    created = created_at or utcnow()
     for line, row in reader.rows():
         problems: list[tuple[str, str]] = []
         values: dict[str, Any] = {
@@ -457,7 +486,8 @@ def import_customers(
             _flush_customers(session, reader, pending, commit)
             pending = []
     _flush_customers(session, reader, pending, commit)
-    _record(session, reader.result, "customer_import", name, scope)
+    if on_batch is None:  # the import job audits each batch itself
+        _record(session, reader.result, "customer_import", name, scope)
     return reader.result
 
 
@@ -484,9 +514,7 @@ def _flush_customers(session: Session, reader: _Reader, pending: list[_CustomerR
     if rows:
         session.execute(insert(Customer), rows)
         reader.result.inserted += len(rows)
-        if commit:
-            session.commit()
-    reader.report()
+    reader.end_batch(session, commit, bool(rows))
 
 
 # --- reports ----------------------------------------------------------------------------

@@ -115,7 +115,8 @@ def sync_periodic(app: Starlette) -> int:
     return added
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of this machine still runs (a claim's owner, for instance)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -140,7 +141,7 @@ def release_orphans(app: Starlette) -> list[int]:
                 pid = int(job.locked_by.split(":")[1])
             except (IndexError, ValueError):
                 continue
-            if pid != os.getpid() and not _alive(pid):
+            if pid != os.getpid() and not process_alive(pid):
                 job.lease_until = utcnow() - timedelta(seconds=1)
                 released.append(job.id)
         session.commit()

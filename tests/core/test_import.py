@@ -5,23 +5,35 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import re
-import time
+import socket
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from core.cli import cli
-from core.entities import Customer, Region, Unit, User
+from core.db import utcnow
+from core.entities import (
+    AuditEvent,
+    Customer,
+    ImportRun,
+    QueuedJob,
+    Region,
+    ServiceCase,
+    ServicePoint,
+    Unit,
+    User,
+)
 from core.security.scope import set_scope
 from core.services.bulk_import import ImportResult, import_customers, import_units
 from core.services.catalogue import register_unit
+from core.services.queue import run_due
 from core.services.users import create_user
 from core.web.views import imports
 from tests.support import PASSWORD, Harness
@@ -260,17 +272,17 @@ def _upload(client: object, kind: str, name: str, text: str) -> str:
     return str(location)
 
 
-def _wait(client: object, url: str) -> str:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        fragment = client.get(f"{url}/progress", headers={"HX-Request": "true"}).text  # type: ignore[attr-defined]
-        state = re.search(r'data-state="(\w+)"', fragment)
-        assert state, fragment
-        if state.group(1) in ("done", "failed"):
-            return str(fragment)
-        assert 'hx-trigger="every 500ms"' in fragment
-        time.sleep(0.05)
-    raise AssertionError("the import did not finish")
+def _wait(h: Harness, client: object, url: str) -> str:
+    """The page polls while the import waits for the worker; the worker (run here, as
+    ``aftersales worker`` would) imports it; then the page says how it ended."""
+    waiting = client.get(f"{url}/progress", headers={"HX-Request": "true"}).text  # type: ignore[attr-defined]
+    assert 'data-state="queued"' in waiting and 'hx-trigger="every 500ms"' in waiting
+    outcomes = run_due(h.app)
+    assert [o.kind for o in outcomes] == ["core.import"], outcomes
+    fragment = client.get(f"{url}/progress", headers={"HX-Request": "true"}).text  # type: ignore[attr-defined]
+    state = re.search(r'data-state="(\w+)"', fragment)
+    assert state and state.group(1) in ("done", "failed"), fragment
+    return str(fragment)
 
 
 def test_upload_page_end_to_end(make_app: Callable[..., Harness], backend: str) -> None:
@@ -285,7 +297,7 @@ def test_upload_page_end_to_end(make_app: Callable[..., Harness], backend: str) 
     status = client.get(url)
     assert status.status_code == 200 and "wireless.csv" in status.text
     assert "<progress" in status.text
-    fragment = _wait(client, url)
+    fragment = _wait(h, client, url)
     assert 'hx-trigger' not in fragment  # polling stops when done
     assert 'data-count="inserted">1200<' in fragment
     assert 'data-count="failed">2<' in fragment and 'data-count="duplicates">1<' in fragment
@@ -346,7 +358,7 @@ def test_regional_importer_cannot_import_into_another_region(
                               "Guangzhou Hall,,1 Tianhe,020-9,,HQ\n"
                               "Chengdu Bar,,1 Jinjiang,028-9,,SOUTHWEST\n")
     url = _upload(client, "customers", "people.csv", text)
-    fragment = _wait(client, url)
+    fragment = _wait(h, client, url)
     assert 'data-count="inserted">1<' in fragment and 'data-count="failed">2<' in fragment
     rows = list(csv.reader(io.StringIO(client.get(f"{url}/errors.csv").text)))
     assert [r[:2] for r in rows[1:]] == [["3", "region_code"], ["4", "region_code"]]
@@ -356,42 +368,197 @@ def test_regional_importer_cannot_import_into_another_region(
     assert found == {"Shanghai Hall": region_id(h, "EAST")}
 
 
+def _manager_id(h: Harness) -> int:
+    with h.session() as session:
+        return int(session.scalars(select(User.id).where(User.login == "hq-manager")).one())
+
+
 def test_running_import_polls_and_reloads_without_javascript(
         make_app: Callable[..., Harness]) -> None:
+    """A run whose worker is alive polls; the moment its worker process is gone (killed, or
+    the machine restarted) the same page says *interrupted*, with no timeout to wait for."""
     h = make_app()
+    client = h.client("hq-manager")
+    url = _upload(client, "units", "big.csv", UNIT_HEADER + "WM100-240601-00001,,1,0,,\n")
     with h.session() as session:
-        uid = session.scalars(select(User.id).where(User.login == "hq-manager")).one()
-    running = imports.ImportJob(id="a" * 32, user_id=uid, kind="units", filename="big.csv",
-                                started_at="2026-11-25T08:00:00", state="running", rows=5000,
-                                bytes_read=40, size=100)
-    imports._JOBS[running.id] = running
-    try:
-        page = h.client("hq-manager").get(f"/desk/import/{running.id}").text
-    finally:
-        imports._JOBS.pop(running.id)
+        run = session.get(ImportRun, url.rsplit("/", 1)[1])
+        assert run is not None and run.state == "queued"
+        run.state, run.rows, run.bytes_read, run.size = "running", 5000, 40, 100
+        job = session.get(QueuedJob, run.job_id)
+        assert job is not None
+        job.state, job.lease_until = "running", utcnow() + timedelta(minutes=10)
+        job.locked_by = f"{socket.gethostname()}:{os.getpid()}:1:1"  # this live process
+        session.commit()
+    page = client.get(url).text
     assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in page
-    assert f'hx-get="/desk/import/{running.id}/progress" hx-trigger="every 500ms"' in page
+    assert f'hx-get="{url}/progress" hx-trigger="every 500ms"' in page
     assert '<progress max="100" value="40"' in page and "5000 rows read so far." in page
-    assert f'href="/desk/import/{running.id}">Refresh</a>' in page
-    # a result file left "running" by a process that stopped is shown as interrupted
-    folder = imports.import_dir(h.app.state)
-    folder.mkdir(parents=True, exist_ok=True)
-    stale = folder / f"{'b' * 32}.json"
-    stale.write_text(json.dumps({**running.as_dict(), "id": "b" * 32}))
-    old = stale.stat().st_mtime - imports.STALE_SECONDS - 5
-    os.utime(stale, (old, old))
-    page = h.client("hq-manager").get(f"/desk/import/{'b' * 32}").text
+    assert f'href="{url}">Refresh</a>' in page
+    with h.session() as session:
+        job = session.get(QueuedJob, job.id)
+        assert job is not None
+        job.locked_by = f"{socket.gethostname()}:{_dead_pid()}:1:1"
+        session.commit()
+    page = client.get(url).text
     assert 'data-state="interrupted"' in page and "hx-trigger" not in page
+    assert 'action="' + url + '/resume"' in page
 
 
-def test_the_page_shows_the_first_50_errors_in_file_order() -> None:
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_the_page_shows_the_first_50_errors_in_file_order(make_app: Callable[..., Harness]
+                                                           ) -> None:
     """issue 18: the page lists at most 50 errors; the download has every one."""
-    from core.services.bulk_import import ImportResult, RowError
-    from core.web.views.imports import SHOWN_ERRORS, ImportJob
+    h = make_app()
+    client = h.client("hq-manager")
+    text = UNIT_HEADER + "".join(f"WM100-xx-{n},,1,0,,\n" for n in range(80))
+    url = _upload(client, "units", "bad.csv", text)
+    fragment = _wait(h, client, url)
+    assert imports.SHOWN_ERRORS == 50
+    assert fragment.count("<tr><td>") == 50 and "<td>2</td>" in fragment
+    assert "<td>52</td>" not in fragment and 'data-count="failed">80<' in fragment
+    report = list(csv.reader(io.StringIO(client.get(f"{url}/errors.csv").text)))
+    assert [int(r[0]) for r in report[1:]] == list(range(2, 82))
 
-    job = ImportJob(id="x", user_id=1, kind="units", filename="f.csv", started_at="")
-    result = ImportResult(kind="units", rows=80,
-                          errors=[RowError(line, "body_code", "bad") for line in range(81, 1, -1)])
-    job.finish(result)
-    assert SHOWN_ERRORS == 50 and len(job.first_errors) == 50
-    assert job.first_errors[0] == [2, "body_code", "bad"] and job.errors == 80
+
+KILLED_IMPORT = """
+import sys, time
+from core.app import create_app
+from core.settings import load_settings
+from core.services import bulk_import
+from core.services.queue import claim, run_claimed, worker_name
+app = create_app(load_settings())
+report = bulk_import._Reader.report
+calls = []
+def slow(self):
+    report(self)
+    calls.append(1)
+    if len(calls) == 3:  # three batches are committed: say so, then wait to be killed
+        print("batches", flush=True)
+        time.sleep(60)
+bulk_import._Reader.report = slow
+worker = worker_name()
+run_claimed(app, claim(app, worker), worker)
+"""
+
+
+def _killed_import(h: Harness, rows: int, batch_size: int) -> tuple[str, Any]:
+    """An import started by a real worker process, killed after its third batch."""
+    import signal
+    import subprocess
+    import sys
+
+    from core.services import import_runs
+    from tests.core.test_backup import env_for
+
+    text = UNIT_HEADER + "".join(f"WM100-240601-{n:05d},,1,0,,\n" for n in range(1, rows + 1))
+    with h.session() as session:
+        user = session.scalars(select(User).where(User.login == "hq-manager")).one()
+        run = import_runs.start(session, h.settings.var_dir, user, kind="units",
+                                filename="big.csv", stream=io.BytesIO(text.encode()),
+                                batch_size=batch_size)
+        session.commit()
+        run_id = run.id
+    worker = subprocess.Popen([sys.executable, "-c", KILLED_IMPORT], stdout=subprocess.PIPE,
+                              text=True, env={**os.environ, **env_for(h)})
+    try:
+        assert worker.stdout is not None and worker.stdout.readline().strip() == "batches"
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    return run_id, h.client("hq-manager")
+
+
+def _audited_batches(h: Harness, run_id: str) -> list[dict[str, Any]]:
+    with h.session() as session:
+        return [e.after or {} for e in session.scalars(
+            select(AuditEvent).where(AuditEvent.entity == "unit_import",
+                                     AuditEvent.entity_id == run_id,
+                                     AuditEvent.action == "import_batch")
+            .order_by(AuditEvent.id))]
+
+
+def test_a_killed_import_is_interrupted_and_resumes_to_the_exact_count(
+        make_app: Callable[..., Harness], backend: str) -> None:
+    h = make_app()
+    run_id, client = _killed_import(h, rows=1000, batch_size=100)
+    url = f"/desk/import/{run_id}"
+    page = client.get(url).text  # no worker restarted, no timeout: the owner is gone
+    assert 'data-state="interrupted"' in page
+    assert 'data-count="inserted">300<' in page and "after line 301" in page
+    assert len(unit_codes(h)) == 300
+    batches = _audited_batches(h, run_id)
+    assert [b["inserted"] for b in batches] == [100, 100, 100]
+    assert [b["through_line"] for b in batches] == [101, 201, 301]
+    resumed = client.form(f"{url}/resume", follow_redirects=False)
+    assert resumed.status_code == 303
+    assert "from line 302" in client.get(url).text
+    assert [o.state for o in run_due(h.app)] == ["done"]
+    fragment = client.get(f"{url}/progress").text
+    assert 'data-count="rows">1000<' in fragment and 'data-count="inserted">1000<' in fragment
+    assert 'data-count="failed">0<' in fragment and 'data-count="duplicates">0<' in fragment
+    assert len(unit_codes(h)) == 1000
+    assert sum(b["inserted"] for b in _audited_batches(h, run_id)) == 1000
+    # a finished import is neither resumed nor rolled back
+    assert client.form(f"{url}/resume").status_code == 409
+    assert client.form(f"{url}/roll-back").status_code == 409
+
+
+def test_a_killed_import_can_be_rolled_back_unless_its_rows_are_used(
+        make_app: Callable[..., Harness], backend: str) -> None:
+    h = make_app()
+    before = unit_codes(h)
+    run_id, client = _killed_import(h, rows=600, batch_size=100)
+    url = f"/desk/import/{run_id}"
+    assert len(unit_codes(h) - before) == 300
+    hq, point, customer = region_id(h, "HQ"), _point_id(h), _any_customer(h)
+    with h.session() as session:  # a case now uses one imported unit
+        unit = session.scalars(select(Unit).where(Unit.body_code == "WM100-240601-00007")).one()
+        session.add(ServiceCase(
+            region_id=hq, service_point_id=point, unit_id=unit.id,
+            customer_id=customer, state="registered", channel="walk_in",
+            body_code_text=unit.body_code, model_code="WM100", own_product=True,
+            contact_name="x", contact_phone="1", address="x", fault_description="x",
+            intake_on=date(2026, 11, 25)))
+        session.commit()
+    used = client.form(f"{url}/roll-back")
+    assert used.status_code == 409 and "cannot be rolled back" in used.text
+    assert len(unit_codes(h) - before) == 300  # nothing went
+    with h.session() as session:
+        session.execute(delete(ServiceCase))
+        session.commit()
+    page = client.get(url).text
+    assert 'data-action="roll-back"' in page and "Delete 300 imported rows" in page
+    rolled = client.form(f"{url}/roll-back", follow_redirects=True)
+    assert rolled.status_code == 200 and "300 imported rows were removed." in rolled.text
+    assert unit_codes(h) == before
+    assert 'data-state="rolled_back"' in client.get(f"{url}/progress").text
+    with h.session() as session:
+        assert session.scalars(select(AuditEvent.action).where(
+            AuditEvent.entity_id == run_id).order_by(AuditEvent.id)).all()[-1] == \
+            "import_roll_back"
+
+
+def _point_id(h: Harness) -> int:
+    with h.session() as session:
+        return int(session.scalars(select(ServicePoint.id)
+                                   .where(ServicePoint.code == "HQ-SC")).one())
+
+
+def _any_customer(h: Harness) -> int:
+    hq = region_id(h, "HQ")
+    with h.session() as session:
+        found = session.scalars(select(Customer.id).limit(1)).first()
+        if found is None:
+            customer = Customer(region_id=hq, name="x", address="x", phone="1")
+            session.add(customer)
+            session.commit()
+            found = customer.id
+        return int(found)
