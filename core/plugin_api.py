@@ -88,8 +88,12 @@ from core.services.payments import record_payment
 # issue 16: a plugin opens a case (a follow-up visit that found a problem)
 from core.services.intake import intake as open_case
 
+# isort: split
+# staff notices: tell a colleague in-app (a late requisition, an escalated complaint)
+from core.services.staff_notices import notify as notify_staff
+
 #: The plugin API's own version: minor bumps add names, major bumps may remove them.
-API_VERSION = (1, 0)
+API_VERSION = (1, 1)
 
 __all__ = [
     "API_VERSION",
@@ -184,6 +188,7 @@ __all__ = [
 __all__ += ["JobKind", "QueuedJob", "attach", "attachments_of", "enqueue"]  # issue 13
 __all__ += ["record_payment"]  # issue 14
 __all__ += ["open_case"]  # issue 16
+__all__ += ["notify_staff"]  # staff notices (API 1.1)
 
 
 def seed_core_demo(session: Session, settings: Settings) -> None:

@@ -17,6 +17,7 @@ from core.entities.money import (
     Payment,
     ReceiptCounter,
 )
+from core.entities.notices import StaffNotice  # staff notices
 from core.entities.org import Region, RegionScoped, ServicePoint
 from core.entities.queue import QueuedJob  # issue 13
 from core.entities.users import (
@@ -59,6 +60,7 @@ __all__ = [
     "RolePermission",
     "ServiceCase",
     "ServicePoint",
+    "StaffNotice",
     "Unit",
     "User",
     "UserRole",

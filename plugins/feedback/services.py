@@ -30,6 +30,7 @@ from core.plugin_api import (
     audit,
     get_case,
     lock_row,
+    notify_staff,
     open_case,
     plugin_settings,
     queue_message,
@@ -384,6 +385,12 @@ def escalate(session: Session, now: datetime) -> list[Complaint]:
             audit.record(session, "feedback_complaint", complaint.id, "escalate",
                          after={"to": complaint.escalated_to_id},
                          region_id=complaint.region_id)
+            if complaint.escalated_to_id is not None:  # the head hears of it (F-2)
+                notify_staff(session, complaint.escalated_to_id,
+                             N_("Complaint %(reference)s missed its deadline and is escalated "
+                                "to you: %(subject)s"),
+                             {"reference": complaint.reference, "subject": complaint.subject},
+                             link=f"/feedback/complaints/{complaint.id}", source="feedback")
     session.flush()
     return escalated
 

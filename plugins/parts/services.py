@@ -32,8 +32,8 @@ from core.plugin_api import (
     local_today,
     lock_case,
     lock_row,
+    notify_staff,
     place_hold,
-    queue_message,
     release_hold,
     utcnow,
 )
@@ -783,16 +783,13 @@ def flag_late(session: Session, now: datetime) -> list[Requisition]:
         requisition.late_flagged_at = now
         requester = session.get(User, requisition.requested_by_id) \
             if requisition.requested_by_id else None
-        if requester is not None:
-            queue_message(
-                session, kind="parts.requisition_late", channel="email",
-                recipient=requester.login,
-                subject=N_("Requisition %(number)s is late"),
-                body=N_("Requisition %(number)s was needed by %(day)s and is still "
-                        "%(state)s."),
-                params={"number": requisition.number, "day": requisition.needed_by
-                        .isoformat(), "state": requisition.state},
-                language=requester.locale, source="parts", region_id=requisition.region_id)
+        if requester is not None:  # staff have logins, not mailboxes: an in-app notice
+            notify_staff(session, requester, N_("Requisition %(number)s was needed by %(day)s "
+                                                "and is still %(state)s."),
+                         {"number": requisition.number,
+                          "day": requisition.needed_by.isoformat(),
+                          "state": requisition.state},
+                         link=f"/parts/requisitions/{requisition.id}", source="parts")
         if requisition.case_id is not None:
             session.add(CaseEvent(case_id=requisition.case_id, kind="parts",
                                   note=f"Requisition {requisition.number} is late (needed "

@@ -400,7 +400,7 @@ def test_running_import_polls_and_reloads_without_javascript(
         job.locked_by = f"{socket.gethostname()}:{_dead_pid()}:1:1"
         session.commit()
     page = client.get(url).text
-    assert 'data-state="interrupted"' in page and "hx-trigger" not in page
+    assert 'data-state="interrupted"' in page and f'hx-get="{url}/progress"' not in page
     assert 'action="' + url + '/resume"' in page
 
 

@@ -161,9 +161,10 @@ def import_roll_back(request: Request) -> Response:
     import_id = str(request.path_params["import_id"])
     removed = import_runs.roll_back(request.state.db, request.app.state.settings.var_dir,
                                     import_id, request.state.user)
-    _ = gettext_for(request).ngettext
-    flash(request, _("%(num)d imported row was removed.", "%(num)d imported rows were removed.",
-                     removed) % {"num": removed})
+    ngettext = gettext_for(request).ngettext
+    flash(request, ngettext("%(num)d imported row was removed.",
+                            "%(num)d imported rows were removed.", removed)
+          % {"num": removed})
     return see_other(f"/desk/import/{import_id}")
 
 

@@ -142,6 +142,9 @@ def test_sla_breach_across_a_weekend_is_escalated_once(h: Harness) -> None:
         assert row.response_failed and row.escalated_at is not None
         assert row.escalated_to_id == supervisor
         first = row.escalated_at
+    head = h.client("hq-supervisor")  # the head is told in their inbox, once
+    assert 'data-unread="1"' in head.get("/notices/count").text
+    assert f"{row.reference} missed its deadline" in head.get("/notices").text
     assert tick(h, datetime(2026, 12, 8, 10, 30, tzinfo=TZ)) == "0 complaint(s) escalated"
     with h.session() as session:
         assert session.get(Complaint, cid).escalated_at == first  # escalated once

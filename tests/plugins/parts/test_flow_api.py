@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import select, update
 
 from core.cli import cli
-from core.entities import CaseHold, OutboxMessage
+from core.entities import CaseHold, StaffNotice, User
 from plugins.parts.models import Requisition, Stock
 from tests.core.desk_helpers import new_case
 from tests.plugins.parts.helpers import (
@@ -129,10 +129,12 @@ def test_the_late_job_flags_once_and_tells_the_requester(parts: Harness) -> None
         "1 requisition(s) flagged late"
     assert dict(run_jobs(parts.app))["parts.late_requisitions"] == \
         "0 requisition(s) flagged late"
-    with parts.session() as session:
-        sent = session.scalars(select(OutboxMessage).where(
-            OutboxMessage.kind == "parts.requisition_late")).all()
-        assert [m.recipient for m in sent] == ["east-tech"]
+    with parts.session() as session:  # told once, in the requester's inbox
+        told = session.scalars(select(StaffNotice).where(StaffNotice.source == "parts")).all()
+        tech = session.scalars(select(User).where(User.login == "east-tech")).one()
+        assert [(n.user_id, n.params["number"]) for n in told] == \
+            [(tech.id, made.json()["number"])]
+        assert told[0].link == f"/parts/requisitions/{made.json()['id']}"
     late = client.get(f"{API}/requisitions?late=1", headers=bearer(parts, "east-tech"))
     assert [r["id"] for r in late.json()["requisitions"]] == [made.json()["id"]]
 
