@@ -14,7 +14,7 @@ message (a field's label, say) is wrapped in :class:`Term` and translated too.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 Params = Mapping[str, object]
 #: A message: a template and its parameters, or text already formatted.
@@ -25,6 +25,15 @@ class Term(str):
     """A parameter value that is itself a message to translate (a label, a state's title)."""
 
     __slots__ = ()
+
+
+class Message(NamedTuple):
+    """A parameter value that is itself a message with parameters: a veto that says *why*
+    in a reason of its own (``Message(N_("certificate %(number)s expired"), {...})``),
+    rendered, and translated with the rest, when the outer message is."""
+
+    template: str
+    params: Params | None = None
 
 
 def render(template: str, params: Params | None = None,
@@ -54,9 +63,15 @@ def _format(template: str, params: Params | None,
             gettext: Callable[[str], str] | None = None) -> str:
     if not params:
         return template
-    return template % {
-        name: gettext(value) if gettext and isinstance(value, Term) and value else value
-        for name, value in params.items()}
+    return template % {name: _value(value, gettext) for name, value in params.items()}
+
+
+def _value(value: object, gettext: Callable[[str], str] | None) -> object:
+    if isinstance(value, Message):
+        return render(value.template, value.params, gettext)
+    if gettext and isinstance(value, Term) and value:
+        return gettext(value)
+    return value
 
 
 def _split(text: Text) -> tuple[str, Params | None]:

@@ -89,6 +89,10 @@ from core.services.payments import record_payment
 from core.services.intake import intake as open_case
 
 # isort: split
+# a message as a parameter of another: a veto's reason in the reader's language (API 1.1)
+from core.errors import Message
+
+# isort: split
 # staff notices: tell a colleague in-app (a late requisition, an escalated complaint)
 from core.services.staff_notices import notify as notify_staff
 
@@ -189,6 +193,7 @@ __all__ += ["JobKind", "QueuedJob", "attach", "attachments_of", "enqueue"]  # is
 __all__ += ["record_payment"]  # issue 14
 __all__ += ["open_case"]  # issue 16
 __all__ += ["notify_staff"]  # staff notices (API 1.1)
+__all__ += ["Message"]  # a message as a parameter of another (API 1.1)
 
 
 def seed_core_demo(session: Session, settings: Settings) -> None:

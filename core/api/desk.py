@@ -13,6 +13,7 @@ from starlette.responses import Response
 from core.api.jsonio import ApiResponse, json_body
 from core.entities import Charge, Confirmation, Payment, ServiceCase, Unit
 from core.errors import DomainError, Forbidden
+from core.i18n import N_
 from core.services import catalogue, intake, payments, quotes, workflow
 from core.services.cases import case_page, get_case, local_today
 from core.services.validation import Problems
@@ -34,7 +35,8 @@ TRANSITION_PERMISSIONS = {
 
 def _require(request: Request, permission: str) -> None:
     if permission not in request.state.permissions:
-        raise Forbidden(f"This needs the permission {permission!r}.")
+        raise Forbidden(N_("This needs the permission %(permission)s."),
+                        params={"permission": permission})
 
 
 def unit_json(unit: Unit, *, cases: list[ServiceCase] | None = None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from core.errors import DomainError
+from core.i18n import N_
 from core.web.limits import check_json
 
 
@@ -22,7 +23,8 @@ def json_body(request: Request) -> dict[str, Any]:
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise DomainError(f"The request body is not valid JSON: {exc}.", code="bad_request",
+        raise DomainError(N_("The request body is not valid JSON: %(problem)s."),
+                          params={"problem": str(exc)}, code="bad_request",
                           status_code=400) from None
     except RecursionError:  # issue 17: {"a": {"a": ... thousands deep
         raise DomainError("The JSON is nested too deeply.", code="bad_request",

@@ -12,6 +12,7 @@ from core.plugin_api import (
     OPEN_STATES,
     Job,
     MenuItem,
+    Message,
     Panel,
     Permission,
     RouteSpec,
@@ -130,10 +131,12 @@ def validate_transition(session: Session, case: ServiceCase, to: str, actor: Use
     if result.eligible:
         return []
     model = case.model_code or "-"
+    reason = Message(policy.MESSAGES[result.code], result.params)
     return [Veto(policy.CLAUSE,
-                 f"{technician.display_name} is not certified for model {model}: "
-                 f"{result.message}. Technicians are dispatched only after they are trained "
-                 f"and pass.", plugin="training")]
+                 N_("%(name)s is not certified for model %(model)s: %(reason)s. Technicians "
+                    "are dispatched only after they are trained and pass."),
+                 plugin="training",
+                 params={"name": technician.display_name, "model": model, "reason": reason})]
 
 
 def _expire(session: Session, settings: Settings, now: datetime) -> str:

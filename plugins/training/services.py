@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.plugin_api import (
+    N_,
     PRODUCT_LINES,
     TECHNICIAN_ROLE,
     Conflict,
@@ -108,9 +109,11 @@ def _course_values(session: Session, data: dict[str, Any], course: Course | None
                                     .where(ProductModel.code.in_(models))))
         unknown = [m for m in models if m not in known]
         if unknown:
-            problems.add("model_codes", f"Unknown model: {', '.join(unknown)}.")
+            problems.add("model_codes", N_("Unknown model: %(models)s."),
+                         models=", ".join(unknown))
     if not line and not models:
-        problems.add("product_line", "Name a product line or the models the course covers.")
+        problems.add("product_line", N_("Name a product line or the models the course "
+                                        "covers."))
     pass_mark = problems.integer(data, "pass_mark", minimum=0)
     if pass_mark is not None and pass_mark > 100:
         problems.add("pass_mark", "The pass mark is a score out of 100.")
@@ -121,7 +124,7 @@ def _course_values(session: Session, data: dict[str, Any], course: Course | None
     if code and not problems.fields.get("code"):
         clash = session.scalars(select(Course.id).where(Course.code == code)).first()
         if clash is not None and (course is None or clash != course.id):
-            problems.add("code", f"The course code {code!r} is taken.")
+            problems.add("code", N_("The course code %(code)s is taken."), code=code)
     problems.raise_if_any()
     return {"code": code, "title": title, "title_zh": title_zh, "product_line": line,
             "model_codes": ",".join(models), "pass_mark": pass_mark,
@@ -191,7 +194,7 @@ def create_session(session: Session, actor: User | None, data: dict[str, Any],
     if region_code:
         region = session.scalars(select(Region).where(Region.code == region_code)).first()
         if region is None:
-            problems.add("for_region", f"No region with code {region_code!r}.")
+            problems.add("for_region", N_("No region with code %(code)s."), code=region_code)
     course = session.get(Course, course_id) if course_id else None
     if course_id and (course is None or not course.active):
         problems.add("course_id", "Choose an active course.")
@@ -243,18 +246,20 @@ def enrol(session: Session, ts: TrainingSession, technician: User, actor: User |
     if ts.cancelled:
         raise Conflict("The session is cancelled.")
     if not technician.active or not is_technician(technician):
-        raise DomainError(f"{technician.display_name} is not an active technician.",
-                          field="user_id")
+        raise DomainError(N_("%(name)s is not an active technician."),
+                          params={"name": technician.display_name}, field="user_id")
     if ts.for_region_id is not None and technician.region_id != ts.for_region_id:
         region = ts.for_region.code if ts.for_region else "?"
-        raise DomainError(f"This session is for the technicians of {region}.",
-                          field="user_id")
+        raise DomainError(N_("This session is for the technicians of %(region)s."),
+                          params={"region": region}, field="user_id")
     exists = session.scalars(select(Participant.id).where(
         Participant.session_id == ts.id, Participant.user_id == technician.id)).first()
     if exists is not None:
-        raise Conflict(f"{technician.display_name} is already enrolled.", field="user_id")
+        raise Conflict(N_("%(name)s is already enrolled."),
+                       params={"name": technician.display_name}, field="user_id")
     if enrolled_count(session, ts) >= ts.capacity:
-        raise Conflict(f"The session is full ({ts.capacity} places).", field="user_id")
+        raise Conflict(N_("The session is full (%(places)d places)."),
+                       params={"places": ts.capacity}, field="user_id")
     row = Participant(session_id=ts.id, user_id=technician.id, region_id=technician.region_id,
                       enrolled_by_id=actor.id if actor else None)
     session.add(row)
@@ -274,7 +279,8 @@ def set_attendance(session: Session, ts: TrainingSession, present: set[int],
     for row in participants(session, ts):
         value = row.id in present
         if row.passed is not None and not value:
-            raise Conflict(f"{row.user.display_name} has an exam result: they attended.")
+            raise Conflict(N_("%(name)s has an exam result: they attended."),
+                           params={"name": row.user.display_name})
         if row.attended != value:
             audit.record(session, "training_participant", row.id, "attendance",
                          before={"attended": row.attended}, after={"attended": value},
@@ -307,12 +313,13 @@ def record_result(session: Session, ts: TrainingSession, technician: User, score
         Participant.session_id == ts.id, Participant.user_id == technician.id)).first()
     if row is None:
         if not enrol_if_needed:
-            raise DomainError(f"{technician.display_name} is not enrolled in this session.",
-                              field="user_id")
+            raise DomainError(N_("%(name)s is not enrolled in this session."),
+                              params={"name": technician.display_name}, field="user_id")
         row = enrol(session, ts, technician, actor)
     if row.passed is not None:
-        raise Conflict(f"{technician.display_name} already has a result ({row.score}). "
-                       "Revoke the certificate with a reason to correct it.")
+        raise Conflict(N_("%(name)s already has a result (%(score)s). Correct it with a "
+                          "reason, or revoke the certificate."),
+                       params={"name": technician.display_name, "score": row.score})
     row.attended = True
     row.score = score
     row.passed = policy.passed(score, ts.course.pass_mark)
@@ -376,7 +383,8 @@ def revoke(session: Session, cert: Certification, actor: User | None, reason: st
     reason = problems.text({"reason": reason}, "reason", max_length=400, label="Reason")
     problems.raise_if_any()
     if cert.revoked_at is not None:
-        raise Conflict(f"Certificate {cert.number} is already revoked.")
+        raise Conflict(N_("Certificate %(number)s is already revoked."),
+                       params={"number": cert.number})
     before = {"status": cert.status}
     cert.revoked_at = utcnow()
     cert.revoked_reason = reason

@@ -456,7 +456,8 @@ def export(request: Request) -> Response:
     region = session.scalars(select(Region).where(Region.code == code)).first() \
         if code else None
     if code and region is None:
-        raise DomainError(f"No region with code {code!r}.", field="region", status_code=400)
+        raise DomainError(N_("No region with code %(code)s."), params={"code": code},
+                          field="region", status_code=400)
     body = exchange.export_csv(session, settings, region)
     name = f"certifications-{settings.region_code}-{(region.code + '-') if region else ''}" \
         f"{_today(request):%Y%m%d}.csv"
