@@ -42,6 +42,7 @@ from core.hooktypes import (
     AUTHENTICATED,
     PUBLIC,
     BodyCode,
+    CalendarEntry,
     ChargeDraft,
     Coverage,
     HoldKind,
@@ -184,6 +185,7 @@ __all__ = [
 __all__ += ["JobKind", "QueuedJob", "attach", "attachments_of", "enqueue"]  # issue 13
 __all__ += ["record_payment"]  # issue 14
 __all__ += ["open_case"]  # issue 16
+__all__ += ["CalendarEntry"]  # issue 18
 
 
 def seed_core_demo(session: Session, settings: Settings) -> None:

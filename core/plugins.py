@@ -170,6 +170,7 @@ CORE_HOOK_MODULES: tuple[str, ...] = (
     "core.builtin.customers",  # issue 18
     "core.builtin.security",  # issue 17
     "core.builtin.queue",  # issue 13
+    "core.builtin.views",  # issue 18: board, calendar, status link
 )
 
 

@@ -17,6 +17,7 @@ from core.entities.money import (
 )
 from core.entities.org import Region, RegionScoped, ServicePoint
 from core.entities.queue import QueuedJob  # issue 13
+from core.entities.status_links import StatusLink  # issue 18
 from core.entities.users import (
     ApiToken,
     KnownPermission,
@@ -54,6 +55,7 @@ __all__ = [
     "RolePermission",
     "ServiceCase",
     "ServicePoint",
+    "StatusLink",  # issue 18
     "Unit",
     "User",
     "UserRole",

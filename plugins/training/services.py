@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.plugin_api import (
@@ -167,6 +167,20 @@ def sessions_in_month(session: Session, first: date) -> list[TrainingSession]:
         select(TrainingSession)
         .where(TrainingSession.starts_on < last, TrainingSession.ends_on >= first)
         .order_by(TrainingSession.starts_on, TrainingSession.id)))
+
+
+def sessions_between(session: Session, start: date, end: date) -> list[TrainingSession]:
+    """Sessions not cancelled that overlap the days ``start``..``end``, for the region in
+    scope (sessions for every region, and those for this one; all of them for HQ)."""
+    query = select(TrainingSession).where(
+        TrainingSession.starts_on <= end, TrainingSession.ends_on >= start,
+        TrainingSession.cancelled.is_(False))
+    region_id = session.info.get("region_id")
+    if region_id is not None:
+        query = query.where(or_(TrainingSession.for_region_id.is_(None),
+                                TrainingSession.for_region_id == region_id))
+    return list(session.scalars(query.order_by(TrainingSession.starts_on,
+                                               TrainingSession.id)))
 
 
 def create_session(session: Session, actor: User | None, data: dict[str, Any],
