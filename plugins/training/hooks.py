@@ -61,6 +61,8 @@ def register_routes() -> list[RouteSpec]:
         RouteSpec("training.attendance", f"{ts}/attendance", views.attendance, MANAGE,
                   methods=POST),
         RouteSpec("training.results", f"{ts}/results", views.results, MANAGE, methods=POST),
+        RouteSpec("training.correct_result", f"{ts}/results/correct", views.correct_result,
+                  MANAGE, methods=POST),
         RouteSpec("training.certificate", cert, views.certificate, VIEW),
         RouteSpec("training.revoke", f"{cert}/revoke", views.revoke, MANAGE, methods=POST),
         RouteSpec("training.technicians", "/training/technicians", views.technicians, VIEW),
