@@ -344,3 +344,19 @@ def test_a_refurbishable_faulty_part_goes_back_to_hq(parts: Harness) -> None:
                       headers=bearer(parts, "east-tech")).status_code == 200
     assert client.get(f"{API}/transfers/{back.json()['id']}",
                       headers=bearer(parts, "sw-tech")).status_code == 404
+
+
+def test_stockout_days_are_the_instance_zones(make_app: Callable[..., Harness]) -> None:
+    """Issue 18: a hold placed at 17:30 UTC on 14 Dec is on 15 Dec in Shanghai."""
+    from datetime import UTC, datetime
+
+    from plugins.parts import reports
+
+    h = make_app(plugins=["warranty", "parts"], backend="sqlite")
+    cid = case_in_repair(h, "B")
+    with h.session() as session:
+        session.add(CaseHold(case_id=cid, kind="waiting_for_parts", reason="x",
+                             placed_at=datetime(2026, 12, 14, 17, 30, tzinfo=UTC)))
+        session.commit()
+        _header, rows = reports.stockouts(session)
+    assert [r[2] for r in rows] == ["2026-12-15"]
