@@ -140,3 +140,44 @@ def test_board_statements_do_not_grow_with_cases(make_app: Callable[..., Harness
             holds.place_hold(session, cid, "other", "other", clerk)
         session.commit()
     assert statements() == few
+
+
+def test_a_column_of_ten_thousand_cases_shows_twenty(make_app: Callable[..., Harness]
+                                                     ) -> None:
+    """10,000 registered cases: the board reads 20 of them (LIMIT), counts them all in
+    the database, and answers in well under a second on SQLite."""
+    import time
+    from datetime import date
+
+    from sqlalchemy import insert
+
+    from core.db import utcnow
+    from core.entities import Customer, ServicePoint
+
+    h = make_app(plugins=[], backend="sqlite")
+    [first] = open_cases(h, 1)
+    with h.session() as session:
+        case = session.get(ServiceCase, first)
+        point = session.get(ServicePoint, case.service_point_id)
+        customer = session.get(Customer, case.customer_id)
+        now, today = utcnow(), date.today()
+        session.execute(insert(ServiceCase), [{
+            "region_id": point.region_id, "service_point_id": point.id,
+            "customer_id": customer.id, "state": "registered", "channel": "walk_in",
+            "contact_name": "Bulk", "contact_phone": "13900000000", "address": "Road",
+            "fault_description": "Hum", "intake_on": today, "opened_at": now,
+            "updated_at": now} for _ in range(9_999)])
+        session.commit()
+    client = h.client("hq-supervisor")
+    assert client.get("/desk/board").status_code == 200  # warm up
+    start = time.perf_counter()
+    with QueryCounter(h.app.state.engine) as counter:
+        page = client.get("/desk/board")
+    elapsed = time.perf_counter() - start
+    column = _column(page.text, "registered")
+    assert 'data-count="10000"' in column and len(_ids(column)) == 20
+    assert _ids(column)[0] == first and 'data-more="9980"' in column
+    limited = [s for s in counter.statements if "service_case.state = " in s
+               and "LIMIT" in s.upper()]
+    assert limited, counter.statements
+    assert elapsed < 2.0, elapsed
