@@ -23,7 +23,9 @@ from core.services.cases import filtered_cases
 from core.services.holds import hold_kinds
 
 PER_COLUMN = 20
-FILTERS = ("service_point", "technician")
+FILTERS = ("service_point", "technician", "hold")
+#: ``hold=any``: only cases on some hold; ``hold=none``: only cases on none; else a kind.
+HOLD_ANY, HOLD_NONE = "any", "none"
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,17 @@ class Board:
 def board(session: Session, params: dict[str, str], per_column: int = PER_COLUMN) -> Board:
     """The board for the service point and technician filters in ``params`` (codes and
     logins, as in the case list); unknown filter values simply match nothing."""
-    base, used = filtered_cases({k: params[k] for k in FILTERS if params.get(k)})
+    base, used = filtered_cases({k: params[k] for k in FILTERS if params.get(k)
+                                 and k != "hold"})
+    hold = params.get("hold", "")
+    if hold:
+        held_ids = select(CaseHold.case_id).where(CaseHold.released_at.is_(None))
+        if hold == HOLD_NONE:
+            base = base.where(ServiceCase.id.not_in(held_ids))
+        else:
+            if hold != HOLD_ANY:
+                held_ids = held_ids.where(CaseHold.kind == hold)
+            base = base.where(ServiceCase.id.in_(held_ids))
     open_only = base.where(ServiceCase.state.in_(OPEN_STATES))
     counts = dict(session.execute(
         open_only.with_only_columns(ServiceCase.state, func.count(ServiceCase.id))
@@ -75,6 +87,8 @@ def board(session: Session, params: dict[str, str], per_column: int = PER_COLUMN
         columns.append(Column(state, count, int(held.get(state, 0)), cases,
                               "/desk/cases?" + urlencode({**used, "state": state,
                                                           "sort": "oldest"})))
+    if hold:  # the case list has no hold filter: its links carry the others
+        used = {**used, "hold": hold}
     shown = [c.id for column in columns for c in column.cases]
     holds: dict[int, list[CaseHold]] = {}
     if shown:

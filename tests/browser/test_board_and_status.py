@@ -92,6 +92,9 @@ def test_status_link_from_the_case_page_on_a_phone(
     url_box.wait_for()
     assert clerk.url == f"{base}/desk/cases/{ids[0]}"  # made in place, by htmx
     link = url_box.input_value()
+    copy = panel.get_by_role("button", name="Copy")
+    copy.click()
+    clerk.get_by_role("button", name="Copied").wait_for()
     assert link.startswith(f"{base}/status/"), link
     assert not problems, problems
 

@@ -78,6 +78,14 @@ def test_board_shows_columns_holds_and_filters(desk: Harness) -> None:
     assert _ids(client.get("/desk/board?service_point=EAST-SH").text) == []
     assert sorted(_ids(client.get("/desk/board?service_point=HQ-SC").text)) \
         == sorted(registered + dispatched)
+    # the hold filter: on some hold, on none, on one kind
+    assert _ids(client.get("/desk/board?hold=any").text) == [registered[0]]
+    assert _ids(client.get("/desk/board?hold=waiting_for_customer").text) == [registered[0]]
+    assert _ids(client.get("/desk/board?hold=waiting_for_parts").text) == []
+    assert sorted(_ids(client.get("/desk/board?hold=none").text)) \
+        == sorted(registered[1:] + dispatched)
+    held_only = client.get("/desk/board?hold=any").text
+    assert 'hx-get="/desk/board?hold=any"' in held_only  # the refresh keeps the filter
     # an htmx refresh gets the fragment (no page shell)
     fragment = client.get("/desk/board?technician=hq-tech", headers={"HX-Request": "true"})
     assert "<html" not in fragment.text and 'id="board-columns"' in fragment.text

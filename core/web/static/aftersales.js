@@ -5,6 +5,8 @@
 //   data-enter-looks-up   an input where Enter (what a barcode scanner sends) fires the
 //                         htmx "lookup" trigger instead of submitting the form (issue 18);
 //                         htmx trigger filters would need eval, which the CSP forbids
+//   data-copy="ID"        a button that copies the value of the input #ID to the clipboard
+//                         (the customer's status link, issue 18) and says so on itself
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
@@ -12,6 +14,29 @@
     if (target) {
       event.preventDefault();
       window.print();
+    }
+    var copy = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
+    if (copy) {
+      event.preventDefault();
+      var source = document.getElementById(copy.getAttribute("data-copy"));
+      if (!source) {
+        return;
+      }
+      source.select();
+      var done = function () {
+        copy.textContent = copy.getAttribute("data-copied") || copy.textContent;
+      };
+      var fallback = function () {
+        source.select();
+        if (document.execCommand("copy")) {
+          done();
+        }
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(source.value).then(done, fallback);
+      } else {
+        fallback();
+      }
     }
   });
   document.addEventListener("keydown", function (event) {
