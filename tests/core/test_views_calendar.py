@@ -34,7 +34,7 @@ def _onsite(h: Harness, case_id: int, start: datetime, end: datetime) -> None:
 
 
 def test_calendar_shows_onsite_visits_in_the_instance_zone(
-        make_app: Callable[..., Harness]) -> None:
+        make_app: Callable[..., Harness], backend: str) -> None:
     h = make_app(plugins=[])
     [one, two] = open_cases(h, 2)
     [east] = open_cases(h, 1, login="east-clerk", start=9)
