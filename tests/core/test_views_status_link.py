@@ -63,6 +63,7 @@ def test_status_link_shows_state_next_step_and_amount_due(desk: Harness) -> None
     assert "We have sent you the costs of the repair and wait for your answer." in text
     assert "please confirm or decline the costs" in text
     assert 'data-status-link="active"' in clerk.get(f"/desk/cases/{cid}/status-link").text
+    assert "Status link made for the customer" in clerk.get(f"/desk/cases/{cid}").text
     # the first link was revoked by the second
     gone = customer.get(path)
     assert gone.status_code == 404 and "not valid any more" in gone.text
