@@ -231,3 +231,4 @@ class CalendarEntry:
     detail: str = ""
     at: datetime | None = None
     source: str = "core"
+    title_zh: str = ""

@@ -109,9 +109,10 @@ def calendar_entries(session: Session, start: date, end: date) -> list[CalendarE
     those for the viewer's region (all of them for HQ)."""
     return [CalendarEntry(starts=ts.starts_on, ends=ts.ends_on, kind="training.session",
                           title=f"{ts.course.code} {ts.course.title}",
+                          title_zh=f"{ts.course.code} {ts.course.title_zh}"
+                          if ts.course.title_zh else "",
                           url=f"/training/sessions/{ts.id}",
-                          detail=" · ".join(p for p in (ts.course.title_zh, ts.trainer,
-                                                        ts.place) if p),
+                          detail=" · ".join(p for p in (ts.trainer, ts.place) if p),
                           source="training")
             for ts in services.sessions_between(session, start, end)]
 

@@ -109,3 +109,41 @@ def test_status_link_from_the_case_page_on_a_phone(
     assert "目前：等待配件。" in text and "下一步" in text and "应付金额" in text
     assert "Output board ordered" not in text
     phone.screenshot(path=str(artefacts / "status-page-zh.png"), full_page=True)
+
+
+def test_calendar_month_in_chinese(live_app: Callable[..., tuple[Harness, str]],
+                                   signed_in: Callable[..., Any], artefacts: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from core.entities import ServiceCase
+    from core.services.cases import local_today
+    from plugins.training import services as training
+
+    h, base = live_app(plugins=["training"])
+    [cid] = open_cases(h, 1)
+    today = local_today(h.settings)
+    visit = datetime.combine(today.replace(day=10), datetime.min.time(), tzinfo=UTC) \
+        + timedelta(hours=1)  # 09:00 in Shanghai
+    with h.session() as session:
+        case = session.get(ServiceCase, cid)
+        case.onsite_from, case.onsite_to = visit, visit + timedelta(hours=3)
+        course = training.create_course(session, {
+            "code": "AMP-101", "title": "Amplifier service", "title_zh": "功放维修",
+            "product_line": "amplifier", "pass_mark": "70"})
+        training.create_session(session, None, {
+            "course_id": str(course.id), "trainer": "Li Wei", "place": "Guangzhou",
+            "starts_on": today.replace(day=20).isoformat(),
+            "ends_on": today.replace(day=21).isoformat()}, today.replace(day=1))
+        session.commit()
+    boss = signed_in(base, "hq-supervisor")
+    boss.select_option("#locale-select", "zh_CN")
+    with boss.expect_navigation():
+        boss.locator("form[action='/language']").get_by_role("button").click()
+    with boss.expect_navigation():
+        boss.locator("a[data-menu='core.desk.calendar']").click()
+    assert boss.locator("h1").inner_text().startswith("日历")
+    day10 = boss.locator(f"td[data-day='{today.replace(day=10).isoformat()}']")
+    assert f"SC-{cid:06d}" in day10.inner_text() and "09:00" in day10.inner_text()
+    day21 = boss.locator(f"td[data-day='{today.replace(day=21).isoformat()}']")
+    assert "AMP-101 功放维修" in day21.inner_text()
+    boss.screenshot(path=str(artefacts / "calendar-zh_CN.png"), full_page=True)
