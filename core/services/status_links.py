@@ -124,5 +124,6 @@ def status_for(session: Session, token: str) -> Status:
     holds = [(labels.get(h.kind, h.kind), h) for h in active_holds(session, case)]
     total = quotes.payable_total(session, case)
     paid = payments.paid_total(session, case)
+    due = max(payments.outstanding(session, case), 0)  # the desk's own definition (money)
     return Status(case, link, PLAIN_STATE.get(case.state, case.state),
-                  NEXT_STEP.get(case.state, ""), holds, max(total - paid, 0), total, paid)
+                  NEXT_STEP.get(case.state, ""), holds, due, total, paid)
