@@ -129,3 +129,25 @@ def test_status_link_can_go_by_sms_through_the_outbox(desk: Harness) -> None:
         message = session.scalars(select(OutboxMessage)).one()
         assert message.channel == "sms" and message.language == "zh_CN"
         assert path in message.body and f"SC-{cid:06d}" in message.body
+
+
+def test_status_page_amount_due_counts_payments(desk: Harness) -> None:
+    from core.entities import ServiceCase
+    from core.services import payments
+
+    cid = inspected(desk)
+    clerk = desk.client("hq-clerk")
+    clerk.form(f"/desk/cases/{cid}/charges",
+               {"kind": "labour", "description": "Bench repair", "unit_price": "100"})
+    step(clerk, cid, "quoted")
+    clerk.form(f"/desk/cases/{cid}/confirmations",
+               {"accepted": "1", "method": "signature", "customer_name": "Ms. Lin"})
+    with desk.session() as session:
+        user = session.scalars(select(User).where(User.login == "hq-clerk")).one()
+        payments.record_payment(session, session.get(ServiceCase, cid), user,
+                                {"amount_cents": 3000, "method": "cash"})
+        session.commit()
+    path = status_path(clerk.form(f"/desk/cases/{cid}/status-link", {"locale": "en"}).text)
+    page = desk.client().get(path).text
+    assert "You confirmed the costs; the repair is being planned." in page
+    assert 'data-due-cents="7000"' in page and "70.00" in page and "30.00" in page
