@@ -197,6 +197,8 @@ def _run(folder: Path, units: int, requests: int, depth: int) -> list[Measuremen
                                 lambda: _timed(client, [url] * requests, api)))
         results.append(_measure("dashboard", "GET / (the page; widgets load after it)", 200,
                                 lambda: _timed(client, ["/"] * requests)))
+        results.append(_measure("board", "GET /desk/board (open cases by state, issue 18)",
+                                200, lambda: _timed(client, ["/desk/board"] * requests)))
         allowed = set(client.get("/api/v1/me", headers=api).json()["permissions"])
         good = []
         for widget in state.registry.widgets:

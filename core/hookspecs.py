@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from core.manifest import hookspec
 
 if TYPE_CHECKING:
+    from datetime import date
+
     import click
     from sqlalchemy.orm import Session
     from starlette.applications import Starlette
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from core.entities import OutboxMessage, ServiceCase, Unit, User
     from core.hooktypes import (
         BodyCode,
+        CalendarEntry,
         ChargeDraft,
         Coverage,
         HoldKind,
@@ -154,6 +157,13 @@ def price_charge(session: Session, case: ServiceCase, line: ChargeDraft) -> Pric
 
     ``None`` means "no opinion"; without any answer a line is payable.
     """
+
+
+@hookspec
+def calendar_entries(session: Session, start: date, end: date) -> list[CalendarEntry]:
+    """Return what happens between the calendar days ``start`` and ``end`` (inclusive, the
+    instance's time zone) for the calendar page (issue 18): training sessions, visits...
+    Query through ``session`` so the region scope applies."""
 
 
 @hookspec

@@ -214,3 +214,21 @@ class TimelineEntry:
     detail: str = ""
     url: str = ""
     source: str = "core"
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """Something on the calendar (``calendar_entries``, issue 18): an on-site visit, a
+    training session. ``starts``/``ends`` are calendar days in the instance time zone (ends
+    inclusive); ``at`` the start time when there is one. ``title`` is shown as given (data),
+    ``kind`` is dotted after the plugin (``training.session``) and styles the entry."""
+
+    starts: date
+    ends: date
+    kind: str
+    title: str
+    url: str = ""
+    detail: str = ""
+    at: datetime | None = None
+    source: str = "core"
+    title_zh: str = ""

@@ -42,6 +42,7 @@ from core.hooktypes import (
     AUTHENTICATED,
     PUBLIC,
     BodyCode,
+    CalendarEntry,
     ChargeDraft,
     Coverage,
     HoldKind,
@@ -194,6 +195,7 @@ __all__ += ["record_payment"]  # issue 14
 __all__ += ["open_case"]  # issue 16
 __all__ += ["notify_staff"]  # staff notices (API 1.1)
 __all__ += ["Message"]  # a message as a parameter of another (API 1.1)
+__all__ += ["CalendarEntry"]  # issue 18
 
 
 def seed_core_demo(session: Session, settings: Settings) -> None:

@@ -171,6 +171,7 @@ CORE_HOOK_MODULES: tuple[str, ...] = (
     "core.builtin.security",  # issue 17
     "core.builtin.queue",  # issue 13
     "core.builtin.notices",  # staff notices
+    "core.builtin.views",  # issue 18: board, calendar, status link
 )
 
 

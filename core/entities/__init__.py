@@ -20,6 +20,7 @@ from core.entities.money import (
 from core.entities.notices import StaffNotice  # staff notices
 from core.entities.org import Region, RegionScoped, ServicePoint
 from core.entities.queue import QueuedJob  # issue 13
+from core.entities.status_links import StatusLink  # issue 18
 from core.entities.users import (
     ApiToken,
     KnownPermission,
@@ -61,6 +62,7 @@ __all__ = [
     "ServiceCase",
     "ServicePoint",
     "StaffNotice",
+    "StatusLink",  # issue 18
     "Unit",
     "User",
     "UserRole",

@@ -40,6 +40,7 @@ EVENT_TITLES = {
     "declined": N_("Customer declined the quote"),
     "confirmation_void": N_("Confirmation void"),
     "link_sent": N_("Confirmation link sent"),
+    "status_link": N_("Status link made for the customer"),  # issue 18
     "payment": N_("Payment received"),
 }
 

@@ -83,10 +83,12 @@ def stockouts(session: Session) -> Table:
         .join(ServiceCase, ServiceCase.id == CaseHold.case_id)
         .where(CaseHold.kind == "waiting_for_parts").order_by(CaseHold.id)).all()
     now = utcnow()
+    tz = session.info["settings"].tz  # issue 18: the day in the instance's zone, not UTC's
     out: list[list[object]] = []
     for case_id, model, placed, released in rows:
         end = released or now
-        out.append([case_id, model or "-", placed.date().isoformat() if placed else "",
+        out.append([case_id, model or "-",
+                    placed.astimezone(tz).date().isoformat() if placed else "",
                     "yes" if released is None else "no",
                     max(0, (end - placed).days) if placed else 0])
     return (["case", "model", "since", "still_held", "days"], out)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -216,11 +217,23 @@ def _bars(points: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
     return [(label, value, max(1, round(100 * value / top))) for label, value in points[:20]]
 
 
+def yuan_columns(header: list[str], rows: list[Any]) -> tuple[list[str], list[list[Any]]]:
+    """Issue 18: a spreadsheet gets yuan with two decimals, like every page, not integer
+    cents: each ``*_cents`` column becomes ``*_yuan`` (``4000`` -> ``40.00``). The JSON API
+    keeps cents."""
+    money = {i for i, name in enumerate(header) if name.endswith("_cents")}
+    names = [name[:-len("_cents")] + "_yuan" if i in money else name
+             for i, name in enumerate(header)]
+    return names, [[("" if value is None else f"{Decimal(int(value)) / 100:.2f}")
+                    if i in money else value for i, value in enumerate(row)]
+                   for row in rows]
+
+
 def report_csv(request: Request) -> Response:
     name = request.path_params["name"]
     if name not in reports.REPORTS:
         raise NotFound(N_("No such report."))
-    header, rows = reports.REPORTS[name](request.state.db)
+    header, rows = yuan_columns(*reports.REPORTS[name](request.state.db))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)

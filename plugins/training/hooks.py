@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from core.plugin_api import (
     N_,
     OPEN_STATES,
+    CalendarEntry,
     Job,
     MenuItem,
     Message,
@@ -61,6 +62,8 @@ def register_routes() -> list[RouteSpec]:
         RouteSpec("training.attendance", f"{ts}/attendance", views.attendance, MANAGE,
                   methods=POST),
         RouteSpec("training.results", f"{ts}/results", views.results, MANAGE, methods=POST),
+        RouteSpec("training.correct_result", f"{ts}/results/correct", views.correct_result,
+                  MANAGE, methods=POST),
         RouteSpec("training.certificate", cert, views.certificate, VIEW),
         RouteSpec("training.revoke", f"{cert}/revoke", views.revoke, MANAGE, methods=POST),
         RouteSpec("training.technicians", "/training/technicians", views.technicians, VIEW),
@@ -99,6 +102,20 @@ def menu_items() -> list[MenuItem]:
 def dashboard_widgets() -> list[Widget]:
     return [Widget("training.expiring", N_("Certifications expiring within 30 days (P-1)"),
                    "/training/widgets/expiring", VIEW, order=60)]
+
+
+@hookimpl
+def calendar_entries(session: Session, start: date, end: date) -> list[CalendarEntry]:
+    """Training sessions on the desk's calendar (issue 18): those open to every region and
+    those for the viewer's region (all of them for HQ)."""
+    return [CalendarEntry(starts=ts.starts_on, ends=ts.ends_on, kind="training.session",
+                          title=f"{ts.course.code} {ts.course.title}",
+                          title_zh=f"{ts.course.code} {ts.course.title_zh}"
+                          if ts.course.title_zh else "",
+                          url=f"/training/sessions/{ts.id}",
+                          detail=" · ".join(p for p in (ts.trainer, ts.place) if p),
+                          source="training")
+            for ts in services.sessions_between(session, start, end)]
 
 
 @hookimpl

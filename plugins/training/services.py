@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.plugin_api import (
@@ -32,6 +32,7 @@ from core.plugin_api import (
     add_months,
     audit,
     local_date,
+    lock_row,
     plugin_settings,
     technicians_for,
     utcnow,
@@ -170,6 +171,20 @@ def sessions_in_month(session: Session, first: date) -> list[TrainingSession]:
         select(TrainingSession)
         .where(TrainingSession.starts_on < last, TrainingSession.ends_on >= first)
         .order_by(TrainingSession.starts_on, TrainingSession.id)))
+
+
+def sessions_between(session: Session, start: date, end: date) -> list[TrainingSession]:
+    """Sessions not cancelled that overlap the days ``start``..``end``, for the region in
+    scope (sessions for every region, and those for this one; all of them for HQ)."""
+    query = select(TrainingSession).where(
+        TrainingSession.starts_on <= end, TrainingSession.ends_on >= start,
+        TrainingSession.cancelled.is_(False))
+    region_id = session.info.get("region_id")
+    if region_id is not None:
+        query = query.where(or_(TrainingSession.for_region_id.is_(None),
+                                TrainingSession.for_region_id == region_id))
+    return list(session.scalars(query.order_by(TrainingSession.starts_on,
+                                               TrainingSession.id)))
 
 
 def create_session(session: Session, actor: User | None, data: dict[str, Any],
@@ -330,6 +345,60 @@ def record_result(session: Session, ts: TrainingSession, technician: User, score
                  after={"score": score, "passed": row.passed,
                         "pass_mark": ts.course.pass_mark}, region_id=row.region_id)
     cert = issue(session, row, today) if row.passed else None
+    return Result(row, cert)
+
+
+def correct_result(session: Session, ts: TrainingSession, participant_id: object,
+                   score: object, reason: str, actor: User | None, today: date) -> Result:
+    """Correct a recorded exam result with a written reason (issue 18, T-2): the score and
+    the pass are replaced, the old and new values and the reason go to the audit log, and the
+    certificate follows: a pass that becomes a fail revokes it (with the reason), a fail that
+    becomes a pass issues one, a pass that stays a pass keeps its certificate with the new
+    score. The participant row is locked, so two corrections sent at once apply in turn."""
+    problems = Problems()
+    reason = problems.text({"reason": reason}, "reason", max_length=400,
+                           label=N_("Reason for the correction"))
+    new_score = problems.integer({"score": score}, "score", minimum=0)
+    if new_score is not None and new_score > 100:
+        problems.add("score", N_("A score is a whole number from 0 to 100."))
+    problems.raise_if_any()
+    assert new_score is not None
+    row = lock_row(session, Participant, _int(participant_id))
+    if row is None or row.session_id != ts.id:
+        raise NotFound(N_("No such participant in this session."))
+    if row.passed is None or row.score is None:
+        raise Conflict(N_("%(name)s has no result to correct yet."),
+                       params={"name": row.user.display_name}, field="participant_id")
+    if row.score == new_score:
+        raise DomainError(N_("The score is already %(score)d."), params={"score": new_score},
+                          field="score")
+    before = {"score": row.score, "passed": row.passed}
+    was_passed = row.passed
+    row.score = new_score
+    row.passed = policy.passed(new_score, ts.course.pass_mark)
+    row.result_at = utcnow()
+    row.result_by_id = actor.id if actor else None
+    session.flush()
+    audit.record(session, "training_participant", row.id, "result_corrected",
+                 before=before, after={"score": new_score, "passed": row.passed,
+                                       "pass_mark": ts.course.pass_mark, "reason": reason},
+                 region_id=row.region_id)
+    cert = session.scalars(select(Certification).where(
+        Certification.participant_id == row.id, Certification.revoked_at.is_(None))
+        .order_by(Certification.id.desc())).first()
+    if was_passed and not row.passed:
+        if cert is not None:
+            revoke(session, cert, actor, reason)
+        return Result(row, None)
+    if row.passed and cert is None:
+        return Result(row, issue(session, row, today))
+    if cert is not None:
+        audit.record(session, "training_certification", cert.id, "score_corrected",
+                     before={"score": cert.score}, after={"score": new_score,
+                                                          "reason": reason},
+                     region_id=cert.region_id)
+        cert.score = new_score
+        session.flush()
     return Result(row, cert)
 
 

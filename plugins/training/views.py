@@ -239,8 +239,9 @@ def _session_action(request: Request, form: str, action: Any) -> Response:
         message = action(ts, data)
     except DomainError as error:
         session.rollback()
-        return session_detail(request, form=form, errors=error.fields, values=_values(data),
-                              form_error=error.message, status_code=_status_code(error))
+        message, fields = error.localized(gettext_for(request).gettext)
+        return session_detail(request, form=form, errors=fields, values=_values(data),
+                              form_error=message, status_code=_status_code(error))
     flash(request, message)
     return _see_other(f"/training/sessions/{ts.id}")
 
@@ -312,6 +313,29 @@ def results(request: Request) -> Response:
         return message
 
     return _session_action(request, "results", act)
+
+
+def correct_result(request: Request) -> Response:
+    """Correct one recorded result with a reason (issue 18); audited, the certificate
+    follows (``services.correct_result``)."""
+    _ = gettext_for(request).gettext
+    session = request.state.db
+
+    def act(ts: Any, data: dict[str, Any]) -> str:
+        result = services.correct_result(
+            session, ts, data.get("participant_id"), data.get("score"),
+            str(data.get("reason", "")), request.state.user, _today(request))
+        row = result.participant
+        message = _("Result of %(name)s corrected to %(score)d.") % {
+            "name": row.user.display_name, "score": row.score}
+        if result.certification is not None and result.certification.revoked_at is None:
+            message += " " + _("Certificate: %(number)s.") % {
+                "number": result.certification.number}
+        elif not row.passed:
+            message += " " + _("No valid certificate from this session.")
+        return message
+
+    return _session_action(request, "correct", act)
 
 
 # --- certificates ---------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """idempotency keys: a retried or double-submitted request takes effect once
 
 Revision ID: c0013_idempotency
-Revises: c0008_desk
+Revises: c0012_views
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'c0013_idempotency'
-down_revision: str | Sequence[str] | None = 'c0008_desk'
+down_revision: str | Sequence[str] | None = 'c0012_views'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,6 +8,8 @@
 //   every POST form       gets an idempotency_key (issue 10): the same key for a double click
 //                         or a retry of one submission, a new one after each answer, so the
 //                         server acts once (core/web/idempotency.py)
+//   data-copy="ID"        a button that copies the value of the input #ID to the clipboard
+//                         (the customer's status link, issue 18) and says so on itself
 (function () {
   "use strict";
   var KEY = "idempotency_key";
@@ -57,6 +59,29 @@
     if (target) {
       event.preventDefault();
       window.print();
+    }
+    var copy = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
+    if (copy) {
+      event.preventDefault();
+      var source = document.getElementById(copy.getAttribute("data-copy"));
+      if (!source) {
+        return;
+      }
+      source.select();
+      var done = function () {
+        copy.textContent = copy.getAttribute("data-copied") || copy.textContent;
+      };
+      var fallback = function () {
+        source.select();
+        if (document.execCommand("copy")) {
+          done();
+        }
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(source.value).then(done, fallback);
+      } else {
+        fallback();
+      }
     }
   });
   document.addEventListener("keydown", function (event) {

@@ -217,7 +217,12 @@ def test_reports_and_csv(parts: Harness) -> None:
     assert page.status_code == 200 and "P-OUT" in page.text
     csv = manager.get("/parts/reports/consumption.csv")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
-    assert csv.text.splitlines()[1] == "PA2400,P-OUT,Output transistor,2,4000"
+    # issue 18: yuan with two decimals in spreadsheets (the JSON API below keeps cents)
+    assert csv.text.splitlines()[:2] == ["model,part,name,quantity,cost_yuan",
+                                         "PA2400,P-OUT,Output transistor,2,40.00"]
+    value = manager.get("/parts/reports/warranty_cost.csv").text.splitlines()
+    assert value == ["class,waived,lines,quantity,cost_yuan,price_yuan",
+                     "B,False,1,2,40.00,130.00"]
     cost = client.get(f"{API}/reports/warranty_cost", headers=bearer(parts, "hq-manager"))
     assert cost.json()["rows"] == [{"class": "B", "waived": False, "lines": 1, "quantity": 2,
                                     "cost_cents": 4000, "price_cents": 13000}]
@@ -341,3 +346,19 @@ def test_a_refurbishable_faulty_part_goes_back_to_hq(parts: Harness) -> None:
                       headers=bearer(parts, "east-tech")).status_code == 200
     assert client.get(f"{API}/transfers/{back.json()['id']}",
                       headers=bearer(parts, "sw-tech")).status_code == 404
+
+
+def test_stockout_days_are_the_instance_zones(make_app: Callable[..., Harness]) -> None:
+    """Issue 18: a hold placed at 17:30 UTC on 14 Dec is on 15 Dec in Shanghai."""
+    from datetime import UTC, datetime
+
+    from plugins.parts import reports
+
+    h = make_app(plugins=["warranty", "parts"], backend="sqlite")
+    cid = case_in_repair(h, "B")
+    with h.session() as session:
+        session.add(CaseHold(case_id=cid, kind="waiting_for_parts", reason="x",
+                             placed_at=datetime(2026, 12, 14, 17, 30, tzinfo=UTC)))
+        session.commit()
+        _header, rows = reports.stockouts(session)
+    assert [r[2] for r in rows] == ["2026-12-15"]

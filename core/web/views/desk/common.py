@@ -58,6 +58,7 @@ EVENT_KINDS = {
     "declined": N_("Declined by the customer"),
     "confirmation_void": N_("Confirmation void"),
     "link_sent": N_("Confirmation link sent"),
+    "status_link": N_("Status link made for the customer"),  # issue 18
     "payment": N_("Payment"),
 }
 
