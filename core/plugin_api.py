@@ -88,6 +88,18 @@ from core.services.payments import record_payment
 # issue 16: a plugin opens a case (a follow-up visit that found a problem)
 from core.services.intake import intake as open_case
 
+# isort: split
+# issue 10: money both ways (credits owed, credit notes, the unit swap of an exchange)
+from core.entities import CaseCredit, CreditNote, UnitSwap
+from core.services.refunds import (
+    credits_of,
+    grant_credit,
+    record_refund,
+    refundable,
+    swap_of,
+    swap_unit,
+)
+
 #: The plugin API's own version: minor bumps add names, major bumps may remove them.
 API_VERSION = (1, 0)
 
@@ -184,6 +196,8 @@ __all__ = [
 __all__ += ["JobKind", "QueuedJob", "attach", "attachments_of", "enqueue"]  # issue 13
 __all__ += ["record_payment"]  # issue 14
 __all__ += ["open_case"]  # issue 16
+__all__ += ["CaseCredit", "CreditNote", "UnitSwap", "credits_of", "grant_credit",  # issue 10
+            "record_refund", "refundable", "swap_of", "swap_unit"]
 
 
 def seed_core_demo(session: Session, settings: Settings) -> None:

@@ -8,12 +8,16 @@ from core.entities.holds import CaseHold
 from core.entities.jobs import JobRun
 from core.entities.messages import OutboxMessage
 from core.entities.money import (
+    CaseCredit,
     Charge,
     Confirmation,
     ConfirmationLink,
+    CreditNote,
+    CreditNoteCounter,
     Handover,
     Payment,
     ReceiptCounter,
+    UnitSwap,
 )
 from core.entities.org import Region, RegionScoped, ServicePoint
 from core.entities.queue import QueuedJob  # issue 13
@@ -32,11 +36,14 @@ __all__ = [
     "ApiToken",
     "Attachment",  # issue 13
     "AuditEvent",
+    "CaseCredit",
     "CaseEvent",
     "CaseHold",
     "Charge",
     "Confirmation",
     "ConfirmationLink",
+    "CreditNote",
+    "CreditNoteCounter",
     "Customer",
     "FaultLine",
     "Handover",
@@ -55,6 +62,7 @@ __all__ = [
     "ServiceCase",
     "ServicePoint",
     "Unit",
+    "UnitSwap",
     "User",
     "UserRole",
     "UserSession",  # issue 17

@@ -529,6 +529,14 @@ def price_difference_cents(old_price_cents: int, new_price_cents: int) -> int:
     return max(0, new_price_cents - old_price_cents)  # R-8
 
 
+def settlement_cents(old_price_cents: int, new_price_cents: int) -> int:
+    """An exchange's price difference, signed (issue 10: money both ways, R-1/R-8): positive
+    the customer pays it, negative the company pays it back, zero an equal-value exchange."""
+    if old_price_cents < 0 or new_price_cents < 0:
+        raise ValueError("prices must be >= 0")
+    return new_price_cents - old_price_cents  # R-1, R-8
+
+
 # --- fault lines at inspection (W-A, W-B, W-C, R-6) ---------------------------------------
 
 
