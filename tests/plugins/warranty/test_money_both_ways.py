@@ -138,7 +138,7 @@ def test_exchange_for_a_cheaper_model_company_pays_back_on_the_desk(w: Harness) 
     assert "Exchange settlement" in slip and "3,820.00" in slip
 
     panel = client.get(f"/warranty/cases/{cid}/panel").text
-    assert 'action="/warranty/cases/%d/exchange"' % cid in panel
+    assert f'action="/warranty/cases/{cid}/exchange"' in panel
     missing = client.form(f"/warranty/cases/{cid}/exchange",
                           {"replacement_body_code": "PA2400-250101-99999"})
     assert missing.status_code == 400 and "is on file" in missing.text
