@@ -35,7 +35,7 @@ from core.entities import (
     UnitSwap,
     User,
 )
-from core.entities.money import CREDIT_KINDS, CREDIT_NOTE_KINDS, PAYMENT_METHODS
+from core.entities.money import CREDIT_KINDS, CREDIT_NOTE_KINDS, DEPOSIT, PAYMENT_METHODS
 from core.errors import Conflict, DomainError
 from core.i18n import N_
 from core.services.catalogue import unit_by_code
@@ -43,14 +43,17 @@ from core.services.locking import lock_case, lock_row
 from core.services.validation import Problems
 
 
-def credited_total(session: Session, case: ServiceCase) -> int:
+def credited_total(session: Session, case: ServiceCase, *, deposits: bool = False) -> int:
+    """Credits granted on the case: the case's own, or (``deposits``) deposits held."""
+    kind = CaseCredit.kind == DEPOSIT if deposits else CaseCredit.kind != DEPOSIT
     return int(session.scalar(select(func.coalesce(func.sum(CaseCredit.amount_cents), 0))
-                              .where(CaseCredit.case_id == case.id)) or 0)
+                              .where(CaseCredit.case_id == case.id, kind)) or 0)
 
 
-def refunded_total(session: Session, case: ServiceCase) -> int:
+def refunded_total(session: Session, case: ServiceCase, *, deposits: bool = False) -> int:
+    kind = CreditNote.kind == DEPOSIT if deposits else CreditNote.kind != DEPOSIT
     return int(session.scalar(select(func.coalesce(func.sum(CreditNote.amount_cents), 0))
-                              .where(CreditNote.case_id == case.id)) or 0)
+                              .where(CreditNote.case_id == case.id, kind)) or 0)
 
 
 def balance(session: Session, case: ServiceCase) -> int:
@@ -135,10 +138,15 @@ def record_refund(session: Session, case: ServiceCase, actor: User, data: dict[s
     method = problems.choice(data, "method", PAYMENT_METHODS)
     kind = problems.choice(data, "kind", CREDIT_NOTE_KINDS) \
         if data.get("kind") not in (None, "") else None
-    note = problems.text(data, "note", required=False, max_length=400)
+    note = problems.text(data, "note", required=False, max_length=400) \
+        or problems.text(data, "reason", required=False, max_length=400)
     problems.raise_if_any()
     assert amount is not None
-    owed = refundable(session, case)
+    if kind == DEPOSIT:  # a deposit given back: capped by the deposit held, not the case
+        owed = (credited_total(session, case, deposits=True)
+                - refunded_total(session, case, deposits=True))
+    else:
+        owed = refundable(session, case)
     if owed <= 0:
         raise Conflict(N_("Nothing is owed to the customer on this case."),
                        code="nothing_to_refund")
@@ -147,7 +155,8 @@ def record_refund(session: Session, case: ServiceCase, actor: User, data: dict[s
                           params={"amount": f"{owed / 100:.2f}"}, field="amount_cents")
     credits = credits_of(session, case)
     if kind is None:
-        kind = credits[-1].kind if credits else "overpayment"
+        own = [c for c in credits if c.kind != DEPOSIT]
+        kind = own[-1].kind if own else "overpayment"
     clause = ", ".join(dict.fromkeys(c.clause for c in credits if c.kind == kind and c.clause))
     number = next_credit_note_number(session, case.service_point_id)
     credit_note = CreditNote(case_id=case.id, region_id=case.region_id,
@@ -167,9 +176,10 @@ def record_refund(session: Session, case: ServiceCase, actor: User, data: dict[s
 
 def credit_notes_not_handed_over(session: Session, payer_id: int | None = None
                                  ) -> list[CreditNote]:
-    """Cash paid out and not yet accounted for in a handover (P-4: cash in minus cash out)."""
+    """Cash paid out and not yet accounted for in a handover (P-4: cash in minus cash out).
+    A deposit given back is not: its cash never came in as a payment."""
     query = select(CreditNote).where(CreditNote.handover_id.is_(None),
-                                     CreditNote.method == "cash")
+                                     CreditNote.method == "cash", CreditNote.kind != DEPOSIT)
     if payer_id is not None:
         query = query.where(CreditNote.paid_by_id == payer_id)
     return list(session.scalars(query.order_by(CreditNote.paid_by_id, CreditNote.id)))

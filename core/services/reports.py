@@ -176,11 +176,12 @@ class CaseFile:
 
     @property
     def credited_cents(self) -> int:
-        return sum(c.amount_cents for c in self.credits)
+        """The case's own credits (a deposit held is outside its balance)."""
+        return sum(c.amount_cents for c in self.credits if c.kind != "deposit")
 
     @property
     def refunded_cents(self) -> int:
-        return sum(n.amount_cents for n in self.credit_notes)
+        return sum(n.amount_cents for n in self.credit_notes if n.kind != "deposit")
 
     @property
     def outstanding_cents(self) -> int:
