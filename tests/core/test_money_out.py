@@ -212,3 +212,26 @@ def test_two_identical_refunds_at_once_take_effect_once(
     with desk.session() as session:
         notes = list(session.scalars(select(CreditNote).where(CreditNote.case_id == cid)))
         assert [(n.number, n.amount_cents) for n in notes] == [(1, 5000)]
+
+
+def test_a_deposit_given_back_is_capped_by_the_deposit_and_not_in_the_handover(
+        desk: Harness) -> None:
+    cid = case_with_credit(desk, 50, paid=0, credit=0)
+    with desk.session() as session:
+        case, clerk = session.get(ServiceCase, cid), _user(session, "hq-clerk")
+        refunds.grant_credit(session, case, clerk, kind="deposit", amount_cents=30000,
+                             description="Loaner deposit")
+        assert refunds.refundable(session, case) == 0  # not the case's own money
+        session.commit()
+    url = f"/api/v1/cases/{cid}/refunds"
+    clerk_auth = bearer(desk, "hq-clerk")
+    assert desk.client().post(url, headers=clerk_auth, json={
+        "amount_cents": 100, "method": "cash"}).status_code == 409
+    assert desk.client().post(url, headers=clerk_auth, json={
+        "amount_cents": 30001, "method": "cash", "kind": "deposit"}).status_code == 422
+    done = desk.client().post(url, headers=clerk_auth, json={
+        "amount_cents": 30000, "method": "cash", "kind": "deposit"})
+    assert done.status_code == 201, done.text
+    assert done.json()["balance_cents"] == 0 and done.json()["refunded_cents"] == 0
+    with desk.session() as session:
+        assert refunds.credit_notes_not_handed_over(session) == []
