@@ -27,10 +27,11 @@ def paid_total(session: Session, case: ServiceCase) -> int:
 
 
 def outstanding(session: Session, case: ServiceCase) -> int:
-    """Payable less paid, net of credits and credit notes (issue 10: money both ways)."""
+    """Payable less paid, net of credits and credit notes (issue 10: money both ways); never
+    below zero (what the company owes is ``refunds.refundable``)."""
     from core.services.refunds import balance
 
-    return balance(session, case)
+    return max(0, balance(session, case))
 
 
 def next_receipt_number(session: Session, service_point_id: int) -> int:

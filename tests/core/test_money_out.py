@@ -106,7 +106,7 @@ def test_a_refund_without_a_credit_is_refused_so_never_above_what_was_paid(
     cid = case_with_credit(desk, 3, paid=0, credit=2000)
     with desk.session() as session:
         case = session.get(ServiceCase, cid)
-        assert payments.outstanding(session, case) == -2000
+        assert payments.outstanding(session, case) == 0
         assert refunds.refundable(session, case) == 2000
 
 

@@ -159,3 +159,16 @@ def test_no_exchange_without_an_approved_exchange_request(w: Harness) -> None:
                              json={"replacement_body_code": new})
     assert answer.status_code == 409
     assert answer.json()["error"]["code"] == "no_approved_exchange"
+
+
+def test_r1_return_refunds_the_whole_price(w: Harness) -> None:
+    cid = new_case(w, bearer(w, "hq-clerk"), body_code=_code(200, "PA2400", 105),
+                   model_code="PA2400")["id"]
+    move(w, bearer(w, "hq-tech"), cid, "inspected", fault_found="Output 3 dB low")
+    w.client("hq-clerk").form(f"/warranty/cases/{cid}/requests", {
+        "kind": "return", "performance_mismatch": "on", "human_factor": "off"},
+        follow_redirects=False)
+    case = _case(w, cid)
+    assert [(c["kind"], c["amount_cents"], c["clause"]) for c in case["credits"]] == [
+        ("refund", 4_980_00, "R-1")]
+    assert case["refundable_cents"] == 4_980_00
