@@ -95,9 +95,18 @@ def money_json(session: Session, case: ServiceCase) -> dict[str, Any]:
     """Issue 10: credits owed, credit notes paid out, the signed balance and the unit swap."""
     swap = refunds.swap_of(session, case)
     owed = refunds.balance(session, case)
+    notes = refunds.credit_notes_of(session, case)
+    paid = session.scalars(select(Payment).where(Payment.case_id == case.id))
+    movements = sorted(
+        [{"kind": "payment", "number": p.receipt, "signed_cents": p.amount_cents,
+          "method": p.method, "at": p.at} for p in paid]
+        + [{"kind": "credit_note", "number": n.credit_note, "signed_cents": n.signed_cents,
+            "method": n.method, "at": n.at} for n in notes],
+        key=lambda m: m["at"])
     return {
         "credits": [credit_json(c) for c in refunds.credits_of(session, case)],
-        "credit_notes": [credit_note_json(n) for n in refunds.credit_notes_of(session, case)],
+        "credit_notes": [credit_note_json(n) for n in notes],
+        "money_movements": movements,  # signed: money in > 0, money out < 0
         "refunded_cents": refunds.refunded_total(session, case),
         "balance_cents": owed,
         "refundable_cents": max(0, -owed),

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.core.desk_helpers import bearer, move, new_case
+from tests.live import fire
 from tests.support import Harness
 
 
@@ -90,6 +91,8 @@ def test_exchange_for_a_dearer_model_customer_pays_and_units_swap(w: Harness) ->
                            json={"amount_cents": 3_820_00, "method": "cash"})
     assert paid.status_code == 201, paid.text
     assert paid.json()["balance_cents"] == 0
+    assert [(m["kind"], m["signed_cents"]) for m in paid.json()["money_movements"]] == [
+        ("payment", 3_820_00)]
 
     cheaper = _register(w, "PA2400", 201)
     wrong = w.client().post(f"/api/v1/warranty/cases/{cid}/exchange", headers=clerk,
@@ -136,6 +139,8 @@ def test_exchange_for_a_cheaper_model_company_pays_back_on_the_desk(w: Harness) 
     assert done.status_code == 303, done.text
     slip = client.get(done.headers["location"]).text
     assert "Exchange settlement" in slip and "3,820.00" in slip
+    assert [(m["kind"], m["signed_cents"]) for m in _case(w, cid)["money_movements"]] == [
+        ("credit_note", -3_820_00)]
 
     panel = client.get(f"/warranty/cases/{cid}/panel").text
     assert f'action="/warranty/cases/{cid}/exchange"' in panel
@@ -172,3 +177,23 @@ def test_r1_return_refunds_the_whole_price(w: Harness) -> None:
     assert [(c["kind"], c["amount_cents"], c["clause"]) for c in case["credits"]] == [
         ("refund", 4_980_00, "R-1")]
     assert case["refundable_cents"] == 4_980_00
+
+
+def test_one_replacement_unit_goes_to_one_customer_under_parallel_exchanges(
+        w: Harness, live_app: Callable[..., tuple[Harness, str]]) -> None:
+    cases = []
+    for seq in (106, 107):
+        cid = _inspected_case(w, "PA2400", seq)
+        w.client("hq-clerk").form(f"/warranty/cases/{cid}/requests", {
+            "kind": "exchange", "used": "off", "well_kept": "on"}, follow_redirects=False)
+        cases.append(cid)
+    new = _register(w, "PA2400", 206)
+    tokens = [bearer(w, "hq-clerk") for _ in cases]  # a token each: no shared token row
+    _, base = live_app(w)
+    answers = fire(2, lambda c, i: c.post(f"/api/v1/warranty/cases/{cases[i]}/exchange",
+                                          headers=tokens[i],
+                                          json={"replacement_body_code": new}), base)
+    assert sorted(a.status_code for a in answers) == [201, 422], [a.text for a in answers]
+    winner = cases[[a.status_code for a in answers].index(201)]
+    unit = w.client().get(f"/api/v1/units/{new}", headers=tokens[0]).json()
+    assert unit["customer_id"] == _case(w, winner)["customer"]["id"]
