@@ -170,6 +170,11 @@ def test_credit_note_numbers_are_gapless_per_service_point(desk: Harness) -> Non
         for note in session.scalars(select(CreditNote)):
             by_point.setdefault(note.service_point_id, []).append(note.number)
     assert sorted(sorted(v) for v in by_point.values()) == [[1, 2], [1, 2, 3, 4]]
+    # a collector who only paid out shows on the finance page with a negative total
+    page = desk.client("hq-finance").get("/desk/finance")
+    assert page.status_code == 200
+    held = page.text.split('data-collector="hq-clerk"')[1].split("</tr>")[0]
+    assert "Credit note 000004" in held and "40.00" in held
 
 
 def test_handover_is_cash_in_minus_cash_out(desk: Harness) -> None:
@@ -184,9 +189,11 @@ def test_handover_is_cash_in_minus_cash_out(desk: Harness) -> None:
     assert "Credit note" in mine and "70.00" in mine
     finance = desk.client("hq-finance").get("/desk/finance").text
     held = finance.split('data-collector="hq-clerk"')[1].split("</tr>")[0]
-    assert "70.00" in held
+    assert "70.00" in held and "Credit note 000001" in held
     assert client.form("/desk/my-cash/handover", {"note": ""},
                        follow_redirects=False).status_code == 303
+    waiting = desk.client("hq-finance").get("/desk/finance").text
+    assert "after CN¥30.00 paid out" in waiting
     with desk.session() as session:
         handover = session.scalars(select(Handover)).one()
         assert handover.declared_cents == 7000 and handover.paid_out_cents == 3000
