@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, utcnow
 from core.entities.org import RegionScoped
+from core.entities.catalogue import Unit
 from core.entities.users import User
 
 CHARGE_KINDS = ("labour", "part", "shipping", "other")
@@ -224,3 +225,7 @@ class UnitSwap(Base):
     clause: Mapped[str] = mapped_column(String(32), default="")
     by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    returned_unit: Mapped[Unit] = relationship(foreign_keys=[returned_unit_id], lazy="joined")
+    replacement_unit: Mapped[Unit] = relationship(foreign_keys=[replacement_unit_id],
+                                                  lazy="joined")

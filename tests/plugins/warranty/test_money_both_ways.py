@@ -153,7 +153,10 @@ def test_exchange_for_a_cheaper_model_company_pays_back_on_the_desk(w: Harness) 
     assert swapped.status_code == 303, swapped.text
     panel = client.get(f"/warranty/cases/{cid}/panel").text
     assert f"{old} returned to the company" in panel and f"{new} given" in panel
-    assert "Unit exchanged" in client.get(f"/desk/units/{old}").text
+    old_page = client.get(f"/desk/units/{old}").text
+    assert "Unit exchanged" in old_page and 'class="returned-to-company"' in old_page
+    case_page = client.get(f"/desk/cases/{cid}").text
+    assert 'class="unit-swap"' in case_page and f"/desk/units/{new}" in case_page
 
 
 def test_no_exchange_without_an_approved_exchange_request(w: Harness) -> None:
