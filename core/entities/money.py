@@ -9,8 +9,8 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, utcnow
-from core.entities.org import RegionScoped
 from core.entities.catalogue import Unit
+from core.entities.org import RegionScoped
 from core.entities.users import User
 
 CHARGE_KINDS = ("labour", "part", "shipping", "other")
