@@ -141,8 +141,8 @@ def _grant_money_back(session: Session, case: ServiceCase, actor: User, row: Ret
         if amount:
             grant_credit(session, case, actor, kind="refund", amount_cents=amount,
                          clause=clause, source=source,
-                         description=f"Refund of the price ({clause})"
-                         + (" less depreciation" if clause == "R-8" else ""))
+                         description="Refund of the price"
+                         + (" less depreciation" if clause == "R-8" else "") + f" ({clause})")
     elif row.kind == "exchange" and new_price is not None:
         difference = policy.settlement_cents(price, new_price)
         if difference < 0:
