@@ -132,6 +132,7 @@ def _grant_money_back(session: Session, case: ServiceCase, actor: User, row: Ret
     (R-1/R-8 price difference, either direction). One such credit per case."""
     if row.outcome not in APPROVED:
         return
+    case = lock_case(session, case)  # one writer: two requests at once grant it once
     if any(c.source.startswith(CREDIT_SOURCE) for c in credits_of(session, case)):
         return
     clause = "R-8" if row.outcome == "exchange_or_depreciated_return" else "R-1"
@@ -168,6 +169,9 @@ def complete_exchange(session: Session, case: ServiceCase, actor: User, data: di
     code = problems.text(data, "replacement_body_code", max_length=64, label="Body code")
     problems.raise_if_any()
     case = lock_case(session, case)
+    if case.state in ("refused", "cancelled"):
+        raise Conflict(N_("No exchange on a case that is refused or cancelled."),
+                       code="invalid_state")
     request = approved_exchange(session, case)
     if request is None:
         raise Conflict(N_("No approved exchange on this case (R-1, R-8)."),
