@@ -97,6 +97,18 @@ from core.errors import Message
 # staff notices: tell a colleague in-app (a late requisition, an escalated complaint)
 from core.services.staff_notices import notify as notify_staff
 
+# isort: split
+# issue 10: money both ways (credits owed, credit notes, the unit swap of an exchange)
+from core.entities import CaseCredit, CreditNote, UnitSwap
+from core.services.refunds import (
+    credits_of,
+    grant_credit,
+    record_refund,
+    refundable,
+    swap_of,
+    swap_unit,
+)
+
 #: The plugin API's own version: minor bumps add names, major bumps may remove them.
 API_VERSION = (1, 1)
 
@@ -196,6 +208,8 @@ __all__ += ["open_case"]  # issue 16
 __all__ += ["notify_staff"]  # staff notices (API 1.1)
 __all__ += ["Message"]  # a message as a parameter of another (API 1.1)
 __all__ += ["CalendarEntry"]  # issue 18
+__all__ += ["CaseCredit", "CreditNote", "UnitSwap", "credits_of", "grant_credit",  # issue 10
+            "record_refund", "refundable", "swap_of", "swap_unit"]
 
 
 def seed_core_demo(session: Session, settings: Settings) -> None:

@@ -11,10 +11,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.api.jsonio import ApiResponse, json_body
-from core.entities import Charge, Confirmation, Payment, ServiceCase, Unit
+from core.entities import CaseCredit, Charge, Confirmation, CreditNote, Payment, ServiceCase, Unit
 from core.errors import DomainError, Forbidden
 from core.i18n import N_
-from core.services import catalogue, intake, payments, quotes, workflow
+from core.services import catalogue, intake, payments, quotes, refunds, workflow
 from core.services.cases import case_page, get_case, local_today
 from core.services.validation import Problems
 
@@ -50,6 +50,7 @@ def unit_json(unit: Unit, *, cases: list[ServiceCase] | None = None) -> dict[str
         "factory_date": unit.factory_date,
         "customer_id": unit.sold_to_id if unit.sold_to else None,
         "sold_on": unit.sold_on,
+        "returned_to_company_at": unit.returned_to_company_at,  # issue 10
     }
     if cases is not None:
         data["cases"] = [{"id": c.id, "reference": c.reference, "state": c.state,
@@ -77,6 +78,45 @@ def payment_json(p: Payment) -> dict[str, Any]:
     return {"id": p.id, "amount_cents": p.amount_cents, "method": p.method,
             "receipt_number": p.receipt, "collected_by": p.collected_by.login, "at": p.at,
             "handed_over": p.handover_id is not None}
+
+
+def credit_json(c: CaseCredit) -> dict[str, Any]:
+    return {"id": c.id, "kind": c.kind, "amount_cents": c.amount_cents,
+            "description": c.description, "clause": c.clause, "at": c.created_at}
+
+
+def credit_note_json(n: CreditNote) -> dict[str, Any]:
+    """Money out: ``amount_cents`` is positive, ``signed_cents`` negative (cash out)."""
+    return {"id": n.id, "credit_note_number": n.credit_note, "kind": n.kind,
+            "amount_cents": n.amount_cents, "signed_cents": n.signed_cents,
+            "method": n.method, "clause": n.clause, "note": n.note,
+            "paid_by": n.paid_by.login, "at": n.at, "handed_over": n.handover_id is not None}
+
+
+def money_json(session: Session, case: ServiceCase) -> dict[str, Any]:
+    """Issue 10: credits owed, credit notes paid out, the signed balance and the unit swap."""
+    swap = refunds.swap_of(session, case)
+    owed = refunds.balance(session, case)
+    notes = refunds.credit_notes_of(session, case)
+    paid = session.scalars(select(Payment).where(Payment.case_id == case.id))
+    movements = sorted(
+        [{"kind": "payment", "number": p.receipt, "signed_cents": p.amount_cents,
+          "method": p.method, "at": p.at} for p in paid]
+        + [{"kind": "credit_note", "number": n.credit_note, "signed_cents": n.signed_cents,
+            "method": n.method, "at": n.at} for n in notes],
+        key=lambda m: m["at"])
+    return {
+        "credits": [credit_json(c) for c in refunds.credits_of(session, case)],
+        "credit_notes": [credit_note_json(n) for n in notes],
+        "money_movements": movements,  # signed: money in > 0, money out < 0
+        "refunded_cents": refunds.refunded_total(session, case),
+        "balance_cents": owed,
+        "refundable_cents": max(0, -owed),
+        "unit_swap": None if swap is None else {
+            "returned_body_code": session.get(Unit, swap.returned_unit_id).body_code,  # type: ignore[union-attr]
+            "replacement_body_code": session.get(Unit, swap.replacement_unit_id).body_code,  # type: ignore[union-attr]
+            "clause": swap.clause, "at": swap.at},
+    }
 
 
 def case_json(session: Session, case: ServiceCase) -> dict[str, Any]:
@@ -120,6 +160,7 @@ def case_json(session: Session, case: ServiceCase) -> dict[str, Any]:
                     "to": e.to_state or None, "note": e.note,
                     "by": e.user.login if e.user else None} for e in events],
         "allowed_transitions": list(workflow.allowed_targets(case)),
+        **money_json(session, case),
     }
 
 
@@ -231,4 +272,13 @@ def post_payment(request: Request) -> Response:
     session = request.state.db
     case = get_case(session, request.path_params["case_id"])
     payments.record_payment(session, case, request.state.user, json_body(request))
+    return ApiResponse(case_json(session, case), status_code=201)
+
+
+def post_refund(request: Request) -> Response:
+    """Pay money back on a credit note with the next number of the service point (R-8)."""
+    _require(request, "payment.refund")
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    refunds.record_refund(session, case, request.state.user, json_body(request))
     return ApiResponse(case_json(session, case), status_code=201)

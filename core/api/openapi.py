@@ -57,6 +57,13 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "properties": {"amount_cents": {"type": "integer", "minimum": 1},
                        "method": {"enum": ["cash", "card", "bank_transfer", "wechat_pay",
                                            "alipay"]}}},
+    ("post", "/api/v1/cases/{case_id}/refunds"): {
+        "type": "object", "required": ["amount_cents", "method"],
+        "properties": {"amount_cents": {"type": "integer", "minimum": 1},
+                       "method": {"enum": ["cash", "card", "bank_transfer", "wechat_pay",
+                                           "alipay"]},
+                       "kind": {"enum": ["refund", "exchange_settlement", "overpayment"]},
+                       "note": {"type": "string"}}},
 }
 
 

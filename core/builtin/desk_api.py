@@ -37,6 +37,8 @@ def register_permissions() -> list[Permission]:
                    default_roles=("hq_manager",)),
         Permission("payment.collect", N_("Collect fees and issue receipts (P-4)"),
                    default_roles=("technician", "service_clerk", "finance")),
+        Permission("payment.refund", N_("Pay refunds and exchange settlements on credit notes"),
+                   default_roles=("service_clerk", "finance")),
         Permission("finance.handover", N_("Confirm cash handovers (P-4)"),
                    default_roles=("finance",)),
         Permission("reports.view", N_("See turnaround and service reports (P-6)"),
@@ -67,4 +69,6 @@ def register_routes() -> list[RouteSpec]:
                   "case.quote", methods=("POST",)),
         RouteSpec("core.api.cases.payments", f"{api}/cases/{{case_id:int}}/payments",
                   desk.post_payment, "payment.collect", methods=("POST",)),
+        RouteSpec("core.api.cases.refunds", f"{api}/cases/{{case_id:int}}/refunds",
+                  desk.post_refund, "payment.refund", methods=("POST",)),
     ]

@@ -10,12 +10,16 @@ from core.entities.imports import ImportRowError, ImportRun  # issue 13
 from core.entities.jobs import JobRun
 from core.entities.messages import OutboxMessage
 from core.entities.money import (
+    CaseCredit,
     Charge,
     Confirmation,
     ConfirmationLink,
+    CreditNote,
+    CreditNoteCounter,
     Handover,
     Payment,
     ReceiptCounter,
+    UnitSwap,
 )
 from core.entities.notices import StaffNotice  # staff notices
 from core.entities.org import Region, RegionScoped, ServicePoint
@@ -36,11 +40,14 @@ __all__ = [
     "ApiToken",
     "Attachment",  # issue 13
     "AuditEvent",
+    "CaseCredit",
     "CaseEvent",
     "CaseHold",
     "Charge",
     "Confirmation",
     "ConfirmationLink",
+    "CreditNote",
+    "CreditNoteCounter",
     "Customer",
     "FaultLine",
     "Handover",
@@ -64,6 +71,7 @@ __all__ = [
     "StaffNotice",
     "StatusLink",  # issue 18
     "Unit",
+    "UnitSwap",
     "User",
     "UserRole",
     "UserSession",  # issue 17

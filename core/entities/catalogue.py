@@ -72,6 +72,8 @@ class Unit(Base):
     sold_to_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
     sold_on: Mapped[date | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Given back to the company in an exchange (R-1, R-8); cleared when it goes out again.
+    returned_to_company_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     model: Mapped[ProductModel | None] = relationship(lazy="joined")
     sold_to: Mapped[Customer | None] = relationship(lazy="joined")

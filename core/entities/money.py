@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, utcnow
+from core.entities.catalogue import Unit
 from core.entities.org import RegionScoped
 from core.entities.users import User
 
@@ -104,6 +105,8 @@ class Handover(RegionScoped, Base):
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     note: Mapped[str] = mapped_column(String(400), default="")
+    #: Cash paid out on credit notes in this batch; declared_cents is cash in minus this.
+    paid_out_cents: Mapped[int] = mapped_column(default=0, server_default="0")
 
     collector: Mapped[User] = relationship(foreign_keys=[collector_id], lazy="joined")
 
@@ -134,3 +137,95 @@ class Payment(RegionScoped, Base):
     @property
     def receipt(self) -> str:
         return f"{self.receipt_number:06d}"
+
+
+# --- money out (issue 10, item 5): credits owed, credit notes paid, unit swaps ------------
+
+CREDIT_KINDS = ("refund", "exchange_settlement", "deposit")
+CREDIT_NOTE_KINDS = ("refund", "exchange_settlement", "overpayment", "deposit")
+#: A deposit (a loaner's, issue 14) is held outside the case's charges and payments: giving
+#: it back is capped by the deposit alone, and it is not cash of the till's handover.
+DEPOSIT = "deposit"
+
+
+class CaseCredit(Base):
+    """What the company owes the customer on a case: an R-8 refund (price less depreciation),
+    an R-1 refund, or an exchange's price difference in the customer's favour. Paying it out
+    is a credit note; a refund never exceeds what was paid on the case plus these credits."""
+
+    __tablename__ = "case_credit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("service_case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    amount_cents: Mapped[int] = mapped_column()
+    description: Mapped[str] = mapped_column(String(400))
+    clause: Mapped[str] = mapped_column(String(32), default="")
+    source: Mapped[str] = mapped_column(String(64), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CreditNoteCounter(Base):
+    """The last credit-note number of a service point, taken under a row lock like
+    receipts: gapless, never repeated."""
+
+    __tablename__ = "credit_note_counter"
+
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_point.id"),
+                                                  primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class CreditNote(RegionScoped, Base):
+    """Money out of the till to the customer: a refund or an exchange settlement. The amount
+    is positive; its sign in the handover is minus (cash in minus cash out)."""
+
+    __tablename__ = "credit_note"
+    __table_args__ = (
+        UniqueConstraint("service_point_id", "number"),
+        Index("ix_credit_note_payer_handover", "paid_by_id", "handover_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("service_case.id"), index=True)
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_point.id"))
+    number: Mapped[int] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(24))
+    amount_cents: Mapped[int] = mapped_column()
+    method: Mapped[str] = mapped_column(String(16))
+    clause: Mapped[str] = mapped_column(String(32), default="")
+    note: Mapped[str] = mapped_column(String(400), default="")
+    paid_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    handover_id: Mapped[int | None] = mapped_column(ForeignKey("handover.id"), index=True)
+
+    paid_by: Mapped[User] = relationship(lazy="joined")
+
+    @property
+    def credit_note(self) -> str:
+        return f"{self.number:06d}"
+
+    @property
+    def signed_cents(self) -> int:
+        return -self.amount_cents
+
+
+class UnitSwap(Base):
+    """An approved exchange (R-1, R-8): the replacement unit goes to the customer, the
+    returned unit goes back to the company. One per case."""
+
+    __tablename__ = "unit_swap"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("service_case.id"), unique=True)
+    returned_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    replacement_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    clause: Mapped[str] = mapped_column(String(32), default="")
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    returned_unit: Mapped[Unit] = relationship(foreign_keys=[returned_unit_id], lazy="joined")
+    replacement_unit: Mapped[Unit] = relationship(foreign_keys=[replacement_unit_id],
+                                                  lazy="joined")

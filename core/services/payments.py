@@ -16,7 +16,6 @@ from core.entities.money import PAYMENT_METHODS
 from core.errors import Conflict, DomainError, NotFound
 from core.i18n import N_
 from core.services.locking import lock_case, lock_row
-from core.services.quotes import payable_total
 from core.services.validation import Problems
 
 PAYABLE_STATES = ("confirmed", "dispatched", "in_repair", "repaired", "returned", "closed")
@@ -29,7 +28,11 @@ def paid_total(session: Session, case: ServiceCase) -> int:
 
 
 def outstanding(session: Session, case: ServiceCase) -> int:
-    return payable_total(session, case) - paid_total(session, case)
+    """Payable less paid, net of credits and credit notes (issue 10: money both ways); never
+    below zero (what the company owes is ``refunds.refundable``)."""
+    from core.services.refunds import balance
+
+    return max(0, balance(session, case))
 
 
 def next_receipt_number(session: Session, service_point_id: int) -> int:
@@ -95,23 +98,32 @@ def not_handed_over(session: Session, collector_id: int | None = None) -> list[P
 
 
 def create_handover(session: Session, collector: User, note: str = "") -> Handover:
-    """The collector hands every cash payment not yet handed over to finance, as one batch.
+    """The collector hands every cash payment not yet handed over to finance, as one batch,
+    net of the cash they paid out on credit notes (cash in minus cash out).
 
     The collector's user row is the lock: two handovers sent at once are serialised and the
     second finds nothing left to hand over, so no cash is ever declared twice (issue 10)."""
+    from core.services.refunds import credit_notes_not_handed_over
+
     lock_row(session, User, collector.id)
     payments = not_handed_over(session, collector.id)
-    if not payments:
+    paid_out = credit_notes_not_handed_over(session, collector.id)
+    if not payments and not paid_out:
         raise Conflict(N_("You hold no collected cash to hand over."), code="nothing_to_hand_over")
+    out_cents = sum(c.amount_cents for c in paid_out)
     handover = Handover(collector_id=collector.id, region_id=collector.region_id,
                         service_point_id=collector.service_point_id,
-                        declared_cents=sum(p.amount_cents for p in payments), note=note[:400])
+                        declared_cents=sum(p.amount_cents for p in payments) - out_cents,
+                        paid_out_cents=out_cents, note=note[:400])
     session.add(handover)
     session.flush()
     for payment in payments:
         payment.handover_id = handover.id
+    for credit_note in paid_out:
+        credit_note.handover_id = handover.id
     audit.record(session, "handover", handover.id, "create", after={
-        "declared_cents": handover.declared_cents, "payments": [p.id for p in payments]},
+        "declared_cents": handover.declared_cents, "payments": [p.id for p in payments],
+        "paid_out_cents": out_cents, "credit_notes": [c.id for c in paid_out]},
         region_id=handover.region_id)
     return handover
 

@@ -18,15 +18,18 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from core.entities import (
+    CaseCredit,
     CaseEvent,
     Charge,
     Confirmation,
+    CreditNote,
     FaultLine,
     Handover,
     Payment,
     ProductModel,
     ServiceCase,
     ServicePoint,
+    UnitSwap,
     User,
     UserRole,
 )
@@ -166,10 +169,32 @@ class CaseFile:
     payable_cents: int = 0
     paid_cents: int = 0
     current_confirmation: Confirmation | None = None
+    #: issue 10: money out (credits owed, credit notes paid) and an exchange's unit swap
+    credits: list[CaseCredit] = field(default_factory=list)
+    credit_notes: list[CreditNote] = field(default_factory=list)
+    swap: UnitSwap | None = None
+
+    @property
+    def credited_cents(self) -> int:
+        """The case's own credits (a deposit held is outside its balance)."""
+        return sum(c.amount_cents for c in self.credits if c.kind != "deposit")
+
+    @property
+    def refunded_cents(self) -> int:
+        return sum(n.amount_cents for n in self.credit_notes if n.kind != "deposit")
 
     @property
     def outstanding_cents(self) -> int:
-        return self.payable_cents - self.paid_cents
+        return max(0, self.balance_cents)
+
+    @property
+    def balance_cents(self) -> int:
+        return (self.payable_cents - self.credited_cents - self.paid_cents
+                + self.refunded_cents)
+
+    @property
+    def refundable_cents(self) -> int:
+        return max(0, -self.balance_cents)
 
     @property
     def confirmed(self) -> bool:
@@ -195,11 +220,16 @@ def case_file(session: Session, service_case: ServiceCase) -> CaseFile:
     events = list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == cid)
                                   .order_by(CaseEvent.at, CaseEvent.id)))
     current = [c for c in confirmations if c.quote_version == service_case.quote_version]
+    from core.services import refunds
+
     return CaseFile(
         service_case, charges, faults, confirmations, paid, events,
         payable_cents=sum(c.payable_cents for c in charges),
         paid_cents=sum(p.amount_cents for p in paid),
         current_confirmation=current[-1] if current else None,
+        credits=refunds.credits_of(session, service_case),
+        credit_notes=refunds.credit_notes_of(session, service_case),
+        swap=refunds.swap_of(session, service_case),
     )
 
 
@@ -248,18 +278,29 @@ def case_batches(session: Session, statement: Select[tuple[ServiceCase]], batch:
 class CollectorCash:
     collector: User
     payments: list[Payment]
+    #: issue 10: cash paid out on credit notes, deducted (cash in minus cash out)
+    credit_notes: list[CreditNote] = field(default_factory=list)
+
+    @property
+    def paid_out_cents(self) -> int:
+        return sum(n.amount_cents for n in self.credit_notes)
 
     @property
     def total_cents(self) -> int:
-        return sum(p.amount_cents for p in self.payments)
+        return sum(p.amount_cents for p in self.payments) - self.paid_out_cents
 
 
 def cash_by_collector(session: Session) -> list[CollectorCash]:
-    """Cash collected and not yet handed over, per collector."""
-    grouped: dict[int, list[Payment]] = {}
+    """Cash collected (less cash paid out) and not yet handed over, per collector."""
+    from core.services.refunds import credit_notes_not_handed_over
+
+    grouped: dict[int, tuple[User, list[Payment], list[CreditNote]]] = {}
     for payment in payments_service.not_handed_over(session):
-        grouped.setdefault(payment.collected_by_id, []).append(payment)
-    return [CollectorCash(items[0].collected_by, items) for items in grouped.values()]
+        grouped.setdefault(payment.collected_by_id,
+                           (payment.collected_by, [], []))[1].append(payment)
+    for note in credit_notes_not_handed_over(session):
+        grouped.setdefault(note.paid_by_id, (note.paid_by, [], []))[2].append(note)
+    return [CollectorCash(user, paid, out) for user, paid, out in grouped.values()]
 
 
 def handovers(session: Session, *, confirmed: bool, collector_id: int | None = None,

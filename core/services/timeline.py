@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import bodycode
-from core.entities import CaseEvent, ServiceCase, Unit
+from core.entities import CaseEvent, ServiceCase, Unit, UnitSwap
 from core.entities.cases import OPEN_STATES
 from core.errors import DomainError
 from core.hooktypes import BodyCode, TimelineEntry
@@ -42,6 +42,9 @@ EVENT_TITLES = {
     "link_sent": N_("Confirmation link sent"),
     "status_link": N_("Status link made for the customer"),  # issue 18
     "payment": N_("Payment received"),
+    "credit": N_("Credit owed to the customer"),  # issue 10
+    "refund": N_("Refund paid"),
+    "unit_swap": N_("Unit exchanged"),
 }
 
 
@@ -83,6 +86,34 @@ def core_entries(session: Session, unit: Unit) -> list[TimelineEntry]:
             detail = case.reference + (f" · {event.note}" if event.note else "")
             entries.append(TimelineEntry(event.at, f"case.{event.kind}", title, detail,
                                          f"/desk/cases/{case.id}"))
+    entries.extend(swap_entries(session, unit))
+    return entries
+
+
+def swap_entries(session: Session, unit: Unit) -> list[TimelineEntry]:
+    """Issue 10: an exchange shows on both units, the one returned to the company and the
+    replacement given to the customer."""
+    entries: list[TimelineEntry] = []
+    swaps = session.scalars(select(UnitSwap).where(
+        (UnitSwap.returned_unit_id == unit.id) | (UnitSwap.replacement_unit_id == unit.id))
+        .order_by(UnitSwap.at, UnitSwap.id))
+    for swap in swaps:
+        case = session.get(ServiceCase, swap.case_id)  # None when another region's
+        reference = case.reference if case else ""
+        link = f"/desk/cases/{swap.case_id}" if case else ""
+        if swap.returned_unit_id == unit.id:
+            other = session.get(Unit, swap.replacement_unit_id)
+            entries.append(TimelineEntry(
+                swap.at, "unit_returned", N_("Returned to the company in an exchange"),
+                " · ".join(p for p in (reference, other.body_code if other else "",
+                                       swap.clause) if p), link))
+        else:
+            other = session.get(Unit, swap.returned_unit_id)
+            buyer = case.customer.name if case else ""
+            entries.append(TimelineEntry(
+                swap.at, "unit_exchanged_out", N_("Given to the customer in an exchange"),
+                " · ".join(p for p in (reference, buyer, other.body_code if other else "",
+                                       swap.clause) if p), link))
     return entries
 
 

@@ -593,8 +593,12 @@ def _refund(session: Session, case: ServiceCase, loan: Loan, actor: User | None,
     ref = ""
     record_refund = getattr(plugin_api, "record_refund", None)
     if record_refund is not None and actor is not None:
+        # issue 10: core pays back only what it owes, so the deposit held is granted first
+        plugin_api.grant_credit(session, case, actor, kind="deposit", amount_cents=amount,
+                                description=f"Loaner deposit (loan L{loan.id:06d})",
+                                source=f"loaner:{loan.id}")
         refund = record_refund(session, case, actor, {
-            "amount_cents": amount, "method": method,
+            "amount_cents": amount, "method": method, "kind": "deposit",
             "reason": f"Loaner deposit refund (loan L{loan.id:06d})"})
         ref = f"core:{getattr(refund, 'id', '')}"
     session.add(LoanerMoney(loan_id=loan.id, case_id=case.id, kind="refund",

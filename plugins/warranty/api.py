@@ -18,6 +18,7 @@ from core.plugin_api import (
     ServiceCase,
     Unit,
     decode_body_code,
+    get_case,
     json_body,
     local_today,
     model_by_code,
@@ -121,3 +122,20 @@ def assess(request: Request) -> Response:
         request.state.db.rollback()  # transient probe objects are never written
     return ApiResponse(decision_json(decision, request.state.user.locale))
 
+
+
+def exchange(request: Request) -> Response:
+    """Complete an approved exchange: the replacement unit goes to the customer (R-1, R-8)."""
+    from plugins.warranty.services import complete_exchange
+
+    session: Session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    swap = complete_exchange(session, case, request.state.user, json_body(request),
+                             local_today(request.app.state.settings))
+    returned = session.get(Unit, swap.returned_unit_id)
+    replacement = session.get(Unit, swap.replacement_unit_id)
+    return ApiResponse({
+        "case_id": case.id, "clause": swap.clause, "at": swap.at,
+        "returned_body_code": returned.body_code if returned else None,
+        "replacement_body_code": replacement.body_code if replacement else None,
+        "customer_id": swap.customer_id}, status_code=201)

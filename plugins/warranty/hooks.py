@@ -43,6 +43,8 @@ def register_routes() -> list[RouteSpec]:
     return [
         RouteSpec("warranty.api.assess", "/api/v1/warranty/assess", api.assess, "case.view",
                   methods=("POST",)),
+        RouteSpec("warranty.api.exchange", "/api/v1/warranty/cases/{case_id:int}/exchange",
+                  api.exchange, "warranty.requests", methods=("POST",)),
         RouteSpec("warranty.unit_panel", "/warranty/units/{body_code}/panel",
                   views.unit_panel, "case.view"),
         RouteSpec("warranty.case_panel", "/warranty/cases/{case_id:int}/panel",
@@ -51,6 +53,8 @@ def register_routes() -> list[RouteSpec]:
                   views.override, "warranty.override", methods=("POST",)),
         RouteSpec("warranty.request", "/warranty/cases/{case_id:int}/requests",
                   views.record_request, "warranty.requests", methods=("POST",)),
+        RouteSpec("warranty.exchange", "/warranty/cases/{case_id:int}/exchange",
+                  views.complete_exchange, "warranty.requests", methods=("POST",)),
         RouteSpec("warranty.report", "/warranty/report", views.report, "warranty.report"),
         RouteSpec("warranty.report_csv", "/warranty/report.csv", views.report_csv,
                   "warranty.report"),

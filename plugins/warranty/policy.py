@@ -523,10 +523,19 @@ def refund_cents(price_cents: int, depreciation_percent: int) -> int:
 
 def price_difference_cents(old_price_cents: int, new_price_cents: int) -> int:
     """What the customer pays on an R-8 exchange: the difference when the new unit costs
-    more, nothing when it costs the same or less (no refund of a difference)."""
+    more, nothing when it costs the same or less. The other direction (the company pays a
+    cheaper unit's difference back, issue 10) is ``settlement_cents``, granted as a credit."""
     if old_price_cents < 0 or new_price_cents < 0:
         raise ValueError("prices must be >= 0")
     return max(0, new_price_cents - old_price_cents)  # R-8
+
+
+def settlement_cents(old_price_cents: int, new_price_cents: int) -> int:
+    """An exchange's price difference, signed (issue 10: money both ways, R-1/R-8): positive
+    the customer pays it, negative the company pays it back, zero an equal-value exchange."""
+    if old_price_cents < 0 or new_price_cents < 0:
+        raise ValueError("prices must be >= 0")
+    return new_price_cents - old_price_cents  # R-1, R-8
 
 
 # --- fault lines at inspection (W-A, W-B, W-C, R-6) ---------------------------------------

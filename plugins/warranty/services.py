@@ -2,28 +2,38 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pluggy
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.plugin_api import (
+    N_,
     QUOTABLE_STATES,
     CaseEvent,
     Conflict,
     Problems,
     ServiceCase,
+    UnitSwap,
     User,
     add_charge,
     audit,
+    credits_of,
+    grant_credit,
     lock_case,
     model_by_code,
+    swap_unit,
 )
 from plugins.warranty import policy
 from plugins.warranty.coverage import params_for
 from plugins.warranty.models import ReturnRequest
 
 DEFECTS = ("webhead", "chassis", "controls", "internal")
+#: Outcomes that approve a return or an exchange (R-1, R-8).
+APPROVED = ("return_or_exchange", "exchange_or_depreciated_return")
+CREDIT_SOURCE = "warranty"
 
 
 def override_class(session: Session, case: ServiceCase, actor: User, data: dict[str, Any]
@@ -98,6 +108,8 @@ def record_request(session: Session, pm: pluggy.PluginManager, case: ServiceCase
     session.flush()
     session.add(CaseEvent(case_id=case.id, user_id=actor.id, kind="warranty_request",
                           note=f"{kind}: {decision.outcome} ({row.clauses})"))
+    _grant_money_back(session, case, actor, row, price,
+                      exchange_model.list_price_cents if exchange_model else None)
     audit.record(session, "warranty_request", row.id, "create", after={
         "case_id": case.id, "kind": kind, "outcome": decision.outcome,
         "clauses": row.clauses}, region_id=case.region_id)
@@ -112,3 +124,61 @@ def record_request(session: Session, pm: pluggy.PluginManager, case: ServiceCase
                 "unit_price_cents": shipping, "clause": ", ".join(
                     c for c in ("R-8", "W-C") if c in decision.clauses)})
     return row
+
+
+def _grant_money_back(session: Session, case: ServiceCase, actor: User, row: ReturnRequest,
+                      price: int, new_price: int | None) -> None:
+    """Issue 10: what the decision makes the company owe, as a credit on the case (core pays
+    it out on a credit note): an R-8 return refunds the price less depreciation, an R-1
+    return the whole price; an exchange for a cheaper model pays the difference back
+    (R-1/R-8 price difference, either direction). One such credit per case."""
+    if row.outcome not in APPROVED:
+        return
+    case = lock_case(session, case)  # one writer: two requests at once grant it once
+    if any(c.source.startswith(CREDIT_SOURCE) for c in credits_of(session, case)):
+        return
+    clause = "R-8" if row.outcome == "exchange_or_depreciated_return" else "R-1"
+    source = f"{CREDIT_SOURCE}:{row.id}"
+    if row.kind == "return":
+        amount = row.refund_cents if clause == "R-8" else price
+        if amount:
+            grant_credit(session, case, actor, kind="refund", amount_cents=amount,
+                         clause=clause, source=source,
+                         description="Refund of the price"
+                         + (" less depreciation" if clause == "R-8" else "") + f" ({clause})")
+    elif row.kind == "exchange" and new_price is not None:
+        difference = policy.settlement_cents(price, new_price)
+        if difference < 0:
+            grant_credit(session, case, actor, kind="exchange_settlement",
+                         amount_cents=-difference, clause=clause, source=source,
+                         description=f"Price difference for {row.exchange_model_code}, "
+                         "paid back")
+
+
+def approved_exchange(session: Session, case: ServiceCase) -> ReturnRequest | None:
+    """The latest exchange request the policy approved (R-1, R-8), if any."""
+    return session.scalars(select(ReturnRequest).where(
+        ReturnRequest.case_id == case.id, ReturnRequest.kind == "exchange",
+        ReturnRequest.outcome.in_(APPROVED)).order_by(ReturnRequest.id.desc())).first()
+
+
+def complete_exchange(session: Session, case: ServiceCase, actor: User, data: dict[str, Any],
+                      today: date) -> UnitSwap:
+    """Hand the replacement unit (by body code) to the customer and take the case's unit back
+    (R-1, R-8): the replacement is the model the exchange was approved for, or the same
+    model as the returned unit (same type)."""
+    problems = Problems()
+    code = problems.text(data, "replacement_body_code", max_length=64, label="Body code")
+    problems.raise_if_any()
+    case = lock_case(session, case)
+    if case.state in ("refused", "cancelled"):
+        raise Conflict(N_("No exchange on a case that is refused or cancelled."),
+                       code="invalid_state")
+    request = approved_exchange(session, case)
+    if request is None:
+        raise Conflict(N_("No approved exchange on this case (R-1, R-8)."),
+                       code="no_approved_exchange")
+    clause = "R-8" if request.outcome == "exchange_or_depreciated_return" else "R-1"
+    model = request.exchange_model_code or (case.unit.model_label if case.unit else None)
+    return swap_unit(session, case, actor, code, today=today, clause=clause,
+                     same_model=model or None)

@@ -29,6 +29,7 @@ from core.plugin_api import (
     model_by_code,
     render,
     request_locale,
+    swap_of,
     unit_by_code,
 )
 from plugins.warranty.coverage import coverage_of, params_for
@@ -74,8 +75,14 @@ def case_panel(request: Request, errors: dict[str, str] | None = None,
         ReturnRequest.case_id == case.id).order_by(ReturnRequest.id)))
     coverage = coverage_of(session, case.own_product, case.unit, case.intake_on) \
         if case.unit or not case.own_product else None
+    from plugins.warranty.services import approved_exchange
+
+    swap = swap_of(session, case)
     return render(request, "warranty/case_panel.html", {
         "case": case, "coverage": coverage, "requests": requests,
+        "exchange": approved_exchange(session, case), "swap": swap,
+        "swap_units": (session.get(Unit, swap.returned_unit_id),
+                       session.get(Unit, swap.replacement_unit_id)) if swap else None,
         "errors": errors or {}, "values": values or {}, "tail": without_class},
         status_code=status_code)
 
@@ -114,6 +121,28 @@ def record_request(request: Request) -> Response:
     reason = row.reason_zh if request_locale(request) == "zh_CN" else row.reason_en
     # issue 18: the outcome in words, not its key ("exchange_or_depreciated_return")
     flash(request, f"{_(OUTCOMES.get(row.outcome, row.outcome))}: {reason}")
+    return RedirectResponse(f"/desk/cases/{case.id}", status_code=303)
+
+
+def complete_exchange(request: Request) -> Response:
+    """Issue 10: the replacement unit goes to the customer, the case's unit comes back."""
+    from plugins.warranty.services import complete_exchange as complete
+
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    data = form_data(request)
+    try:
+        swap = complete(session, case, request.state.user, data,
+                        local_today(request.app.state.settings))
+    except DomainError as error:
+        session.rollback()
+        message, fields = error.localized(gettext_for(request).gettext)
+        return case_panel(request, fields or {"replacement_body_code": message},
+                          {k: str(v) for k, v in data.items()}, status_code=400)
+    _ = gettext_for(request).gettext
+    replacement = session.get(Unit, swap.replacement_unit_id)
+    flash(request, _("Exchange recorded: %(code)s goes to the customer.")
+          % {"code": replacement.body_code if replacement else ""})
     return RedirectResponse(f"/desk/cases/{case.id}", status_code=303)
 
 

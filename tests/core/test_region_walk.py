@@ -64,12 +64,19 @@ def _other_region_records(h: Harness) -> dict[str, Any]:
                                    {"method": "phone", "customer_name": "x"})
         payment = payments.record_payment(session, sw_case, sw_user,
                                           {"amount_cents": 5000, "method": "cash"})
+        from core.services import refunds  # issue 10: a credit note of the other region
+
+        refunds.grant_credit(session, sw_case, sw_user, kind="refund", amount_cents=1000,
+                             description="Refund", clause="R-8")
+        credit_note = refunds.record_refund(session, sw_case, sw_user,
+                                            {"amount_cents": 1000, "method": "cash"})
         handover = payments.create_handover(session, sw_user)
         session.commit()
         region = session.scalars(select(Region).where(Region.code == "SOUTHWEST")).one()
         point = session.scalars(select(ServicePoint).where(ServicePoint.code == "SW-CD")).one()
         certification_id = _certification(session, sw_user)
         return {"case_id": case["id"], "user_id": sw_user.id, "payment_id": payment.id,
+                "credit_note_id": credit_note.id,
                 "certification_id": certification_id, "course_id": 0, "session_id": 0,
                 "handover_id": handover.id, "region_id": region.id, "point_id": point.id,
                 "service_point_id": point.id, "body_code": "MX12-200101-00077",

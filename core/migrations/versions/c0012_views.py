@@ -1,7 +1,7 @@
 """the customer's status link (issue 18, views people expect)
 
 Revision ID: c0012_views
-Revises: c0008_desk
+Revises: c0010_money
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'c0012_views'
-down_revision: str | Sequence[str] | None = 'c0008_desk'
+down_revision: str | Sequence[str] | None = 'c0010_money'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

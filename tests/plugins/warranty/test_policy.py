@@ -490,3 +490,13 @@ def test_charge_for_fault_rejects_unknown_causes_and_classes() -> None:
     assert "cause" in caught.value.fields
     with pytest.raises(ValueError):
         charge_for_fault(None, "normal")  # type: ignore[arg-type]
+
+
+def test_settlement_is_signed_either_direction() -> None:
+    from plugins.warranty.policy import settlement_cents
+
+    assert settlement_cents(4_980_00, 8_800_00) == 3_820_00   # the customer pays
+    assert settlement_cents(8_800_00, 4_980_00) == -3_820_00  # the company pays back
+    assert settlement_cents(4_980_00, 4_980_00) == 0
+    with pytest.raises(ValueError):
+        settlement_cents(-1, 0)

@@ -18,7 +18,7 @@ from core.api.desk import TRANSITION_PERMISSIONS
 from core.entities import ServiceCase
 from core.errors import DomainError
 from core.i18n import LOCALE_NAMES
-from core.services import payments, quotes, reports, workflow
+from core.services import payments, quotes, refunds, reports, workflow
 from core.services.cases import get_case
 from core.web.routing import form_data
 from core.web.templating import flash, gettext_for, panels_for, render
@@ -64,6 +64,7 @@ def render_case(request: Request, case: ServiceCase, *, status_code: int = 200,
         "can_link": case.state == "quoted" and has(request, "case.quote"),
         "can_pay": case.state in payments.PAYABLE_STATES and file.outstanding_cents > 0
         and has(request, "payment.collect"),
+        "can_refund": file.refundable_cents > 0 and has(request, "payment.refund"),
         "panels": panels_for(request, "case", case),
         "form": form, "values": values or {}, "errors": errors or {},
         "form_error": form_error, "vetoes": vetoes or [], "link_url": link_url,
@@ -223,3 +224,26 @@ def record_payment(request: Request) -> Response:
     _ = gettext_for(request).gettext
     flash(request, _("Receipt %(number)s issued.") % {"number": payment.receipt})
     return see_other(f"/desk/payments/{payment.id}/receipt")
+
+
+def record_refund(request: Request) -> Response:
+    """Issue 10: pay money back on a credit note (R-8 refund, exchange settlement)."""
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    data = {k: v for k, v in form_data(request).items() if isinstance(v, str)}
+    try:
+        note = refunds.record_refund(session, case, request.state.user, {
+            "amount_cents": data.get("refund_amount", ""),
+            "method": data.get("refund_method", ""), "note": data.get("refund_note", "")})
+    except DomainError as error:
+        undo(request)
+        context = error_context(request, error)
+        for name in ("amount_cents", "method", "note"):
+            if name in context["errors"]:
+                key = "refund_" + name.removesuffix("_cents")
+                context["errors"][key] = context["errors"].pop(name)
+        return render_case(request, get_case(session, case.id), form="refund", values=data,
+                           status_code=form_status(error), **context)
+    _ = gettext_for(request).gettext
+    flash(request, _("Credit note %(number)s issued.") % {"number": note.credit_note})
+    return see_other(f"/desk/credit-notes/{note.id}")

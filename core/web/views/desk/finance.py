@@ -11,6 +11,7 @@ from starlette.responses import Response
 from core.errors import DomainError
 from core.i18n import format_money
 from core.services import payments, reports
+from core.services.refunds import credit_notes_not_handed_over
 from core.web.routing import form_data
 from core.web.templating import flash, gettext_for, render, request_locale
 from core.web.views.desk.common import LABELS, error_context, form_status, see_other, undo
@@ -63,8 +64,10 @@ def _my_cash_page(request: Request, *, status_code: int = 200, form_error: str =
     session = request.state.db
     user = request.state.user
     held = payments.not_handed_over(session, user.id)
+    paid_out = credit_notes_not_handed_over(session, user.id)  # issue 10: cash out
     return render(request, "desk/my_cash.html", {
-        "held": held, "held_cents": sum(p.amount_cents for p in held),
+        "held": held, "paid_out": paid_out,
+        "held_cents": sum(p.amount_cents for p in held) - sum(n.amount_cents for n in paid_out),
         "waiting": reports.handovers(session, confirmed=False, collector_id=user.id),
         "recent": reports.handovers(session, confirmed=True, collector_id=user.id, limit=10),
         "form_error": form_error, "labels": LABELS,

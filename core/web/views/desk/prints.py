@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.entities import Payment, ServicePoint
+from core.entities import CreditNote, Payment, ServicePoint
 from core.errors import NotFound
 from core.i18n import N_
 from core.services import reports
@@ -23,6 +23,18 @@ def receipt(request: Request) -> Response:
     point = session.get(ServicePoint, payment.service_point_id)
     return render(request, "desk/receipt.html", {
         "payment": payment, "case": case, "point": point, "labels": LABELS})
+
+
+def credit_note(request: Request) -> Response:
+    """Issue 10: the printable slip of money paid back to the customer."""
+    session = request.state.db
+    note = session.get(CreditNote, int(request.path_params["credit_note_id"]))
+    if note is None:  # unknown, or another region's: the same answer
+        raise NotFound(N_("No such credit note."))
+    case = get_case(session, note.case_id)
+    point = session.get(ServicePoint, note.service_point_id)
+    return render(request, "desk/credit_note.html", {
+        "note": note, "case": case, "point": point, "labels": LABELS})
 
 
 def case_sheet(request: Request) -> Response:
