@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from core.entities import OutboxMessage, Payment, ServiceCase
-from core.i18n import N_
+from core.i18n import N_, format_money
 from core.services.messages import queue_message
 
 
@@ -71,6 +71,6 @@ def receipt(session: Session, case: ServiceCase, payment: Payment) -> OutboxMess
         body=N_("Hello %(name)s,\n\nWe received %(amount)s for service case %(number)s. "
                 "Receipt number: %(receipt)s.\n"),
         params={"name": case.contact_name, "number": case.reference,
-                "amount": f"{payment.amount_cents / 100:.2f}",
+                "amount": format_money(payment.amount_cents, _language(case)),
                 "receipt": f"{payment.receipt_number:06d}"},
         language=_language(case), case=case, essential=True)

@@ -209,7 +209,7 @@ def test_quote_link_and_receipt_go_through_the_outbox(make_app: Callable[..., Ha
                                 {"amount_cents": 9000, "method": "cash"})
         session.commit()
     receipt = messages(h)[-1]
-    assert receipt.kind == "core.receipt" and "90.00" in receipt.body
+    assert receipt.kind == "core.receipt" and "¥90.00" in receipt.body  # money, in its locale
     run_due(h.app)
     # shown on the case with its state; another region's case answers 404
     panel = clerk.get(f"/desk/cases/{case_id}/messages")
