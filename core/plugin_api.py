@@ -64,7 +64,7 @@ from core.services.catalogue import model_by_code, unit_by_code
 from core.services.holds import active_holds, place_hold, release_hold
 from core.services.locking import lock_case, lock_row
 from core.services.messages import queue_message, render_in
-from core.services.quotes import QUOTABLE_STATES, add_charge
+from core.services.quotes import QUOTABLE_STATES, add_charge, reprice
 from core.services.validation import Problems
 from core.services.workflow import TECHNICIAN_ROLE, technicians_for
 from core.settings import PolicySettings, Settings
@@ -171,6 +171,7 @@ __all__ = [
     "render",
     "render_in",
     "render_message",
+    "reprice",
     "request_locale",  # issue 18
     "require",
     "see_other",

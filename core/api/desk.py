@@ -17,19 +17,9 @@ from core.services import catalogue, intake, payments, quotes, workflow
 from core.services.cases import case_page, get_case, local_today
 from core.services.validation import Problems
 
-#: The permission each target state needs, on top of ``case.view`` for the route.
-TRANSITION_PERMISSIONS = {
-    "inspected": "case.inspect",
-    "quoted": "case.quote",
-    "confirmed": "case.quote",
-    "dispatched": "case.dispatch",
-    "in_repair": "case.repair",
-    "repaired": "case.repair",
-    "returned": "case.return",
-    "closed": "case.return",
-    "cancelled": "case.cancel",
-    "registered": "case.cancel",
-}
+#: The permission each target state needs, on top of ``case.view`` for the route. Derived
+#: from the one declaration, ``workflow.WORKFLOW`` (kept for those who import it).
+TRANSITION_PERMISSIONS = workflow.target_permissions()
 
 
 def _require(request: Request, permission: str) -> None:
@@ -118,6 +108,7 @@ def case_json(session: Session, case: ServiceCase) -> dict[str, Any]:
                     "to": e.to_state or None, "note": e.note,
                     "by": e.user.login if e.user else None} for e in events],
         "allowed_transitions": list(workflow.allowed_targets(case)),
+        "outcome": case.outcome or None,
     }
 
 
@@ -187,8 +178,9 @@ def post_transition(request: Request) -> Response:
     to = data.get("to")
     if not isinstance(to, str):
         raise DomainError("Give the target state in 'to'.", field="to")
-    if to in TRANSITION_PERMISSIONS:
-        _require(request, TRANSITION_PERMISSIONS[to])
+    permission = workflow.permission_for(case.state, to)
+    if permission is not None:
+        _require(request, permission)
     payload = {k: v for k, v in data.items() if k != "to"}
     workflow.transition(session, request.app.state.pm, case, to, request.state.user, payload,
                         tz=request.app.state.settings.tz)
@@ -207,7 +199,7 @@ def post_charge(request: Request) -> Response:
         problems.raise_if_any()
         assert charge_id is not None
         quotes.void_charge(session, case, charge_id, request.state.user,
-                           str(data.get("reason", "")))
+                           str(data.get("reason", "")), pm=request.app.state.pm)
     else:
         quotes.add_charge(session, request.app.state.pm, case, request.state.user, data)
     return ApiResponse(case_json(session, case), status_code=201)

@@ -79,11 +79,25 @@ def case_in_repair(h: Harness, coverage: str = "B", region: str = "hq", **overri
     case = new_case(h, clerk, **overrides)
     tech = bearer(h, f"{region}-tech")
     inspect(h, tech, case["id"], coverage)
+    confirm_quote(h, case["id"], region)
     moved = move(h, bearer(h, f"{region}-supervisor"), case["id"], "dispatched",
                  technician_id=user_id(h, f"{region}-tech"))
     assert moved.status_code == 200, moved.text
     assert move(h, tech, case["id"], "in_repair").status_code == 200
     return int(case["id"])
+
+
+def confirm_quote(h: Harness, case_id: int, region: str = "hq") -> None:
+    """Class B and C reach dispatch only through a quote the customer confirmed (W-3/W-4):
+    quote the case as it stands and record the customer's yes (nothing for class A)."""
+    clerk = bearer(h, f"{region}-clerk")
+    case = h.client().get(f"/api/v1/cases/{case_id}", headers=clerk).json()
+    if case["coverage_class"] not in ("B", "C") or case["state"] != "inspected":
+        return
+    assert move(h, clerk, case_id, "quoted").status_code == 200
+    answer = h.client().post(f"/api/v1/cases/{case_id}/confirmations", headers=clerk,
+                             json={"method": "phone", "customer_name": "Mr. Wu"})
+    assert answer.status_code == 201, answer.text
 
 
 def inspected_case(h: Harness, coverage: str = "B", region: str = "hq") -> int:

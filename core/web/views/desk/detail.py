@@ -14,7 +14,6 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.api.desk import TRANSITION_PERMISSIONS
 from core.entities import ServiceCase
 from core.errors import DomainError
 from core.i18n import LOCALE_NAMES
@@ -41,7 +40,8 @@ def _actions(request: Request, case: ServiceCase) -> list[str]:
     """The moves this user may make now. "confirmed" is reached by recording the customer's
     confirmation (W-4), never by a bare button."""
     return [to for to in workflow.allowed_targets(case)
-            if to != "confirmed" and has(request, TRANSITION_PERMISSIONS.get(to, "case.view"))]
+            if to not in ("confirmed", "declined")
+            and has(request, workflow.permission_for(case.state, to) or "case.view")]
 
 
 def render_case(request: Request, case: ServiceCase, *, status_code: int = 200,
@@ -118,7 +118,8 @@ def _inspection(data: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
 def transition(request: Request) -> Response:
     data = form_data(request)
     to = str(data.get("to", ""))
-    require(request, TRANSITION_PERMISSIONS.get(to, "case.view"))
+    current = get_case(request.state.db, request.path_params["case_id"])
+    require(request, workflow.permission_for(current.state, to) or "case.view")
     _ = gettext_for(request).gettext
     state = request.app.state
 
@@ -167,7 +168,7 @@ def void_charge(request: Request) -> Response:
 
     def void(case: ServiceCase, values: dict[str, Any]) -> str:
         charge = quotes.void_charge(request.state.db, case, charge_id, request.state.user,
-                                    values.get("reason", ""))
+                                    values.get("reason", ""), pm=request.app.state.pm)
         return _("Line removed: %(what)s.") % {"what": charge.description}
 
     return _act(request, f"void:{charge_id}", void)
