@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.api.jsonio import ApiResponse, json_body
-from core.entities import Charge, Confirmation, Payment, ServiceCase, Unit
+from core.entities import CaseHold, Charge, Confirmation, Payment, ServiceCase, Unit
 from core.errors import DomainError, Forbidden
-from core.services import catalogue, intake, payments, quotes, workflow
+from core.services import catalogue, holds, intake, payments, quotes, workflow
 from core.services.cases import case_page, get_case, local_today
 from core.services.validation import Problems
 
@@ -67,6 +67,11 @@ def payment_json(p: Payment) -> dict[str, Any]:
             "handed_over": p.handover_id is not None}
 
 
+def hold_json(h: CaseHold) -> dict[str, Any]:
+    return {"id": h.id, "kind": h.kind, "reason": h.reason, "placed_at": h.placed_at,
+            "released_at": h.released_at}
+
+
 def case_json(session: Session, case: ServiceCase) -> dict[str, Any]:
     charges = list(session.scalars(select(Charge).where(Charge.case_id == case.id)
                                    .order_by(Charge.id)))
@@ -109,6 +114,7 @@ def case_json(session: Session, case: ServiceCase) -> dict[str, Any]:
                     "by": e.user.login if e.user else None} for e in events],
         "allowed_transitions": list(workflow.allowed_targets(case)),
         "outcome": case.outcome or None,
+        "holds": [hold_json(h) for h in holds.active_holds(session, case)],
     }
 
 
@@ -222,3 +228,23 @@ def post_payment(request: Request) -> Response:
     case = get_case(session, request.path_params["case_id"])
     payments.record_payment(session, case, request.state.user, json_body(request))
     return ApiResponse(case_json(session, case), status_code=201)
+
+
+def post_hold(request: Request) -> Response:
+    """Put a case on hold with a kind and a reason; the case keeps its state."""
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    data = json_body(request)
+    holds.place_hold(session, case, str(data.get("kind", "")), str(data.get("reason", "")),
+                     request.state.user)
+    return ApiResponse(case_json(session, case), status_code=201)
+
+
+def post_resume(request: Request) -> Response:
+    """Resume a case: end its open hold of `kind`."""
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    data = json_body(request)
+    holds.release_hold(session, case, str(data.get("kind", "")), request.state.user,
+                       str(data.get("note", "")))
+    return ApiResponse(case_json(session, case))

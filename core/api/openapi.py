@@ -57,6 +57,12 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "properties": {"method": {"enum": ["phone", "signature", "link"]},
                        "customer_name": {"type": "string"},
                        "accepted": {"type": "boolean", "default": True}}},
+    ("post", "/api/v1/cases/{case_id}/holds"): {
+        "type": "object", "required": ["kind", "reason"],
+        "properties": {"kind": {"type": "string"}, "reason": {"type": "string"}}},
+    ("post", "/api/v1/cases/{case_id}/resume"): {
+        "type": "object", "required": ["kind"],
+        "properties": {"kind": {"type": "string"}, "note": {"type": "string"}}},
     ("post", "/api/v1/cases/{case_id}/payments"): {
         "type": "object", "required": ["amount_cents", "method"],
         "properties": {"amount_cents": {"type": "integer", "minimum": 1},

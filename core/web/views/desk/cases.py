@@ -15,10 +15,12 @@ from core.entities.cases import STATES
 from core.security.scope import SCOPE_KEY, set_scope
 from core.services import reports
 from core.services.cases import SORTS, case_page, filtered_cases
+from core.services.holds import hold_kinds
 from core.web.templating import render
 from core.web.views.desk.common import LABELS, has
 
-FILTERS = ("state", "service_point", "technician", "model", "from", "to", "q", "sort")
+FILTERS = ("state", "hold", "service_point", "technician", "model", "from", "to", "q",
+           "sort")
 CSV_COLUMNS = ("reference", "state", "opened_at", "intake_on", "service_point", "channel",
                "body_code", "model_code", "own_product", "customer", "company", "phone",
                "address", "technician", "coverage_class", "fault_description")
@@ -43,6 +45,7 @@ def case_list(request: Request) -> Response:
         "is_later_page": bool(params.get("after")),
         "choices": reports.filter_choices(request.state.db),
         "states": STATES, "sorts": tuple(SORTS), "labels": LABELS,
+        "hold_kinds": hold_kinds(request.state.db),
     })
 
 

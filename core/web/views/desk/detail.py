@@ -15,9 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.entities import ServiceCase
+from core.entities.cases import OPEN_STATES
 from core.errors import DomainError
 from core.i18n import LOCALE_NAMES
-from core.services import payments, quotes, reports, workflow
+from core.services import holds, payments, quotes, reports, workflow
 from core.services.cases import get_case
 from core.web.routing import form_data
 from core.web.templating import flash, gettext_for, panels_for, render
@@ -65,6 +66,9 @@ def render_case(request: Request, case: ServiceCase, *, status_code: int = 200,
         "can_pay": case.state in payments.PAYABLE_STATES and file.outstanding_cents > 0
         and has(request, "payment.collect"),
         "panels": panels_for(request, "case", case),
+        "holds": holds.active_holds(session, case),
+        "hold_kinds": holds.hold_kinds(session),
+        "can_hold": case.state in OPEN_STATES and has(request, "case.hold"),
         "form": form, "values": values or {}, "errors": errors or {},
         "form_error": form_error, "vetoes": vetoes or [], "link_url": link_url,
         "fault_rows": range(FAULT_ROWS), "labels": LABELS, "link_locales": LOCALE_NAMES,
@@ -224,3 +228,29 @@ def record_payment(request: Request) -> Response:
     _ = gettext_for(request).gettext
     flash(request, _("Receipt %(number)s issued.") % {"number": payment.receipt})
     return see_other(f"/desk/payments/{payment.id}/receipt")
+
+
+def place_hold(request: Request) -> Response:
+    """Put the case on hold (waiting for parts, for the customer...): its state stays."""
+    _ = gettext_for(request).gettext
+
+    def place(case: ServiceCase, values: dict[str, Any]) -> str:
+        hold = holds.place_hold(request.state.db, case, values.get("kind", ""),
+                                values.get("reason", ""), request.state.user)
+        kind = holds.hold_kinds(request.state.db).get(hold.kind)
+        return _("%(ref)s is on hold: %(kind)s.") % {
+            "ref": case.reference, "kind": _(kind.label) if kind else hold.kind}
+
+    return _act(request, "hold", place)
+
+
+def resume(request: Request) -> Response:
+    """End one open hold of the case."""
+    _ = gettext_for(request).gettext
+
+    def release(case: ServiceCase, values: dict[str, Any]) -> str:
+        holds.release_hold(request.state.db, case, values.get("kind", ""),
+                           request.state.user, values.get("note", ""))
+        return _("%(ref)s resumed.") % {"ref": case.reference}
+
+    return _act(request, "resume", release)
