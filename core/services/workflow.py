@@ -38,6 +38,11 @@ def _on_site_not_inspected(case: ServiceCase) -> bool:
     return case.channel == "on_site" and not case.coverage_class
 
 
+def _on_site_with_technician(case: ServiceCase) -> bool:
+    """P-7: the technician who inspected on site may start the repair there."""
+    return case.channel == "on_site" and case.technician_id is not None
+
+
 @dataclass(frozen=True)
 class Move:
     """One move of the declared workflow: from ``source`` to ``target``, allowed to holders
@@ -62,11 +67,13 @@ WORKFLOW: tuple[Move, ...] = (
     Move("inspected", "quoted", "case.quote", note="W-4"),
     Move("inspected", "dispatched", "case.dispatch",
          note="P-3; class B/C only through a confirmed quote (W-4)"),
+    Move("inspected", "in_repair", "case.repair", _on_site_with_technician, "P-7, W-4"),
     Move("inspected", "cancelled", "case.cancel"),
     Move("quoted", "confirmed", "case.quote", note="W-4: reached by recording a confirmation"),
     Move("quoted", "declined", "case.quote", note="W-4: the customer refused the quote"),
     Move("quoted", "cancelled", "case.cancel"),
     Move("confirmed", "dispatched", "case.dispatch", note="P-3"),
+    Move("confirmed", "in_repair", "case.repair", _on_site_with_technician, "P-7, W-4"),
     Move("confirmed", "quoted", "case.quote", note="W-4: the quote changed"),
     Move("confirmed", "declined", "case.quote", note="W-4"),
     Move("confirmed", "cancelled", "case.cancel"),
