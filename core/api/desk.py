@@ -13,7 +13,7 @@ from starlette.responses import Response
 from core.api.jsonio import ApiResponse, json_body
 from core.entities import CaseHold, Charge, Confirmation, Payment, ServiceCase, Unit
 from core.errors import DomainError, Forbidden
-from core.services import catalogue, holds, intake, payments, quotes, workflow
+from core.services import catalogue, holds, intake, payments, quotes, transfers, workflow
 from core.services.cases import case_page, get_case, local_today
 from core.services.validation import Problems
 
@@ -248,3 +248,12 @@ def post_resume(request: Request) -> Response:
     holds.release_hold(session, case, str(data.get("kind", "")), request.state.user,
                        str(data.get("note", "")))
     return ApiResponse(case_json(session, case))
+
+
+def post_transfer(request: Request) -> Response:
+    """Move a case to another service point (P-2) with a reason and an optional waybill;
+    across regions only for HQ."""
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    moved = transfers.transfer_case(session, case, request.state.user, json_body(request))
+    return ApiResponse(case_json(session, moved))

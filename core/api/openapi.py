@@ -63,6 +63,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/cases/{case_id}/resume"): {
         "type": "object", "required": ["kind"],
         "properties": {"kind": {"type": "string"}, "note": {"type": "string"}}},
+    ("post", "/api/v1/cases/{case_id}/transfer"): {
+        "type": "object", "required": ["service_point", "reason"],
+        "properties": {"service_point": {"type": "string"}, "reason": {"type": "string"},
+                       "waybill": {"type": "string"}}},
     ("post", "/api/v1/cases/{case_id}/payments"): {
         "type": "object", "required": ["amount_cents", "method"],
         "properties": {"amount_cents": {"type": "integer", "minimum": 1},

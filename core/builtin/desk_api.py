@@ -31,6 +31,8 @@ def register_permissions() -> list[Permission]:
                    default_roles=("supervisor", "service_clerk")),
         Permission("case.hold", N_("Put cases on hold and resume them"),
                    default_roles=("technician", "service_clerk", "supervisor")),
+        Permission("case.transfer", N_("Hand cases to another service point (P-2)"),
+                   default_roles=("service_clerk", "supervisor")),
         Permission("case.export", N_("Export case lists"),
                    default_roles=("supervisor", "hq_manager")),
         Permission("unit.manage", N_("Register units and customers"),
@@ -71,6 +73,8 @@ def register_routes() -> list[RouteSpec]:
                   desk.post_hold, "case.hold", methods=("POST",)),
         RouteSpec("core.api.cases.resume", f"{api}/cases/{{case_id:int}}/resume",
                   desk.post_resume, "case.hold", methods=("POST",)),
+        RouteSpec("core.api.cases.transfer", f"{api}/cases/{{case_id:int}}/transfer",
+                  desk.post_transfer, "case.transfer", methods=("POST",)),
         RouteSpec("core.api.cases.payments", f"{api}/cases/{{case_id:int}}/payments",
                   desk.post_payment, "payment.collect", methods=("POST",)),
     ]

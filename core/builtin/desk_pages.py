@@ -36,6 +36,8 @@ def register_routes() -> list[RouteSpec]:
                   detail.record_confirmation, "case.quote", methods=POST),
         RouteSpec("core.desk.case_link", f"{CASE}/link", detail.create_link, "case.quote",
                   methods=POST),
+        RouteSpec("core.desk.case_transfer", f"{CASE}/transfer", detail.transfer,
+                  "case.transfer", methods=POST),
         RouteSpec("core.desk.case_hold", f"{CASE}/holds", detail.place_hold, "case.hold",
                   methods=POST),
         RouteSpec("core.desk.case_resume", f"{CASE}/resume", detail.resume, "case.hold",

@@ -59,6 +59,9 @@ EVENT_KINDS = {
     "confirmation_void": N_("Confirmation void"),
     "link_sent": N_("Confirmation link sent"),
     "payment": N_("Payment"),
+    "transfer": N_("Moved to another service point"),
+    "hold": N_("Put on hold"),
+    "resume": N_("Resumed"),
 }
 
 LABELS = {

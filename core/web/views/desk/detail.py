@@ -18,7 +18,7 @@ from core.entities import ServiceCase
 from core.entities.cases import OPEN_STATES
 from core.errors import DomainError
 from core.i18n import LOCALE_NAMES
-from core.services import holds, payments, quotes, reports, workflow
+from core.services import holds, payments, quotes, reports, transfers, workflow
 from core.services.cases import get_case
 from core.web.routing import form_data
 from core.web.templating import flash, gettext_for, panels_for, render
@@ -67,6 +67,9 @@ def render_case(request: Request, case: ServiceCase, *, status_code: int = 200,
         and has(request, "payment.collect"),
         "panels": panels_for(request, "case", case),
         "holds": holds.active_holds(session, case),
+        "transfer_targets": transfers.transfer_targets(session, case)
+        if case.state in transfers.TRANSFERABLE_STATES and has(request, "case.transfer")
+        else [],
         "hold_kinds": holds.hold_kinds(session),
         "can_hold": case.state in OPEN_STATES and has(request, "case.hold"),
         "form": form, "values": values or {}, "errors": errors or {},
@@ -254,3 +257,15 @@ def resume(request: Request) -> Response:
         return _("%(ref)s resumed.") % {"ref": case.reference}
 
     return _act(request, "resume", release)
+
+
+def transfer(request: Request) -> Response:
+    """Hand the case to another service point (P-2); the page then follows the case."""
+    _ = gettext_for(request).gettext
+
+    def move(case: ServiceCase, values: dict[str, Any]) -> str:
+        moved = transfers.transfer_case(request.state.db, case, request.state.user, values)
+        return _("%(ref)s moved to %(place)s.") % {"ref": moved.reference,
+                                                   "place": moved.service_point.name}
+
+    return _act(request, "transfer", move)
