@@ -55,6 +55,7 @@ from core.hooktypes import (
     TimelineEntry,
     Veto,
     Widget,
+    WorkflowMove,
 )
 from core.i18n import N_, format_day, format_money, format_timestamp, translations
 from core.manifest import Manifest, hookimpl
@@ -142,6 +143,7 @@ __all__ = [
     "User",
     "Veto",
     "Widget",
+    "WorkflowMove",
     "active_holds",
     "add_charge",
     "add_months",

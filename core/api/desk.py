@@ -184,7 +184,7 @@ def post_transition(request: Request) -> Response:
     to = data.get("to")
     if not isinstance(to, str):
         raise DomainError("Give the target state in 'to'.", field="to")
-    permission = workflow.permission_for(case.state, to)
+    permission = workflow.permission_for(case.state, to, session)
     if permission is not None:
         _require(request, permission)
     payload = {k: v for k, v in data.items() if k != "to"}

@@ -8,21 +8,19 @@ caller's transaction, so a failure anywhere leaves nothing half-written.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import pluggy
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from core import audit
 from core.db import utcnow
 from core.entities import CaseEvent, FaultLine, ServiceCase, User
 from core.entities.cases import FAULT_CAUSES, STATES
 from core.errors import Conflict, DomainError
-from core.hooktypes import Veto
+from core.hooktypes import Veto, WorkflowMove
 from core.i18n import N_
 from core.plugins import call_each
 from core.services.validation import Problems
@@ -43,17 +41,9 @@ def _on_site_with_technician(case: ServiceCase) -> bool:
     return case.channel == "on_site" and case.technician_id is not None
 
 
-@dataclass(frozen=True)
-class Move:
-    """One move of the declared workflow: from ``source`` to ``target``, allowed to holders
-    of ``permission``, offered only when ``guard(case)`` is true (when there is a guard).
-    Policy vetoes (``core_vetoes``, ``validate_transition``) still apply on top."""
-
-    source: str
-    target: str
-    permission: str
-    guard: Callable[[ServiceCase], bool] | None = None
-    note: str = ""
+#: One move of the workflow (``core.hooktypes.WorkflowMove``; plugins add theirs through
+#: ``register_moves``).
+Move = WorkflowMove
 
 
 #: The workflow, declared once: every state, every move and the permission it needs. The
@@ -97,15 +87,26 @@ NEEDS_REASON = {"cancelled", "registered"}
 TECHNICIAN_ROLE = "technician"
 
 
-def find_move(source: str, target: str) -> Move | None:
-    return next((m for m in WORKFLOW if m.source == source and m.target == target), None)
+def moves(session: Session | None = None) -> tuple[WorkflowMove, ...]:
+    """Every move of this instance: core's ``WORKFLOW`` and the enabled plugins' guarded
+    moves (``register_moves``), as collected at startup into the registry."""
+    registry = session.info.get("registry") if session is not None else None
+    if registry is not None and registry.moves:
+        return tuple(registry.moves.values())
+    return WORKFLOW
 
 
-def permission_for(source: str, target: str) -> str | None:
+def find_move(source: str, target: str, session: Session | None = None) -> WorkflowMove | None:
+    return next((m for m in moves(session) if m.source == source and m.target == target),
+                None)
+
+
+def permission_for(source: str, target: str, session: Session | None = None) -> str | None:
     """The permission the move ``source -> target`` needs; for a move the workflow does not
     have, the permission of any move into ``target`` (so a user without it gets 403 before
     learning the move is invalid), or ``None`` for an unknown state."""
-    move = find_move(source, target) or next((m for m in WORKFLOW if m.target == target), None)
+    move = find_move(source, target, session) or next(
+        (m for m in moves(session) if m.target == target), None)
     return move.permission if move else None
 
 
@@ -131,7 +132,7 @@ class Vetoed(Conflict):
 
 def allowed_targets(case: ServiceCase) -> tuple[str, ...]:
     """The moves the workflow offers this case now (guards applied, vetoes not asked)."""
-    return tuple(m.target for m in WORKFLOW
+    return tuple(m.target for m in moves(object_session(case))
                  if m.source == case.state and (m.guard is None or m.guard(case)))
 
 

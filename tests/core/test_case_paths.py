@@ -137,6 +137,46 @@ def test_a_plugin_veto_stops_the_quote_change_too(
     assert case["state"] == "confirmed" and len(case["charges"]) == 1  # nothing half-written
 
 
+def test_hook_register_moves(make_app: Callable[..., Harness], install: Any) -> None:
+    from core.hooktypes import WorkflowMove
+
+    install("rework", register_moves=lambda: [WorkflowMove(
+        "repaired", "in_repair", "case.repair",
+        guard=lambda case: case.channel != "on_site", note="rework")])
+    h = make_app(plugins=["rework"])
+    assert ("repaired", "in_repair") in h.app.state.registry.moves
+    assert ("inspected", "quoted") in h.app.state.registry.moves  # core's, the same way
+    clerk, boss, tech = (bearer(h, u) for u in ("hq-clerk", "hq-supervisor", "hq-tech"))
+    cid = int(new_case(h, clerk)["id"])
+    inspect(h, tech, cid, "A")
+    assert move(h, boss, cid, "dispatched", technician_id=user_id(h, "hq-tech")).status_code \
+        == 200
+    assert move(h, tech, cid, "in_repair").status_code == 200
+    repaired = move(h, tech, cid, "repaired").json()
+    assert repaired["allowed_transitions"] == ["returned", "in_repair"]
+    assert move(h, clerk, cid, "in_repair").status_code == 403  # the move's permission
+    again = move(h, tech, cid, "in_repair")
+    assert again.status_code == 200 and again.json()["state"] == "in_repair"
+    # without the plugin the move does not exist
+    plain = make_app(plugins=[])
+    assert ("repaired", "in_repair") not in plain.app.state.registry.moves
+
+
+@pytest.mark.parametrize(("move_", "message"), [
+    (("inspected", "quoted", "case.quote"), "duplicate workflow move"),
+    (("repaired", "limbo", "case.repair"), "unknown state"),
+    (("repaired", "in_repair", "case.teleport"), "unknown permission"),
+])
+def test_a_bad_move_stops_startup(make_app: Callable[..., Harness], install: Any,
+                                  move_: tuple[str, str, str], message: str) -> None:
+    from core.hooktypes import WorkflowMove
+    from core.plugins import PluginError
+
+    install("badmove", register_moves=lambda: [WorkflowMove(*move_)])
+    with pytest.raises(PluginError, match=message):
+        make_app(plugins=["badmove"])
+
+
 # --- b. class B/C through a confirmed quote; the override re-prices; W-4 on shipping ----
 
 def test_class_b_reaches_dispatch_only_through_a_confirmed_quote(desk: Harness) -> None:

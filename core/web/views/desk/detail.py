@@ -42,7 +42,8 @@ def _actions(request: Request, case: ServiceCase) -> list[str]:
     confirmation (W-4), never by a bare button."""
     return [to for to in workflow.allowed_targets(case)
             if to not in ("confirmed", "declined")
-            and has(request, workflow.permission_for(case.state, to) or "case.view")]
+            and has(request, workflow.permission_for(case.state, to, request.state.db)
+                    or "case.view")]
 
 
 def render_case(request: Request, case: ServiceCase, *, status_code: int = 200,
@@ -126,7 +127,8 @@ def transition(request: Request) -> Response:
     data = form_data(request)
     to = str(data.get("to", ""))
     current = get_case(request.state.db, request.path_params["case_id"])
-    require(request, workflow.permission_for(current.state, to) or "case.view")
+    require(request, workflow.permission_for(current.state, to, request.state.db)
+            or "case.view")
     _ = gettext_for(request).gettext
     state = request.app.state
 
