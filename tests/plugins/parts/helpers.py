@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.entities import ServicePoint, User
 from plugins.parts import services
 from plugins.parts.models import Warehouse
-from tests.core.desk_helpers import bearer, inspect, move, new_case
+from tests.core.desk_helpers import bearer, confirm_quote, inspect, move, new_case
 from tests.support import Harness
 
 __all__ = ["bearer", "case_in_repair", "setup_parts", "stock_of", "user_id"]
@@ -85,19 +85,6 @@ def case_in_repair(h: Harness, coverage: str = "B", region: str = "hq", **overri
     assert moved.status_code == 200, moved.text
     assert move(h, tech, case["id"], "in_repair").status_code == 200
     return int(case["id"])
-
-
-def confirm_quote(h: Harness, case_id: int, region: str = "hq") -> None:
-    """Class B and C reach dispatch only through a quote the customer confirmed (W-3/W-4):
-    quote the case as it stands and record the customer's yes (nothing for class A)."""
-    clerk = bearer(h, f"{region}-clerk")
-    case = h.client().get(f"/api/v1/cases/{case_id}", headers=clerk).json()
-    if case["coverage_class"] not in ("B", "C") or case["state"] != "inspected":
-        return
-    assert move(h, clerk, case_id, "quoted").status_code == 200
-    answer = h.client().post(f"/api/v1/cases/{case_id}/confirmations", headers=clerk,
-                             json={"method": "phone", "customer_name": "Mr. Wu"})
-    assert answer.status_code == 201, answer.text
 
 
 def inspected_case(h: Harness, coverage: str = "B", region: str = "hq") -> int:
