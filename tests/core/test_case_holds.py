@@ -82,6 +82,7 @@ def test_holds_on_the_case_page_the_list_and_the_dashboard(desk: Harness) -> Non
     assert 'class="inline resume-form"' in page
     listed = tech.get("/desk/cases?hold=any").text
     assert f'data-case="{cid}"' in listed
+    assert 'class="badge bad hold-badge" data-hold="waiting_for_customer"' in listed
     assert f'data-case="{cid}"' not in tech.get("/desk/cases?hold=waiting_for_parts").text
     widget = tech.get("/desk/widgets/on-hold", headers={"HX-Request": "true"}).text
     assert 'data-hold="waiting_for_customer"' in widget and "<strong>1</strong>" in widget
