@@ -116,6 +116,26 @@ def waiting_for_confirmation(session: Session, limit: int = 8
     return int(count), oldest
 
 
+def arrivals(session: Session, service_point_id: int, since: datetime, limit: int = 8
+             ) -> list[tuple[ServiceCase, CaseEvent]]:
+    """Open cases handed to this service point (P-2 transfer) since ``since``, newest
+    first, each with its transfer event."""
+    rows = session.execute(
+        select(ServiceCase, CaseEvent)
+        .join(CaseEvent, CaseEvent.case_id == ServiceCase.id)
+        .where(CaseEvent.kind == "transfer", CaseEvent.at >= since,
+               ServiceCase.service_point_id == service_point_id,
+               ServiceCase.state.in_(OPEN_STATES))
+        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())).all()
+    seen: set[int] = set()
+    found = []
+    for case_row, event in rows:
+        if case_row.id not in seen:
+            seen.add(case_row.id)
+            found.append((case_row, event))
+    return found[:limit]
+
+
 def on_hold(session: Session) -> list[tuple[str, int]]:
     """Open cases with an open hold, per kind of hold (most first)."""
     rows = session.execute(

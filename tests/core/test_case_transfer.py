@@ -85,6 +85,10 @@ def test_across_regions_only_hq_moves_a_case(desk: Harness) -> None:
     assert seen.status_code == 200 and seen.json()["coverage_class"] == "A"
     assert desk.client().get(f"/api/v1/cases/{cid}",
                              headers=bearer(desk, "east-clerk")).status_code == 404
+    arrived = desk.client("hq-clerk").get("/desk/widgets/arrivals").text
+    assert f'data-case="{cid}"' in arrived and "from EAST-SH" in arrived and "EMS99" in arrived
+    assert f'data-case="{cid}"' not in desk.client("east-clerk").get(
+        "/desk/widgets/arrivals").text
     with desk.session() as session:
         tech = session.scalars(select(User.id).where(User.login == "hq-tech")).one()
     assert move(desk, hq, cid, "dispatched", technician_id=tech).status_code == 200
