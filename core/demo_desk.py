@@ -150,8 +150,11 @@ def _seed_cases(session: Session, pm: pluggy.PluginManager, settings: Settings,
             for to in plan:
                 payload: dict[str, object] = {}
                 if to == "inspected":
+                    # W-4: class B goes to repair only through a confirmed quote
+                    free = rng.random() < 0.5 or ("dispatched" in plan
+                                                  and "confirmed" not in plan)
                     payload = {"fault_found": case.fault_description, "coverage_class":
-                               "A" if rng.random() < 0.5 else "B",
+                               "A" if free else "B",
                                "faults": [{"description": case.fault_description,
                                            "cause": "normal"}]}
                     workflow.transition(session, pm, case, to, tech, payload)
@@ -169,6 +172,11 @@ def _seed_cases(session: Session, pm: pluggy.PluginManager, settings: Settings,
                     continue
                 if to == "dispatched":
                     payload = {"technician_id": tech.id}
+                    if case.state == "inspected" and case.coverage_class in ("B", "C"):
+                        # W-3/W-4: a charged class goes to repair through a confirmed quote
+                        workflow.transition(session, pm, case, "quoted", clerk, {})
+                        quotes.record_confirmation(session, pm, case, clerk, {
+                            "method": "phone", "customer_name": name})
                 if to == "cancelled":
                     payload = {"reason": "Customer withdrew the request"}
                 workflow.transition(session, pm, case, to, tech, payload)

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         TimelineEntry,
         Veto,
         Widget,
+        WorkflowMove,
     )
     from core.settings import Settings
 
@@ -89,6 +90,16 @@ def register_hold_kinds() -> list[HoldKind]:
 
     Ids are unique across core and all plugins; a duplicate stops startup. Only a declared
     kind can be placed (``core.services.holds.place_hold``).
+    """
+
+
+@hookspec
+def register_moves() -> list[WorkflowMove]:
+    """Return guarded moves this plugin adds to the case workflow (between core's states).
+
+    Core declares its own moves the same way (``core.services.workflow.WORKFLOW``). A move
+    ``(source, target)`` declared twice, a state core does not know, or a permission nobody
+    registered stops startup. Every move still goes through ``transition()`` and its vetoes.
     """
 
 

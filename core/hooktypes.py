@@ -119,6 +119,20 @@ class JobKind:
 
 
 @dataclass(frozen=True)
+class WorkflowMove:
+    """One move of the case workflow (``register_moves``): from ``source`` to ``target``,
+    allowed to holders of ``permission``, offered only when ``guard(case)`` is true (when
+    there is a guard). Policy vetoes (``validate_transition``) still apply on top; ``note``
+    names the clause or says why the move exists."""
+
+    source: str
+    target: str
+    permission: str
+    guard: Callable[[Any], bool] | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class HoldKind:
     """A reason a case may pause without leaving its state (``register_hold_kinds``).
 

@@ -56,6 +56,7 @@ from core.hooktypes import (
     TimelineEntry,
     Veto,
     Widget,
+    WorkflowMove,
 )
 from core.i18n import N_, format_day, format_money, format_timestamp, translations
 from core.manifest import Manifest, hookimpl
@@ -65,7 +66,7 @@ from core.services.catalogue import model_by_code, unit_by_code
 from core.services.holds import active_holds, place_hold, release_hold
 from core.services.locking import lock_case, lock_row
 from core.services.messages import queue_message, render_in
-from core.services.quotes import QUOTABLE_STATES, add_charge
+from core.services.quotes import QUOTABLE_STATES, add_charge, reprice
 from core.services.validation import Problems
 from core.services.workflow import TECHNICIAN_ROLE, technicians_for
 from core.settings import PolicySettings, Settings
@@ -163,6 +164,7 @@ __all__ = [
     "User",
     "Veto",
     "Widget",
+    "WorkflowMove",
     "active_holds",
     "add_charge",
     "add_months",
@@ -192,6 +194,7 @@ __all__ = [
     "render",
     "render_in",
     "render_message",
+    "reprice",
     "request_locale",  # issue 18
     "require",
     "see_other",

@@ -23,6 +23,7 @@ from core.hooktypes import (
     RoleSpec,
     RouteSpec,
     Widget,
+    WorkflowMove,
 )
 from core.plugins import PluginError, call_each, owner_of
 
@@ -36,6 +37,8 @@ class Registry:
     routes: list[RouteSpec] = field(default_factory=list)
     jobs: dict[str, Job] = field(default_factory=dict)
     holds: dict[str, HoldKind] = field(default_factory=dict)
+    #: The case workflow's moves by ``(source, target)``: core's and plugins' (issue 10).
+    moves: dict[tuple[str, str], WorkflowMove] = field(default_factory=dict)
     job_kinds: dict[str, JobKind] = field(default_factory=dict)  # issue 13
     menu: list[MenuItem] = field(default_factory=list)
     widgets: list[Widget] = field(default_factory=list)
@@ -92,6 +95,18 @@ def collect(pm: pluggy.PluginManager) -> Registry:
                                     lambda k: k.id)  # issue 13
     registry.holds, _ = _unique("hold kind", _each(pm, "register_hold_kinds"),
                                 lambda h: h.id)
+    registry.moves, move_owners = _unique("workflow move", _each(pm, "register_moves"),
+                                          lambda m: (m.source, m.target))
+    from core.entities.cases import STATES
+
+    for (source, target), move in registry.moves.items():
+        if source not in STATES or target not in STATES:
+            raise PluginError(f"workflow move {source!r} -> {target!r} of "
+                              f"{move_owners[(source, target)]!r} names an unknown state")
+        if move.permission not in registry.permissions:
+            raise PluginError(f"workflow move {source!r} -> {target!r} of "
+                              f"{move_owners[(source, target)]!r} needs the unknown "
+                              f"permission {move.permission!r}")
     menu, _ = _unique("menu id", _each(pm, "menu_items"), lambda m: m.id)
     registry.menu = sorted(menu.values(), key=lambda m: (m.order, m.id))
     widgets, _ = _unique("dashboard widget id", _each(pm, "dashboard_widgets"), lambda w: w.id)

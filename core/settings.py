@@ -52,6 +52,9 @@ class PolicySettings(_Strict):
     warranty_months: int = Field(24, ge=1, le=240)  # W-2
     return_window_months: int = Field(1, ge=0, le=24)
     return_depreciation_percent: int = Field(10, ge=0, le=100)
+    #: W-4: charged when the customer declines the quote and the unit goes back unrepaired;
+    #: 0 means no fee. When above 0 it is a line the customer must confirm.
+    inspection_fee_cents: int = Field(0, ge=0, le=10_000_000)
     # The loaner's, feedback's and training's parameters (E-2, T-3, P-1) are theirs:
     # ``[plugin.<name>]`` tables, validated by each plugin's model (core.plugin_settings).
 

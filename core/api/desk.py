@@ -11,26 +11,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.api.jsonio import ApiResponse, json_body
-from core.entities import CaseCredit, Charge, Confirmation, CreditNote, Payment, ServiceCase, Unit
+from core.entities import (
+    CaseCredit,
+    CaseHold,
+    Charge,
+    Confirmation,
+    CreditNote,
+    Payment,
+    ServiceCase,
+    Unit,
+)
 from core.errors import DomainError, Forbidden
 from core.i18n import N_
-from core.services import catalogue, intake, payments, quotes, refunds, workflow
+from core.services import catalogue, holds, intake, payments, quotes, refunds, transfers, workflow
 from core.services.cases import case_page, get_case, local_today
 from core.services.validation import Problems
 
-#: The permission each target state needs, on top of ``case.view`` for the route.
-TRANSITION_PERMISSIONS = {
-    "inspected": "case.inspect",
-    "quoted": "case.quote",
-    "confirmed": "case.quote",
-    "dispatched": "case.dispatch",
-    "in_repair": "case.repair",
-    "repaired": "case.repair",
-    "returned": "case.return",
-    "closed": "case.return",
-    "cancelled": "case.cancel",
-    "registered": "case.cancel",
-}
+#: The permission each target state needs, on top of ``case.view`` for the route. Derived
+#: from the one declaration, ``workflow.WORKFLOW`` (kept for those who import it).
+TRANSITION_PERMISSIONS = workflow.target_permissions()
 
 
 def _require(request: Request, permission: str) -> None:
@@ -118,6 +117,10 @@ def money_json(session: Session, case: ServiceCase) -> dict[str, Any]:
             "clause": swap.clause, "at": swap.at},
     }
 
+def hold_json(h: CaseHold) -> dict[str, Any]:
+    return {"id": h.id, "kind": h.kind, "reason": h.reason, "placed_at": h.placed_at,
+            "released_at": h.released_at}
+
 
 def case_json(session: Session, case: ServiceCase) -> dict[str, Any]:
     charges = list(session.scalars(select(Charge).where(Charge.case_id == case.id)
@@ -161,6 +164,8 @@ def case_json(session: Session, case: ServiceCase) -> dict[str, Any]:
                     "by": e.user.login if e.user else None} for e in events],
         "allowed_transitions": list(workflow.allowed_targets(case)),
         **money_json(session, case),
+        "outcome": case.outcome or None,
+        "holds": [hold_json(h) for h in holds.active_holds(session, case)],
     }
 
 
@@ -230,8 +235,9 @@ def post_transition(request: Request) -> Response:
     to = data.get("to")
     if not isinstance(to, str):
         raise DomainError("Give the target state in 'to'.", field="to")
-    if to in TRANSITION_PERMISSIONS:
-        _require(request, TRANSITION_PERMISSIONS[to])
+    permission = workflow.permission_for(case.state, to, session)
+    if permission is not None:
+        _require(request, permission)
     payload = {k: v for k, v in data.items() if k != "to"}
     workflow.transition(session, request.app.state.pm, case, to, request.state.user, payload,
                         tz=request.app.state.settings.tz)
@@ -250,7 +256,7 @@ def post_charge(request: Request) -> Response:
         problems.raise_if_any()
         assert charge_id is not None
         quotes.void_charge(session, case, charge_id, request.state.user,
-                           str(data.get("reason", "")))
+                           str(data.get("reason", "")), pm=request.app.state.pm)
     else:
         quotes.add_charge(session, request.app.state.pm, case, request.state.user, data)
     return ApiResponse(case_json(session, case), status_code=201)
@@ -282,3 +288,31 @@ def post_refund(request: Request) -> Response:
     case = get_case(session, request.path_params["case_id"])
     refunds.record_refund(session, case, request.state.user, json_body(request))
     return ApiResponse(case_json(session, case), status_code=201)
+
+def post_hold(request: Request) -> Response:
+    """Put a case on hold with a kind and a reason; the case keeps its state."""
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    data = json_body(request)
+    holds.place_hold(session, case, str(data.get("kind", "")), str(data.get("reason", "")),
+                     request.state.user)
+    return ApiResponse(case_json(session, case), status_code=201)
+
+
+def post_resume(request: Request) -> Response:
+    """Resume a case: end its open hold of `kind`."""
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    data = json_body(request)
+    holds.release_hold(session, case, str(data.get("kind", "")), request.state.user,
+                       str(data.get("note", "")))
+    return ApiResponse(case_json(session, case))
+
+
+def post_transfer(request: Request) -> Response:
+    """Move a case to another service point (P-2) with a reason and an optional waybill;
+    across regions only for HQ."""
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    moved = transfers.transfer_case(session, case, request.state.user, json_body(request))
+    return ApiResponse(case_json(session, moved))

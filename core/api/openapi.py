@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.api.jsonio import ApiResponse
+from core.entities.cases import STATES
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -35,7 +36,11 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
             "channel": {"enum": ["walk_in", "phone", "shipped_in", "on_site"]}}},
     ("post", "/api/v1/cases/{case_id}/transitions"): {
         "type": "object", "required": ["to"],
-        "properties": {"to": {"type": "string"}, "reason": {"type": "string"},
+        "properties": {"to": {"enum": list(STATES)}, "reason": {"type": "string"},
+                       "note": {"type": "string"}, "onsite": {"type": "boolean"},
+                       "onsite_address": {"type": "string"},
+                       "onsite_from": {"type": "string", "format": "date-time"},
+                       "onsite_to": {"type": "string", "format": "date-time"},
                        "technician_id": {"type": "integer"},
                        "coverage_class": {"enum": ["A", "B", "C"]},
                        "fault_found": {"type": "string"}, "faults": {"type": "array"}}},
@@ -52,6 +57,16 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "properties": {"method": {"enum": ["phone", "signature", "link"]},
                        "customer_name": {"type": "string"},
                        "accepted": {"type": "boolean", "default": True}}},
+    ("post", "/api/v1/cases/{case_id}/holds"): {
+        "type": "object", "required": ["kind", "reason"],
+        "properties": {"kind": {"type": "string"}, "reason": {"type": "string"}}},
+    ("post", "/api/v1/cases/{case_id}/resume"): {
+        "type": "object", "required": ["kind"],
+        "properties": {"kind": {"type": "string"}, "note": {"type": "string"}}},
+    ("post", "/api/v1/cases/{case_id}/transfer"): {
+        "type": "object", "required": ["service_point", "reason"],
+        "properties": {"service_point": {"type": "string"}, "reason": {"type": "string"},
+                       "waybill": {"type": "string"}}},
     ("post", "/api/v1/cases/{case_id}/payments"): {
         "type": "object", "required": ["amount_cents", "method"],
         "properties": {"amount_cents": {"type": "integer", "minimum": 1},

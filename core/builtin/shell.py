@@ -16,6 +16,7 @@ from core.hooktypes import (
     RoleSpec,
     RouteSpec,
     Widget,
+    WorkflowMove,
 )
 from core.i18n import N_
 from core.manifest import hookimpl
@@ -43,6 +44,14 @@ def register_permissions() -> list[Permission]:
         Permission("admin.org", N_("Manage regions and service points"), default_roles=(ADMIN,)),
         Permission("audit.view", N_("Browse the audit log"), default_roles=(ADMIN, "hq_manager")),
     ]
+
+
+@hookimpl
+def register_moves() -> list[WorkflowMove]:
+    """Core's case workflow, declared once in ``core.services.workflow.WORKFLOW``."""
+    from core.services.workflow import WORKFLOW
+
+    return list(WORKFLOW)
 
 
 @hookimpl

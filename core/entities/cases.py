@@ -14,8 +14,8 @@ from core.entities.org import RegionScoped, ServicePoint
 from core.entities.users import User
 
 STATES = (
-    "registered", "inspected", "quoted", "confirmed", "dispatched", "in_repair", "repaired",
-    "returned", "closed", "refused", "cancelled",
+    "registered", "inspected", "quoted", "confirmed", "declined", "dispatched", "in_repair",
+    "repaired", "returned", "closed", "refused", "cancelled",
 )
 OPEN_STATES = tuple(s for s in STATES if s not in ("closed", "refused", "cancelled"))
 CHANNELS = ("walk_in", "phone", "shipped_in", "on_site")
@@ -62,6 +62,8 @@ class ServiceCase(RegionScoped, Base):
     onsite_to: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # W-4: every change to payable lines bumps the quote version; confirmations name one.
     quote_version: Mapped[int] = mapped_column(default=0)
+    # How the unit went back: "repaired", or "unrepaired" after a declined quote (W-4).
+    outcome: Mapped[str] = mapped_column(String(16), default="", server_default="")
     # W-1 refusal, cancellation and reopening reasons
     refusal_clauses: Mapped[str] = mapped_column(String(64), default="")
     reason: Mapped[str] = mapped_column(String(400), default="")

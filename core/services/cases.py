@@ -92,6 +92,15 @@ def filtered_cases(params: dict[str, str]) -> tuple[Select[tuple[ServiceCase]], 
                 else ServiceCase.technician_id
             query = query.where(key.in_(select(target.id).where(column == value)))
             used[field] = value
+    hold = params.get("hold", "").strip()
+    if hold:  # "any" or a kind of hold: cases with such a hold open now
+        from core.entities import CaseHold
+
+        held = select(CaseHold.case_id).where(CaseHold.released_at.is_(None))
+        if hold != "any":
+            held = held.where(CaseHold.kind == hold)
+        query = query.where(ServiceCase.id.in_(held))
+        used["hold"] = hold
     model = params.get("model", "").strip().upper()
     if model:
         query = query.where(ServiceCase.model_code == model)

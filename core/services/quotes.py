@@ -2,7 +2,10 @@
 
 While anything is payable, a case cannot enter repair or be shipped back without a recorded
 confirmation of the *current* quote. Every change to the lines bumps ``quote_version``, which
-voids earlier confirmations; a confirmed case goes back to ``quoted``.
+voids earlier confirmations; a confirmed case goes back to ``quoted`` through
+``workflow.transition`` (vetoes, event, audit). A declined quote moves the case to
+``declined`` (returned unrepaired), where the only line left is the inspection fee
+(``[policy] inspection_fee_cents``, default 0), itself needing confirmation.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from core.security.auth import hash_token
 from core.services.locking import lock_case
 from core.services.validation import Problems
 
-QUOTABLE_STATES = ("inspected", "quoted", "confirmed", "dispatched", "in_repair", "repaired")
+QUOTABLE_STATES = ("inspected", "quoted", "confirmed", "declined", "dispatched", "in_repair",
+                   "repaired")
+INSPECTION_FEE_SOURCE = "inspection_fee"
 LINK_DAYS = 7
 
 
@@ -52,21 +57,82 @@ def confirmation_is_valid(session: Session, case: ServiceCase) -> bool:
     return bool(found and found.accepted)
 
 
-def _quote_changed(session: Session, case: ServiceCase, actor: User | None, what: str) -> None:
+def _quote_changed(session: Session, pm: pluggy.PluginManager | None, case: ServiceCase,
+                   actor: User | None, what: str) -> None:
+    """Bump the quote version (W-4: earlier confirmations are void). A confirmed case goes
+    back to ``quoted`` through ``transition()``, like every other change of state."""
     had_confirmation = confirmation_is_valid(session, case)
     case.quote_version += 1
     session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None,
                           kind="quote_changed", note=what,
                           data={"quote_version": case.quote_version}))
     if case.state == "confirmed":
-        case.state = "quoted"
-        session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None,
-                              kind="transition", from_state="confirmed", to_state="quoted",
-                              note="The quote changed; the customer must confirm again (W-4)."))
+        from core.services.workflow import transition
+
+        transition(session, pm or session.info["pm"], case, "quoted", actor,
+                   {"note": N_("The quote changed; the customer must confirm again (W-4).")})
     elif had_confirmation:
         session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None,
                               kind="confirmation_void",
                               note="The quote changed; the confirmation is void (W-4)."))
+
+
+def reprice(session: Session, pm: pluggy.PluginManager, case: ServiceCase,
+            actor: User | None, why: str) -> list[Charge]:
+    """Price every open line again through ``price_charge`` (after a class override, say)
+    and change the quote version, so a confirmation given for the old price is void (W-4).
+    Returns the lines whose price changed."""
+    changed = []
+    for charge in active_charges(session, case):
+        draft = ChargeDraft(kind=charge.kind, description=charge.description,
+                            unit_price_cents=charge.unit_price_cents,
+                            quantity=charge.quantity, refurbished=charge.refurbished,
+                            source=charge.source, cause=None)
+        pricing = pm.hook.price_charge(session=session, case=case, line=draft)
+        if pricing is None:
+            continue
+        before = (charge.waived, charge.waive_reason, charge.clause)
+        after = (pricing.waived, pricing.reason if pricing.waived else "", pricing.clause)
+        if before != after:
+            charge.waived, charge.waive_reason, charge.clause = after
+            changed.append(charge)
+            audit.record(session, "charge", charge.id, "reprice",
+                         before={"waived": before[0], "clause": before[2]},
+                         after={"waived": after[0], "clause": after[2], "why": why},
+                         region_id=case.region_id)
+    session.flush()
+    _quote_changed(session, pm, case, actor, why)
+    return changed
+
+
+def decline_quote(session: Session, case: ServiceCase, actor: User | None) -> Charge | None:
+    """W-4, the customer refused the quote: every open line is withdrawn and the inspection
+    fee (``[policy] inspection_fee_cents``; none when 0) becomes the whole quote, under a new
+    version that needs its own confirmation before the unit is shipped back. Called by
+    ``transition()`` on the move to ``declined``; it never changes the state itself."""
+    now = utcnow()
+    for charge in active_charges(session, case):
+        charge.voided_at = now
+        audit.record(session, "charge", charge.id, "void",
+                     after={"reason": "Quote declined (W-4)"}, region_id=case.region_id)
+    settings = session.info.get("settings")
+    fee = settings.policy.inspection_fee_cents if settings is not None else 0
+    charge = None
+    if fee > 0:
+        charge = Charge(case_id=case.id, kind="other", description="Inspection fee",
+                        quantity=1, unit_price_cents=fee, waived=False, waive_reason="",
+                        clause="W-4", refurbished=False, source=INSPECTION_FEE_SOURCE)
+        session.add(charge)
+        session.flush()
+        audit.record(session, "charge", charge.id, "create", after={
+            "case_id": case.id, "kind": "other", "amount_cents": fee, "waived": False,
+            "clause": "W-4"}, region_id=case.region_id)
+    case.quote_version += 1
+    session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None,
+                          kind="quote_changed",
+                          note=N_("Quote declined: the unit goes back unrepaired (W-4)."),
+                          data={"quote_version": case.quote_version}))
+    return charge
 
 
 def add_charge(session: Session, pm: pluggy.PluginManager, case: ServiceCase,
@@ -99,7 +165,7 @@ def add_charge(session: Session, pm: pluggy.PluginManager, case: ServiceCase,
                     clause=clause, refurbished=refurbished, source=draft.source)
     session.add(charge)
     session.flush()
-    _quote_changed(session, case, actor, f"Added {kind}: {description}")
+    _quote_changed(session, pm, case, actor, f"Added {kind}: {description}")
     audit.record(session, "charge", charge.id, "create", after={
         "case_id": case.id, "kind": kind, "amount_cents": charge.amount_cents,
         "waived": waive, "clause": clause}, region_id=case.region_id)
@@ -126,7 +192,7 @@ def add_proposed_charges(session: Session, pm: pluggy.PluginManager, case: Servi
 
 
 def void_charge(session: Session, case: ServiceCase, charge_id: int, actor: User | None,
-                reason: str) -> Charge:
+                reason: str, pm: pluggy.PluginManager | None = None) -> Charge:
     case = lock_case(session, case)
     if case.state not in QUOTABLE_STATES:
         raise Conflict(N_("Charges cannot change while the case is %(state)s."),
@@ -137,7 +203,7 @@ def void_charge(session: Session, case: ServiceCase, charge_id: int, actor: User
     if not reason.strip():
         raise DomainError(N_("Say why the line is removed."), field="reason")
     charge.voided_at = utcnow()
-    _quote_changed(session, case, actor, f"Removed {charge.kind}: {charge.description} "
+    _quote_changed(session, pm, case, actor, f"Removed {charge.kind}: {charge.description} "
                                          f"({reason.strip()})")
     audit.record(session, "charge", charge.id, "void", after={"reason": reason.strip()},
                  region_id=case.region_id)
@@ -171,10 +237,13 @@ def record_confirmation(session: Session, pm: pluggy.PluginManager, case: Servic
     audit.record(session, "confirmation", confirmation.id, "create", after={
         "case_id": case.id, "accepted": accepted, "method": method, "by": who,
         "total_cents": confirmation.total_cents}, region_id=case.region_id)
-    if accepted and case.state == "quoted":
-        from core.services.workflow import transition
+    from core.services.workflow import transition
 
+    if accepted and case.state == "quoted":
         transition(session, pm, case, "confirmed", actor, {"note": "Customer confirmed."})
+    elif not accepted and case.state in ("quoted", "confirmed"):  # W-4: returned unrepaired
+        transition(session, pm, case, "declined", actor,
+                   {"note": f"The customer declined the quote: {who} ({method})."})
     return confirmation
 
 

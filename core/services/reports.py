@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from core.entities import (
     CaseCredit,
     CaseEvent,
+    CaseHold,
     Charge,
     Confirmation,
     CreditNote,
@@ -53,6 +54,32 @@ STAGES = (
     ("total", N_("Intake → returned"), "opened_at", "returned_at"),
 )
 TURNAROUND_WINDOWS = (30, 90)
+STAGE_KEYS = tuple(key for key, *_ in STAGES)
+#: P-6 with holds apart: hours on hold, and intake -> returned less those hours.
+HELD_KEYS = ("held", "active")
+
+
+def _held_hours(session: Session, now: datetime, window: Any) -> dict[int, float]:
+    """Hours each case of the window spent on hold (open holds count until ``now``);
+    overlapping holds of different kinds are counted once."""
+    rows = session.execute(
+        select(CaseHold.case_id, CaseHold.placed_at, CaseHold.released_at)
+        .where(CaseHold.case_id.in_(select(ServiceCase.id).where(window)))
+        .order_by(CaseHold.case_id, CaseHold.placed_at)).all()
+    spans: dict[int, list[tuple[datetime, datetime]]] = {}
+    for case_id, placed, released in rows:
+        spans.setdefault(case_id, []).append((placed, released or now))
+    result: dict[int, float] = {}
+    for case_id, pairs in spans.items():
+        total, end = 0.0, None
+        for start, stop in sorted(pairs):
+            if end is not None and start < end:
+                start = end
+            if stop > start:
+                total += (stop - start).total_seconds() / 3600
+            end = max(end, stop) if end is not None else stop
+        result[case_id] = total
+    return result
 
 
 # --- dashboard -------------------------------------------------------------------------
@@ -92,6 +119,36 @@ def waiting_for_confirmation(session: Session, limit: int = 8
     return int(count), oldest
 
 
+def arrivals(session: Session, service_point_id: int, since: datetime, limit: int = 8
+             ) -> list[tuple[ServiceCase, CaseEvent]]:
+    """Open cases handed to this service point (P-2 transfer) since ``since``, newest
+    first, each with its transfer event."""
+    rows = session.execute(
+        select(ServiceCase, CaseEvent)
+        .join(CaseEvent, CaseEvent.case_id == ServiceCase.id)
+        .where(CaseEvent.kind == "transfer", CaseEvent.at >= since,
+               ServiceCase.service_point_id == service_point_id,
+               ServiceCase.state.in_(OPEN_STATES))
+        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())).all()
+    seen: set[int] = set()
+    found = []
+    for case_row, event in rows:
+        if case_row.id not in seen:
+            seen.add(case_row.id)
+            found.append((case_row, event))
+    return found[:limit]
+
+
+def on_hold(session: Session) -> list[tuple[str, int]]:
+    """Open cases with an open hold, per kind of hold (most first)."""
+    rows = session.execute(
+        select(CaseHold.kind, func.count(func.distinct(CaseHold.case_id)))
+        .join(ServiceCase, ServiceCase.id == CaseHold.case_id)
+        .where(CaseHold.released_at.is_(None), ServiceCase.state.in_(OPEN_STATES))
+        .group_by(CaseHold.kind)).all()
+    return sorted(((str(k), int(n)) for k, n in rows), key=lambda r: (-r[1], r[0]))
+
+
 @dataclass(frozen=True)
 class Turnaround:
     """Median hours of each stage at one service point (None: no case finished it)."""
@@ -116,23 +173,31 @@ def turnarounds(session: Session, now: datetime, windows: tuple[int, ...] = TURN
     since = now - timedelta(days=max(windows))
     columns = {name: _hours(session, getattr(ServiceCase, name)) for name in
                ("opened_at", "dispatched_at", "repaired_at", "returned_at")}
+    window = ((ServiceCase.dispatched_at >= since) | (ServiceCase.repaired_at >= since)
+              | (ServiceCase.returned_at >= since))
     rows = session.execute(
-        select(ServicePoint.name, *columns.values())
+        select(ServicePoint.name, *columns.values(), ServiceCase.id)
         .join(ServicePoint, ServicePoint.id == ServiceCase.service_point_id)
-        .where((ServiceCase.dispatched_at >= since) | (ServiceCase.repaired_at >= since)
-               | (ServiceCase.returned_at >= since))
+        .where(window)
     ).all()
     now_hours = now.timestamp() / 3600
+    held = _held_hours(session, now, window)
     # Each stage's (end, duration) once per row; each window then only filters by end.
     stages: dict[str, dict[str, list[tuple[float, float]]]] = {}
-    for name, opened, dispatched, repaired, returned in rows:
+    for name, opened, dispatched, repaired, returned, case_id in rows:
         moments = {"opened_at": opened, "dispatched_at": dispatched,
                    "repaired_at": repaired, "returned_at": returned}
-        point = stages.setdefault(name, {key: [] for key, *_ in STAGES})
+        point = stages.setdefault(name, {key: [] for key in (*STAGE_KEYS, *HELD_KEYS)})
         for key, _label, start, end in STAGES:
             began, ended = moments[start], moments[end]
             if began is not None and ended is not None and ended >= began:
                 point[key].append((float(ended), float(ended) - float(began)))
+        if opened is not None and returned is not None and returned >= opened:
+            # P-6: time on hold (waiting for parts, for the customer) counted apart
+            on_hold = held.get(case_id, 0.0)
+            point["held"].append((float(returned), on_hold))
+            point["active"].append((float(returned),
+                                    max(float(returned) - float(opened) - on_hold, 0.0)))
     result: dict[int, list[Turnaround]] = {}
     for days in windows:
         cutoff = now_hours - days * 24

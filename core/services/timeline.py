@@ -26,6 +26,7 @@ STATE_TITLES = {
     "inspected": N_("Inspected"),
     "quoted": N_("Quoted"),
     "confirmed": N_("Confirmed"),
+    "declined": N_("Quote declined"),
     "dispatched": N_("Dispatched"),
     "in_repair": N_("In repair"),
     "repaired": N_("Repaired"),

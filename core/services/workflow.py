@@ -13,36 +13,110 @@ from typing import Any
 
 import pluggy
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from core import audit
 from core.db import utcnow
 from core.entities import CaseEvent, FaultLine, ServiceCase, User
-from core.entities.cases import FAULT_CAUSES
+from core.entities.cases import FAULT_CAUSES, STATES
 from core.errors import Conflict, DomainError
-from core.hooktypes import Veto
+from core.hooktypes import Veto, WorkflowMove
 from core.i18n import N_
 from core.plugins import call_each
 from core.services.locking import lock_case
 from core.services.validation import Problems
 
-#: Allowed moves. Closing and cancelling end a case; reopening (back to registered) needs a
-#: reason, as does cancelling.
+
+def _on_site(case: ServiceCase) -> bool:
+    """P-7: an on-site case may be dispatched before inspection."""
+    return case.channel == "on_site"
+
+
+def _on_site_not_inspected(case: ServiceCase) -> bool:
+    """P-7: the technician sent on site records the inspection there."""
+    return case.channel == "on_site" and not case.coverage_class
+
+
+def _on_site_with_technician(case: ServiceCase) -> bool:
+    """P-7: the technician who inspected on site may start the repair there."""
+    return case.channel == "on_site" and case.technician_id is not None
+
+
+#: One move of the workflow (``core.hooktypes.WorkflowMove``; plugins add theirs through
+#: ``register_moves``).
+Move = WorkflowMove
+
+
+#: The workflow, declared once: every state, every move and the permission it needs. The
+#: API's permission check, the case page's buttons and ``transition()`` all read this.
+#: Closing and cancelling end a case; reopening (back to registered) needs a reason, as does
+#: cancelling. A declined quote (W-4) ends "returned unrepaired": declined -> returned -> closed.
+WORKFLOW: tuple[Move, ...] = (
+    Move("registered", "inspected", "case.inspect", note="W-3"),
+    Move("registered", "dispatched", "case.dispatch", _on_site, "P-7"),
+    Move("registered", "cancelled", "case.cancel"),
+    Move("inspected", "quoted", "case.quote", note="W-4"),
+    Move("inspected", "dispatched", "case.dispatch",
+         note="P-3; class B/C only through a confirmed quote (W-4)"),
+    Move("inspected", "in_repair", "case.repair", _on_site_with_technician, "P-7, W-4"),
+    Move("inspected", "cancelled", "case.cancel"),
+    Move("quoted", "confirmed", "case.quote", note="W-4: reached by recording a confirmation"),
+    Move("quoted", "declined", "case.quote", note="W-4: the customer refused the quote"),
+    Move("quoted", "cancelled", "case.cancel"),
+    Move("confirmed", "dispatched", "case.dispatch", note="P-3"),
+    Move("confirmed", "in_repair", "case.repair", _on_site_with_technician, "P-7, W-4"),
+    Move("confirmed", "quoted", "case.quote", note="W-4: the quote changed"),
+    Move("confirmed", "declined", "case.quote", note="W-4"),
+    Move("confirmed", "cancelled", "case.cancel"),
+    Move("dispatched", "inspected", "case.inspect", _on_site_not_inspected, "P-7, W-3"),
+    Move("dispatched", "in_repair", "case.repair", note="W-4"),
+    Move("dispatched", "dispatched", "case.dispatch", note="P-3: another technician"),
+    Move("dispatched", "cancelled", "case.cancel"),
+    Move("in_repair", "repaired", "case.repair"),
+    Move("repaired", "returned", "case.return", note="W-4"),
+    Move("declined", "returned", "case.return", note="W-4: returned unrepaired"),
+    Move("returned", "closed", "case.return"),
+    Move("closed", "registered", "case.cancel"),
+    Move("cancelled", "registered", "case.cancel"),
+)
+WORKFLOW_STATES: tuple[str, ...] = STATES
+
+#: Every move by source state, guards not applied (``allowed_targets`` applies them).
 TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "registered": ("inspected", "cancelled"),
-    "inspected": ("quoted", "dispatched", "cancelled"),
-    "quoted": ("confirmed", "cancelled"),
-    "confirmed": ("dispatched", "quoted", "cancelled"),
-    "dispatched": ("in_repair", "dispatched", "cancelled"),
-    "in_repair": ("repaired",),
-    "repaired": ("returned",),
-    "returned": ("closed",),
-    "closed": ("registered",),
-    "cancelled": ("registered",),
-    "refused": (),
-}
+    state: tuple(m.target for m in WORKFLOW if m.source == state) for state in STATES}
 NEEDS_REASON = {"cancelled", "registered"}
 TECHNICIAN_ROLE = "technician"
+
+
+def moves(session: Session | None = None) -> tuple[WorkflowMove, ...]:
+    """Every move of this instance: core's ``WORKFLOW`` and the enabled plugins' guarded
+    moves (``register_moves``), as collected at startup into the registry."""
+    registry = session.info.get("registry") if session is not None else None
+    if registry is not None and registry.moves:
+        return tuple(registry.moves.values())
+    return WORKFLOW
+
+
+def find_move(source: str, target: str, session: Session | None = None) -> WorkflowMove | None:
+    return next((m for m in moves(session) if m.source == source and m.target == target),
+                None)
+
+
+def permission_for(source: str, target: str, session: Session | None = None) -> str | None:
+    """The permission the move ``source -> target`` needs; for a move the workflow does not
+    have, the permission of any move into ``target`` (so a user without it gets 403 before
+    learning the move is invalid), or ``None`` for an unknown state."""
+    move = find_move(source, target, session) or next(
+        (m for m in moves(session) if m.target == target), None)
+    return move.permission if move else None
+
+
+def target_permissions() -> dict[str, str]:
+    """``{target: permission}``: what ``TRANSITION_PERMISSIONS`` always published."""
+    found: dict[str, str] = {}
+    for move in WORKFLOW:
+        found.setdefault(move.target, move.permission)
+    return found
 
 
 class Vetoed(Conflict):
@@ -58,7 +132,9 @@ class Vetoed(Conflict):
 
 
 def allowed_targets(case: ServiceCase) -> tuple[str, ...]:
-    return TRANSITIONS.get(case.state, ())
+    """The moves the workflow offers this case now (guards applied, vetoes not asked)."""
+    return tuple(m.target for m in moves(object_session(case))
+                 if m.source == case.state and (m.guard is None or m.guard(case)))
 
 
 def _parse_payload(session: Session, case: ServiceCase, to: str,
@@ -131,11 +207,22 @@ def core_vetoes(session: Session, case: ServiceCase, to: str, clean: dict[str, A
         vetoes.append(Veto("W-3", N_("Inspection needs a coverage class A, B or C.")))
     if case.state == "inspected" and to in ("quoted", "dispatched") and not case.coverage_class:
         vetoes.append(Veto("W-3", N_("The case has no coverage class yet.")))
+    if to == "declined":  # W-4: only the customer's recorded refusal declines a quote
+        from core.services.quotes import current_confirmation
+
+        answer = current_confirmation(session, case)
+        if answer is None or answer.accepted:
+            vetoes.append(Veto("W-4", N_("Record the customer's refusal of the quote first.")))
     if to == "confirmed" and payable_total(session, case) > 0 \
             and not confirmation_is_valid(session, case):
         vetoes.append(Veto("W-4", N_("Record the customer's confirmation of the quote first.")))
-    if to in ("in_repair", "returned") and payable_total(session, case) > 0 \
-            and not confirmation_is_valid(session, case):
+    confirmed = confirmation_is_valid(session, case)
+    charged_class = case.coverage_class in ("B", "C")  # W-3/W-4: quoted and confirmed first
+    if to == "dispatched" and charged_class and not confirmed:
+        vetoes.append(Veto("W-4", N_("A class B or C case goes to repair only through a quote "
+                                     "the customer confirmed.")))
+    if to in ("in_repair", "returned") and not confirmed \
+            and (payable_total(session, case) > 0 or (to == "in_repair" and charged_class)):
         vetoes.append(Veto("W-4", N_("Repair cannot start before the customer confirms the "
                                      "quote.") if to == "in_repair"
                            else N_("The unit cannot be shipped back before the customer "
@@ -176,12 +263,20 @@ def _apply(session: Session, case: ServiceCase, to: str, clean: dict[str, Any]) 
             case.onsite_address = clean["onsite_address"]
             case.onsite_from = clean["onsite_from"]
             case.onsite_to = clean["onsite_to"]
+    elif to == "declined":  # W-4: the unit goes back unrepaired
+        from core.services.quotes import decline_quote
+
+        case.outcome = "unrepaired"
+        decline_quote(session, case, clean.get("_actor"))
     elif to == "repaired":
         case.repaired_at = now
     elif to == "returned":
         case.returned_at = now
+        case.outcome = case.outcome or "repaired"
     elif to == "closed":
         case.closed_at = now
+    elif to == "registered":
+        case.outcome = ""
     if to in NEEDS_REASON:
         case.reason = clean["reason"]
 
@@ -219,7 +314,7 @@ def transition(
     sent at once, the second sees the first's result and is refused (issue 10)."""
     case = lock_case(session, case)
     payload = dict(payload or {})
-    if to not in TRANSITIONS:
+    if to not in STATES:
         raise DomainError(N_("Unknown state %(state)r."), params={"state": to}, field="to")
     if to not in allowed_targets(case):
         allowed = ", ".join(allowed_targets(case)) or "none"
@@ -227,7 +322,12 @@ def transition(
                           "(allowed: %(allowed)s)."),
                        params={"state": case.state, "to": to, "allowed": allowed},
                        code="invalid_transition", field="to")
+    if to == "dispatched" and case.state != "dispatched" \
+            and payload.get("technician_id") in (None, "") \
+            and case.technician_id is not None:  # P-7: the technician sent on site goes on
+        payload["technician_id"] = case.technician_id
     clean = _parse_payload(session, case, to, payload, tz)
+    clean["_actor"] = actor
     if to == "inspected":
         clean["_coverage"] = pm.hook.assess_coverage(session=session, case=case)
     plugin_payload = {**payload, **{k: v for k, v in clean.items() if not k.startswith("_")}}
@@ -239,10 +339,6 @@ def transition(
     before = {"state": from_state, "technician_id": case.technician_id,
               "coverage_class": case.coverage_class}
     _apply(session, case, to, clean)
-    if to == "quoted":
-        from core.services.quotes import add_proposed_charges
-
-        add_proposed_charges(session, pm, case, actor)
     case.state = to
     session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None,
                           kind="transition", from_state=from_state, to_state=to,
@@ -254,6 +350,10 @@ def transition(
     audit.record(session, "service_case", case.id, f"transition:{to}", before=before,
                  after={"state": to, "technician_id": case.technician_id,
                         "coverage_class": case.coverage_class}, region_id=case.region_id)
+    if to == "quoted":  # after the state changed, so the new lines do not move it again
+        from core.services.quotes import add_proposed_charges
+
+        add_proposed_charges(session, pm, case, actor)
     pm.hook.after_transition(session=session, case=case, from_state=from_state, actor=actor,
                              payload=plugin_payload)
     return case

@@ -24,6 +24,7 @@ from core.plugin_api import (
     grant_credit,
     lock_case,
     model_by_code,
+    reprice,
     swap_unit,
 )
 from plugins.warranty import policy
@@ -36,14 +37,17 @@ APPROVED = ("return_or_exchange", "exchange_or_depreciated_return")
 CREDIT_SOURCE = "warranty"
 
 
-def override_class(session: Session, case: ServiceCase, actor: User, data: dict[str, Any]
-                   ) -> ServiceCase:
-    """A supervisor may override the class only with a written reason (W-3), audited."""
+def override_class(session: Session, case: ServiceCase, actor: User, data: dict[str, Any],
+                   pm: pluggy.PluginManager | None = None) -> ServiceCase:
+    """A supervisor may override the class only with a written reason (W-3), audited. Every
+    open line is priced again for the new class (``price_charge``) and the quote version
+    changes, so a confirmation given for the old price is void (W-4)."""
     case = lock_case(session, case)
     problems = Problems()
     new_class = problems.choice(data, "coverage_class", ("A", "B", "C"))
     reason = problems.text(data, "reason", max_length=400, label="Reason")
     problems.raise_if_any()
+    case = lock_case(session, case)
     if case.state in ("returned", "closed", "refused", "cancelled"):
         raise Conflict(f"The class cannot change while the case is {case.state}.")
     before = {"coverage_class": case.coverage_class, "coverage_source": case.coverage_source}
@@ -56,6 +60,9 @@ def override_class(session: Session, case: ServiceCase, actor: User, data: dict[
     audit.record(session, "service_case", case.id, "coverage_override", before=before,
                  after={"coverage_class": new_class, "reason": reason},
                  region_id=case.region_id)
+    if before["coverage_class"] != new_class:
+        reprice(session, pm or session.info["pm"], case, actor,
+                f"Class {before['coverage_class'] or '-'} -> {new_class}: lines priced again")
     return case
 
 

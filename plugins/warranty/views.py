@@ -94,7 +94,7 @@ def override(request: Request) -> Response:
     case = get_case(session, request.path_params["case_id"])
     data = form_data(request)
     try:
-        override_class(session, case, request.state.user, data)
+        override_class(session, case, request.state.user, data, request.app.state.pm)
     except DomainError as error:
         session.rollback()
         message, fields = error.localized(gettext_for(request).gettext)

@@ -14,13 +14,20 @@ from sqlalchemy import select
 
 from core.entities import Charge
 from tests.core.desk_helpers import move
-from tests.plugins.parts.helpers import bearer, inspected_case, setup_parts, user_id
+from tests.plugins.parts.helpers import (
+    bearer,
+    confirm_quote,
+    inspected_case,
+    setup_parts,
+    user_id,
+)
 from tests.support import Harness
 
 pytestmark = pytest.mark.browser
 
 
 def _to_repair(h: Harness, case_id: int) -> None:
+    confirm_quote(h, case_id, "east")
     moved = move(h, bearer(h, "east-supervisor"), case_id, "dispatched",
                  technician_id=user_id(h, "east-tech"))
     assert moved.status_code == 200, moved.text

@@ -40,3 +40,17 @@ def inspect(h: Harness, headers: dict[str, str], case_id: int, coverage: str = "
                     faults=[{"description": "Output transistor", "cause": "normal"}])
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def confirm_quote(h: Harness, case_id: int, region: str = "hq") -> None:
+    """Class B and C reach dispatch only through a quote the customer confirmed (W-3/W-4):
+    quote the case as it stands and record the customer's yes. Nothing for class A (the
+    warranty plugin may class a case B whatever the inspector chose)."""
+    clerk = bearer(h, f"{region}-clerk")
+    case = h.client().get(f"/api/v1/cases/{case_id}", headers=clerk).json()
+    if case["coverage_class"] not in ("B", "C") or case["state"] != "inspected":
+        return
+    assert move(h, clerk, case_id, "quoted").status_code == 200
+    answer = h.client().post(f"/api/v1/cases/{case_id}/confirmations", headers=clerk,
+                             json={"method": "phone", "customer_name": "Mr. Wu"})
+    assert answer.status_code == 201, answer.text

@@ -145,14 +145,14 @@ def open_case(h: Harness, client: Client | None = None, **fields: Any) -> int:
     return int(created.headers["location"].rsplit("/", 1)[1])
 
 
-def inspected(h: Harness, **fields: Any) -> int:
+def inspected(h: Harness, coverage: str = "B", **fields: Any) -> int:
     cid = open_case(h, **fields)
-    step(h.client("hq-tech"), cid, "inspected", fault_found="Dead", coverage_class="B")
+    step(h.client("hq-tech"), cid, "inspected", fault_found="Dead", coverage_class=coverage)
     return cid
 
 
 def test_w4_veto_is_shown_on_the_page(desk: Harness) -> None:
-    cid = inspected(desk)
+    cid = inspected(desk, "A")  # class B/C is not dispatched before a confirmed quote
     boss, clerk, tech = (desk.client(u) for u in ("hq-supervisor", "hq-clerk", "hq-tech"))
     step(boss, cid, "dispatched", technician_id=str(user_id(desk, "hq-tech")))
     clerk.form(f"/desk/cases/{cid}/charges",
@@ -221,7 +221,7 @@ def test_inspection_errors_sit_beside_their_fields(desk: Harness) -> None:
 
 
 def test_on_site_dispatch_records_address_and_window(desk: Harness) -> None:
-    cid = inspected(desk, channel="on_site")
+    cid = inspected(desk, "A", channel="on_site")
     boss = desk.client("hq-supervisor")
     tech = str(user_id(desk, "hq-tech"))
     wrong = boss.form(f"/desk/cases/{cid}/transition", {
@@ -310,7 +310,7 @@ def test_customer_may_decline_on_the_link(desk: Harness) -> None:
     path = link_path(clerk.form(f"/desk/cases/{cid}/link", {"locale": "en"}).text)
     answer = desk.client().post(path, data={"decision": "decline", "customer_name": ""})
     assert answer.status_code == 200 and "You declined the quote" in answer.text
-    assert state_of(desk, cid) == "quoted"
+    assert state_of(desk, cid) == "declined"  # W-4: the unit goes back unrepaired
     assert "Declined" in clerk.get(f"/desk/cases/{cid}").text
 
 

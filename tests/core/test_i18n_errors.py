@@ -68,7 +68,7 @@ def test_a_refusal_reason_stored_in_english_is_shown_in_chinese(harness: Harness
 def test_core_vetoes_are_shown_in_chinese_and_stay_english_in_the_api(
         make_app: Callable[..., Harness]) -> None:
     desk = make_app(plugins=[])
-    cid = inspected(desk)
+    cid = inspected(desk, "A")
     boss = desk.client("hq-supervisor")
     boss.form("/language", {"locale": "zh_CN", "next": "/"})
     east_tech = user_id(desk, "east-tech")

@@ -2,7 +2,7 @@
 numbers per service point, cash paid out in a handover, unit swaps of an exchange
 
 Revision ID: c0010_money
-Revises: c0008_desk
+Revises: c0009_case_paths
 Create Date: 2026-12-01
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'c0010_money'
-down_revision: str | Sequence[str] | None = 'c0008_desk'
+down_revision: str | Sequence[str] | None = 'c0009_case_paths'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.entities import OutboxMessage, User
 from plugins.feedback.models import Department, RoutingRule
-from tests.core.desk_helpers import bearer, inspect, move, new_case
+from tests.core.desk_helpers import bearer, confirm_quote, inspect, move, new_case
 from tests.support import Harness
 
 __all__ = ["bearer", "closed_case", "departments", "move", "new_case", "survey_token"]
@@ -52,6 +52,7 @@ def closed_case(h: Harness, clerk: str = "hq-clerk", tech: str = "hq-tech",
     boss = bearer(h, clerk.split("-")[0] + "-supervisor")
     cid = int(new_case(h, clerk_auth, **overrides)["id"])
     inspect(h, tech_auth, cid, "A")
+    confirm_quote(h, cid, clerk.split("-")[0])  # the warranty plugin may class it B (W-4)
     steps: list[tuple[str, dict[str, Any]]] = [
         ("dispatched", {"technician_id": user_id(h, tech)}), ("in_repair", {}),
         ("repaired", {}), ("returned", {}), ("closed", {})]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.entities import ServicePoint, User
 from plugins.loaner import services
-from tests.core.desk_helpers import bearer, inspect, move, new_case
+from tests.core.desk_helpers import bearer, confirm_quote, inspect, move, new_case
 from tests.support import Harness
 
 __all__ = ["ACCESSORIES", "add_unit", "bearer", "case_id", "lend_body", "move", "point_id",
@@ -61,6 +61,7 @@ def repaired(h: Harness, cid: int, region: str = "hq") -> None:
     """Inspected as class A (nothing payable), dispatched, repaired."""
     tech = bearer(h, f"{region}-tech")
     inspect(h, tech, cid, "A")
+    confirm_quote(h, cid, region)  # the warranty plugin may class it B (W-4)
     supervisor = bearer(h, f"{region}-supervisor")
     answer = move(h, supervisor, cid, "dispatched", technician_id=user_id(h, f"{region}-tech"))
     assert answer.status_code == 200, answer.text

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.entities import ServicePoint, User
 from plugins.parts import services
 from plugins.parts.models import Warehouse
-from tests.core.desk_helpers import bearer, inspect, move, new_case
+from tests.core.desk_helpers import bearer, confirm_quote, inspect, move, new_case
 from tests.support import Harness
 
 __all__ = ["bearer", "case_in_repair", "setup_parts", "stock_of", "user_id"]
@@ -79,6 +79,7 @@ def case_in_repair(h: Harness, coverage: str = "B", region: str = "hq", **overri
     case = new_case(h, clerk, **overrides)
     tech = bearer(h, f"{region}-tech")
     inspect(h, tech, case["id"], coverage)
+    confirm_quote(h, case["id"], region)
     moved = move(h, bearer(h, f"{region}-supervisor"), case["id"], "dispatched",
                  technician_id=user_id(h, f"{region}-tech"))
     assert moved.status_code == 200, moved.text

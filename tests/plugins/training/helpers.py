@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.entities import User
 from plugins.training import services
 from plugins.training.models import Certification, Course, TrainingSession
-from tests.core.desk_helpers import bearer, inspect, move, new_case
+from tests.core.desk_helpers import bearer, confirm_quote, inspect, move, new_case
 from tests.support import Harness
 
 __all__ = ["bearer", "certify", "course", "dispatch", "inspected_case", "move", "session_of",
@@ -69,6 +69,7 @@ def inspected_case(h: Harness, **overrides: Any) -> int:
     """A case of model PA2400 (an amplifier) at HQ, inspected: ready to dispatch."""
     cid = int(new_case(h, bearer(h, "hq-clerk"), **overrides)["id"])
     inspect(h, bearer(h, "hq-tech"), cid, "A")
+    confirm_quote(h, cid)  # the warranty plugin may class it B (W-4)
     return cid
 
 

@@ -7,18 +7,21 @@ import io
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
+from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from core.entities import ServiceCase
+from core.entities import CaseHold, ServiceCase
 from core.entities.cases import STATES
 from core.security.scope import SCOPE_KEY, set_scope
 from core.services import reports
 from core.services.cases import SORTS, case_page, filtered_cases
+from core.services.holds import hold_kinds
 from core.web.templating import render
 from core.web.views.desk.common import LABELS, has
 
-FILTERS = ("state", "service_point", "technician", "model", "from", "to", "q", "sort")
+FILTERS = ("state", "hold", "service_point", "technician", "model", "from", "to", "q",
+           "sort")
 CSV_COLUMNS = ("reference", "state", "opened_at", "intake_on", "service_point", "channel",
                "body_code", "model_code", "own_product", "customer", "company", "phone",
                "address", "technician", "coverage_class", "fault_description")
@@ -43,7 +46,22 @@ def case_list(request: Request) -> Response:
         "is_later_page": bool(params.get("after")),
         "choices": reports.filter_choices(request.state.db),
         "states": STATES, "sorts": tuple(SORTS), "labels": LABELS,
+        "hold_kinds": hold_kinds(request.state.db),
+        "held": _open_holds(request, [c.id for c in page.rows]),
     })
+
+
+def _open_holds(request: Request, case_ids: list[int]) -> dict[int, list[str]]:
+    """The open holds of the cases on this page, in one query (shown as badges)."""
+    if not case_ids:
+        return {}
+    found: dict[int, list[str]] = {}
+    for case_id, kind in request.state.db.execute(
+            select(CaseHold.case_id, CaseHold.kind).where(
+                CaseHold.case_id.in_(case_ids), CaseHold.released_at.is_(None))
+            .order_by(CaseHold.id)):
+        found.setdefault(case_id, []).append(kind)
+    return found
 
 
 def _cell(value: object) -> str:

@@ -60,6 +60,9 @@ EVENT_KINDS = {
     "link_sent": N_("Confirmation link sent"),
     "status_link": N_("Status link made for the customer"),  # issue 18
     "payment": N_("Payment"),
+    "transfer": N_("Moved to another service point"),
+    "hold": N_("Put on hold"),
+    "resume": N_("Resumed"),
 }
 
 LABELS = {

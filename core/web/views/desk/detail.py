@@ -14,11 +14,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.api.desk import TRANSITION_PERMISSIONS
 from core.entities import ServiceCase
+from core.entities.cases import OPEN_STATES
 from core.errors import DomainError
 from core.i18n import LOCALE_NAMES
-from core.services import payments, quotes, refunds, reports, workflow
+from core.services import holds, payments, quotes, refunds, reports, transfers, workflow
 from core.services.cases import get_case
 from core.web.routing import form_data
 from core.web.templating import flash, gettext_for, panels_for, render
@@ -41,7 +41,9 @@ def _actions(request: Request, case: ServiceCase) -> list[str]:
     """The moves this user may make now. "confirmed" is reached by recording the customer's
     confirmation (W-4), never by a bare button."""
     return [to for to in workflow.allowed_targets(case)
-            if to != "confirmed" and has(request, TRANSITION_PERMISSIONS.get(to, "case.view"))]
+            if to not in ("confirmed", "declined")
+            and has(request, workflow.permission_for(case.state, to, request.state.db)
+                    or "case.view")]
 
 
 def render_case(request: Request, case: ServiceCase, *, status_code: int = 200,
@@ -66,6 +68,12 @@ def render_case(request: Request, case: ServiceCase, *, status_code: int = 200,
         and has(request, "payment.collect"),
         "can_refund": file.refundable_cents > 0 and has(request, "payment.refund"),
         "panels": panels_for(request, "case", case),
+        "holds": holds.active_holds(session, case),
+        "transfer_targets": transfers.transfer_targets(session, case)
+        if case.state in transfers.TRANSFERABLE_STATES and has(request, "case.transfer")
+        else [],
+        "hold_kinds": holds.hold_kinds(session),
+        "can_hold": case.state in OPEN_STATES and has(request, "case.hold"),
         "form": form, "values": values or {}, "errors": errors or {},
         "form_error": form_error, "vetoes": vetoes or [], "link_url": link_url,
         "fault_rows": range(FAULT_ROWS), "labels": LABELS, "link_locales": LOCALE_NAMES,
@@ -119,7 +127,9 @@ def _inspection(data: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
 def transition(request: Request) -> Response:
     data = form_data(request)
     to = str(data.get("to", ""))
-    require(request, TRANSITION_PERMISSIONS.get(to, "case.view"))
+    current = get_case(request.state.db, request.path_params["case_id"])
+    require(request, workflow.permission_for(current.state, to, request.state.db)
+            or "case.view")
     _ = gettext_for(request).gettext
     state = request.app.state
 
@@ -168,7 +178,7 @@ def void_charge(request: Request) -> Response:
 
     def void(case: ServiceCase, values: dict[str, Any]) -> str:
         charge = quotes.void_charge(request.state.db, case, charge_id, request.state.user,
-                                    values.get("reason", ""))
+                                    values.get("reason", ""), pm=request.app.state.pm)
         return _("Line removed: %(what)s.") % {"what": charge.description}
 
     return _act(request, f"void:{charge_id}", void)
@@ -247,3 +257,40 @@ def record_refund(request: Request) -> Response:
     _ = gettext_for(request).gettext
     flash(request, _("Credit note %(number)s issued.") % {"number": note.credit_note})
     return see_other(f"/desk/credit-notes/{note.id}")
+
+def place_hold(request: Request) -> Response:
+    """Put the case on hold (waiting for parts, for the customer...): its state stays."""
+    _ = gettext_for(request).gettext
+
+    def place(case: ServiceCase, values: dict[str, Any]) -> str:
+        hold = holds.place_hold(request.state.db, case, values.get("kind", ""),
+                                values.get("reason", ""), request.state.user)
+        kind = holds.hold_kinds(request.state.db).get(hold.kind)
+        return _("%(ref)s is on hold: %(kind)s.") % {
+            "ref": case.reference, "kind": _(kind.label) if kind else hold.kind}
+
+    return _act(request, "hold", place)
+
+
+def resume(request: Request) -> Response:
+    """End one open hold of the case."""
+    _ = gettext_for(request).gettext
+
+    def release(case: ServiceCase, values: dict[str, Any]) -> str:
+        holds.release_hold(request.state.db, case, values.get("kind", ""),
+                           request.state.user, values.get("note", ""))
+        return _("%(ref)s resumed.") % {"ref": case.reference}
+
+    return _act(request, "resume", release)
+
+
+def transfer(request: Request) -> Response:
+    """Hand the case to another service point (P-2); the page then follows the case."""
+    _ = gettext_for(request).gettext
+
+    def move(case: ServiceCase, values: dict[str, Any]) -> str:
+        moved = transfers.transfer_case(request.state.db, case, request.state.user, values)
+        return _("%(ref)s moved to %(place)s.") % {"ref": moved.reference,
+                                                   "place": moved.service_point.name}
+
+    return _act(request, "transfer", move)

@@ -34,6 +34,24 @@ def waiting(request: Request) -> Response:
         "count": count, "cases": oldest, "labels": LABELS})
 
 
+def on_hold(request: Request) -> Response:
+    from core.services.holds import hold_kinds
+
+    rows = reports.on_hold(request.state.db)
+    return render(request, "desk/widget_on_hold.html", {
+        "rows": rows, "total": sum(n for _k, n in rows),
+        "kinds": hold_kinds(request.state.db), "labels": LABELS})
+
+
+def arrivals(request: Request) -> Response:
+    """Cases handed to the user's service point in the last 14 days (P-2)."""
+    from datetime import timedelta
+
+    rows = reports.arrivals(request.state.db, request.state.user.service_point_id,
+                            utcnow() - timedelta(days=14))
+    return render(request, "desk/widget_arrivals.html", {"rows": rows, "labels": LABELS})
+
+
 def _chart(rows: list[reports.Turnaround]) -> dict[str, Any]:
     """Bar geometry: one group per service point, one bar per stage, scaled to the longest."""
     stages = [(key, label) for key, label, *_ in reports.STAGES if key != "total"]
