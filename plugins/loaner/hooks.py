@@ -18,6 +18,7 @@ from core.plugin_api import (
     RouteSpec,
     ServiceCase,
     Settings,
+    Term,
     TimelineEntry,
     Unit,
     User,
@@ -140,6 +141,10 @@ def detail_panels(entity: str, obj: object, request: object) -> list[Panel]:
     return []
 
 
+VETO = N_("Loaner %(codes)s is still out: it comes back complete to whoever lent it before "
+          "the case is %(state)s, or a supervisor records a written exception.")
+
+
 @hookimpl
 def validate_transition(session: Session, case: ServiceCase, to: str) -> list[Veto]:
     """E-2: the loaner comes back complete before the case is returned or closed, unless a
@@ -150,9 +155,8 @@ def validate_transition(session: Session, case: ServiceCase, to: str) -> list[Ve
     if not out:
         return []
     codes = ", ".join(loan.unit.body_code for loan in out)
-    return [Veto(policy.CLAUSE, f"Loaner {codes} is still out: it comes back complete to "
-                                f"whoever lent it before the case is {to}, or a supervisor "
-                                f"records a written exception.", plugin="loaner")]
+    return [Veto(policy.CLAUSE, VETO, params={
+        "codes": codes, "state": Term(policy.GUARDED_TARGETS[to])}, plugin="loaner")]
 
 
 @hookimpl
@@ -174,7 +178,7 @@ def unit_timeline(session: Session, unit: Unit) -> list[TimelineEntry]:
         if loan.lent_at is not None:
             entries.append(TimelineEntry(
                 at=loan.lent_at, kind="loaner.lent", title=N_("Loaner lent"),
-                detail=f"{loan.unit.body_code} (case {loan.case_id})",
+                detail=f"{loan.unit.body_code} (#{loan.case_id})",
                 url=f"/loaner/loans/{loan.id}", source="loaner"))
         if loan.returned_at is not None:
             entries.append(TimelineEntry(
@@ -199,7 +203,7 @@ def _remind(session: Session, settings: Settings, now: datetime) -> str:
 
 @hookimpl
 def register_jobs() -> list[Job]:
-    return [Job("loaner.remind_overdue", "Mark overdue loaners and remind customers (E-2)",
+    return [Job("loaner.remind_overdue", N_("Mark overdue loaners and remind customers (E-2)"),
                 _remind)]
 
 

@@ -19,7 +19,7 @@ CONDITIONS = ("good", "fair", "damaged")
 REQUEST_STATES = ("registered", "inspected", "quoted", "confirmed", "dispatched",
                   "in_repair")
 #: Moves a case cannot make while its loaner is out (E-2: the loaner comes back first).
-GUARDED_TARGETS = ("returned", "closed")
+GUARDED_TARGETS = {"returned": N_("returned to the customer"), "closed": N_("closed")}
 
 
 def split_accessories(text: str) -> list[str]:

@@ -161,8 +161,7 @@ def import_units(session: Session, actor: User | None, text: str) -> list[Loaner
         cells = [c.strip() for c in row] + ["", "", "", ""]
         point = by_code.get(cells[1].upper())
         if point is None:
-            problems.add(f"line {number}", N_("Unknown service point %(code)r."),
-                         code=cells[1])
+            problems.add(str(number), N_("Unknown service point %(code)r."), code=cells[1])
             continue
         try:
             with session.begin_nested():
@@ -171,7 +170,7 @@ def import_units(session: Session, actor: User | None, text: str) -> list[Loaner
                     "accessories": cells[2].replace(";", "\n"),
                     "condition": cells[3] or "good"}))
         except DomainError as error:
-            problems.add(f"line {number}", error.message)
+            problems.add_error(str(number), error)  # the field is the line number
     problems.raise_if_any()
     if not added:
         raise DomainError(N_("The file holds no units."), field="file")
@@ -398,6 +397,18 @@ AGREEMENT = N_(
     "Signed: %(signed_by)s, %(day)s")
 
 
+LANGUAGES = ("en", "zh_CN")
+
+
+def customer_language(session: Session, case: ServiceCase) -> str:
+    """The customer's own language (as their messages use), else the instance's default."""
+    known = getattr(case.customer, "language", "") if case.customer is not None else ""
+    if known in LANGUAGES:
+        return str(known)
+    default = getattr(session.info.get("settings"), "default_locale", "en")
+    return default if default in LANGUAGES else "en"
+
+
 def agreement_text(session: Session, loan: Loan, language: str, *, accessories: list[str],
                    condition: str, deposit_cents: int, signed_by: str, day: date) -> str:
     case = loan.case
@@ -417,7 +428,7 @@ def lend(session: Session, loan_id: object, actor: User | None, data: dict[str, 
     problems = Problems()
     condition = problems.choice(data, "condition", policy.CONDITIONS)
     signed_by = problems.text(data, "signed_by", max_length=160, label=N_("Signed by"))
-    language = problems.choice(data, "language", ("en", "zh_CN"), required=False) or "zh_CN"
+    language = problems.choice(data, "language", LANGUAGES, required=False)
     deposit = 0
     if data.get("deposit_cents") not in (None, "", 0, "0"):
         deposit = problems.cents(data, "deposit_cents", allow_zero=True) or 0
@@ -431,6 +442,7 @@ def lend(session: Session, loan_id: object, actor: User | None, data: dict[str, 
         ticked = []
     problems.raise_if_any()
     case, loan = _lock_loan(session, loan_id)
+    language = language or customer_language(session, case)
     if loan.status == "requested":
         raise Conflict(N_("The lending service point has not accepted this request yet."),
                        code="not_approved")
@@ -676,7 +688,7 @@ def return_loan(session: Session, loan_id: object, actor: User | None,
     unit.status = "in_check"
     unit.condition = condition
     missing = ", ".join(f"{b['item']} ({b['state']})" for b in back if b["state"] != "ok")
-    _event(session, unit, "returned", actor, missing or "complete", loan)
+    _event(session, unit, "returned", actor, missing or N_("complete"), loan)
     _case_event(session, case.id, actor, "loaner.returned",
                 f"Loaner {unit.body_code} returned" + (f": {missing}" if missing else
                                                       " complete"),

@@ -227,7 +227,8 @@ def _loan_page(request: Request, *, form: str = "", errors: dict[str, str] | Non
     session = request.state.db
     loan = services.get_loan(session, request.path_params["loan_id"])
     settings = services.settings_of(session)
-    defaults = {"condition": loan.unit.condition, "language": "zh_CN",
+    defaults = {"condition": loan.unit.condition,
+                "language": services.customer_language(session, loan.case),
                 "signed_by": loan.case.contact_name,
                 "deposit_cents": f"{settings.default_deposit_cents / 100:.2f}"
                 if settings.default_deposit_cents else "", "deposit_method": "cash"}
