@@ -50,7 +50,8 @@ def seed(session: Session, settings: Settings) -> None:
         if state in ("approved", "requested"):
             continue
         if state == "cancelled":
-            services.cancel(session, loan.id, None, "Customer borrowed a unit elsewhere")
+            services.cancel(session, loan.id, None, "Customer borrowed a unit elsewhere",
+                            any_request=True)
             continue
         services.lend(session, loan.id, None, {
             "condition": "good", "signed_by": case.contact_name, "language": "zh_CN",

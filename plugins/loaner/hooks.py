@@ -35,6 +35,7 @@ APPROVE = "loaner.approve"
 OTHER_POINTS = "loaner.other_points"
 OTHER_MODEL = "loaner.other_model"
 MANAGE = "loaner.manage"
+CANCEL_ANY = "loaner.cancel_any"
 POST = ("POST",)
 
 
@@ -56,6 +57,8 @@ def register_permissions() -> list[Permission]:
                    default_roles=("supervisor", "hq_manager")),
         Permission(MANAGE, N_("Manage loaner pools: add, import, check and retire units"),
                    default_roles=("supervisor", "hq_manager", "warehouse_keeper")),
+        Permission(CANCEL_ANY, N_("Cancel loaner requests made by others"),
+                   default_roles=("supervisor", "hq_manager")),
     ]
 
 
@@ -201,10 +204,17 @@ def _remind(session: Session, settings: Settings, now: datetime) -> str:
     return f"{overdue} overdue loan(s), {sent} reminder(s) queued"
 
 
+def _remind_due(session: Session, settings: Settings, now: datetime) -> str:
+    sent = services.remind_due(session, now.astimezone(settings.tz).date())
+    return f"{sent} reminder(s) before the due date queued"
+
+
 @hookimpl
 def register_jobs() -> list[Job]:
     return [Job("loaner.remind_overdue", N_("Mark overdue loaners and remind customers (E-2)"),
-                _remind)]
+                _remind),
+            Job("loaner.remind_due", N_("Remind customers before a loaner is due back (E-2)"),
+                _remind_due)]
 
 
 @hookimpl

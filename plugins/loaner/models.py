@@ -85,6 +85,8 @@ class Loan(RegionScoped, Base):
     expected_return: Mapped[date | None] = mapped_column()
     overdue_since: Mapped[date | None] = mapped_column()
     last_reminder_on: Mapped[date | None] = mapped_column()
+    #: The day the reminder before the due date went out (one per loan; l0002).
+    due_reminder_on: Mapped[date | None] = mapped_column()
     reminders: Mapped[int] = mapped_column(default=0)
     returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -67,6 +67,15 @@ def reminder_due(expected: date | None, last_reminder: date | None, today: date,
     return (today - last_reminder).days >= interval_days
 
 
+def due_reminder_due(expected: date | None, sent_on: date | None, today: date,
+                     days_before: int) -> bool:
+    """One reminder before the due date: from ``days_before`` days ahead up to the due day
+    itself (a late job run still sends it), never twice, never once overdue."""
+    if expected is None or sent_on is not None or days_before <= 0:
+        return False
+    return expected - timedelta(days=days_before) <= today <= expected
+
+
 @dataclass(frozen=True)
 class ReturnLine:
     item: str

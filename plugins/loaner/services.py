@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -366,11 +366,17 @@ def decide(session: Session, loan_id: object, actor: User, accept: bool, note: s
     return loan
 
 
-def cancel(session: Session, loan_id: object, actor: User | None, note: str) -> Loan:
+def cancel(session: Session, loan_id: object, actor: User | None, note: str, *,
+           any_request: bool = False) -> Loan:
+    """A request not lent yet is cancelled by whoever asked for it, or by someone allowed to
+    cancel any request (``loaner.cancel_any``: supervisors)."""
     note = (note or "").strip()
     if not note:
         raise DomainError(N_("Say why the request is cancelled."), field="note")
     case, loan = _lock_loan(session, loan_id)
+    if not any_request and (actor is None or actor.id != loan.requested_by_id):
+        raise DomainError(N_("Only whoever asked for this loaner, or a supervisor, may cancel "
+                             "the request."), status_code=403, code="forbidden")
     if loan.status not in ("requested", "approved"):
         raise Conflict(N_("Only a loan not lent yet can be cancelled."), code="invalid_state")
     loan.status = "cancelled"
@@ -506,6 +512,11 @@ REMINDER_SUBJECT = N_("Reminder: loaner %(code)s is overdue")
 REMINDER_BODY = N_("Dear %(customer)s, loaner %(code)s lent for case %(case)s was due back on "
                    "%(due)s (%(days)s day(s) ago). Please return it complete to %(point)s.")
 
+DUE_SUBJECT = N_("Reminder: loaner %(code)s is due back on %(due)s")
+DUE_BODY = N_("Dear %(customer)s, loaner %(code)s lent for case %(case)s is due back on "
+              "%(due)s. Please return it complete, with its accessories (%(accessories)s), "
+              "to %(point)s.")
+
 
 def _message(session: Session, loan: Loan, kind: str, subject: str, body: str,
              params: dict[str, object], essential: bool) -> None:
@@ -576,6 +587,38 @@ def remind_overdue(session: Session, on: date) -> tuple[int, int]:
                     f"{loan.reminders} sent", {"loan_id": loan.id})
         sent += 1
     return len(due), sent
+
+
+def remind_due(session: Session, on: date) -> int:
+    """The periodic job: the one reminder before the due date, ``remind_days_before`` days
+    ahead ([plugin.loaner]; 0 turns it off), through the customer outbox. The loan's row
+    lock and ``due_reminder_on`` make it once per loan, however often the job runs."""
+    days_before = settings_of(session).remind_days_before
+    if days_before <= 0:
+        return 0
+    candidates = session.scalars(select(Loan.id).where(
+        Loan.status == "lent", Loan.due_reminder_on.is_(None),
+        Loan.expected_return.is_not(None), Loan.expected_return >= on,
+        Loan.expected_return <= on + timedelta(days=days_before)).order_by(Loan.id))
+    sent = 0
+    for loan_id in list(candidates):
+        loan = lock_row(session, Loan, loan_id)
+        if loan is None or loan.status != "lent" or not policy.due_reminder_due(
+                loan.expected_return, loan.due_reminder_on, on, days_before):
+            continue
+        case = loan.case
+        _message(session, loan, "loaner.due_reminder", DUE_SUBJECT, DUE_BODY, {
+            "customer": case.contact_name, "case": case.id, "code": loan.unit.body_code,
+            "due": str(loan.expected_return),
+            "accessories": ", ".join(loan.accessories_out or []) or "-",
+            "point": loan.unit.service_point.name}, False)
+        loan.due_reminder_on = on
+        _event(session, loan.unit, "due_reminded", None, f"{loan.expected_return}", loan)
+        _case_event(session, case.id, None, "loaner.due_reminder",
+                    f"Loaner {loan.unit.body_code} due back {loan.expected_return}: "
+                    f"reminder sent", {"loan_id": loan.id})
+        sent += 1
+    return sent
 
 
 # --- return -------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ APPROVE = "loaner.approve"
 OTHER_POINTS = "loaner.other_points"
 OTHER_MODEL = "loaner.other_model"
 MANAGE = "loaner.manage"
+CANCEL_ANY = "loaner.cancel_any"
 
 UNIT_STATUSES = {"available": N_("available"), "reserved": N_("reserved"),
                  "on_loan": N_("on loan"), "in_check": N_("in check"),
@@ -46,6 +47,7 @@ EVENTS = {"added": N_("Added to the pool"), "requested": N_("Requested"),
           "approved": N_("Request accepted"), "declined": N_("Request declined"),
           "cancelled": N_("Request cancelled"), "lent": N_("Lent"),
           "recalled": N_("Recalled"), "reminded": N_("Overdue reminder"),
+          "due_reminded": N_("Reminder before the due date"),
           "returned": N_("Returned"), "checked": N_("Checked, back in the pool"),
           "retired": N_("Retired")}
 METHODS = {"cash": N_("Cash"), "card": N_("Card"), "bank_transfer": N_("Bank transfer"),
@@ -232,8 +234,11 @@ def _loan_page(request: Request, *, form: str = "", errors: dict[str, str] | Non
                 "signed_by": loan.case.contact_name,
                 "deposit_cents": f"{settings.default_deposit_cents / 100:.2f}"
                 if settings.default_deposit_cents else "", "deposit_method": "cash"}
+    user = request.state.user
     return _page(request, "loaner/loan.html", {
         "loan": loan, "case": loan.case, "unit": loan.unit,
+        "can_cancel": has(request, CANCEL_ANY) or (
+            user is not None and user.id == loan.requested_by_id),
         "overdue_days": policy.overdue_days(loan.expected_return, services.today(session))
         if loan.status == "lent" else 0,
         "history": [e for e in services.history(session, loan.unit) if e.loan_id == loan.id],
@@ -274,7 +279,7 @@ def cancel(request: Request) -> Response:
     def act(data: dict[str, Any]) -> None:
         _confirmed(data)
         services.cancel(request.state.db, request.path_params["loan_id"], request.state.user,
-                        str(data.get("note", "")))
+                        str(data.get("note", "")), any_request=has(request, CANCEL_ANY))
 
     return _loan_action(request, "cancel", act, N_("Request cancelled."))
 
