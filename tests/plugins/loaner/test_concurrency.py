@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import httpx
+import httpx2 as httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
