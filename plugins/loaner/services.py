@@ -32,6 +32,8 @@ from core.plugin_api import (
     User,
     active_holds,
     add_charge,
+    attach,
+    attachments_of,
     audit,
     decode_body_code,
     local_today,
@@ -73,6 +75,42 @@ def _case_event(session: Session, case_id: int, actor: User | None, kind: str, n
                 data: dict[str, Any] | None = None) -> None:
     session.add(CaseEvent(case_id=case_id, user_id=actor.id if actor else None, kind=kind,
                           note=note[:400], data=data or {}))
+
+
+# --- photos -------------------------------------------------------------------------------
+
+PHOTO_KIND = "loaner_loan"
+#: A photo's stage is the start of its stored file name: taken at lending or at check-in.
+PHOTO_STAGES = ("lend", "return")
+
+
+def attach_photos(session: Session, loan: Loan, actor: User | None, stage: str,
+                  photos: object) -> int:
+    """Photos of the checklist (``stage`` "lend") or of the check-in ("return"), attached to
+    the loan in the caller's transaction: a refused file undoes the whole lend or return."""
+    if not photos:
+        return 0
+    if not isinstance(photos, list) or not all(
+            isinstance(p, tuple) and len(p) == 2 and isinstance(p[1], bytes) for p in photos):
+        raise DomainError(N_("Photos are sent as files of the lending or return form."),
+                          field="photos")
+    for filename, data in photos:
+        try:
+            attach(session, owner_kind=PHOTO_KIND, owner_id=loan.id, region_id=loan.region_id,
+                   filename=f"{stage}-{filename}", data=data, actor=actor)
+        except DomainError as error:
+            error.fields["photos"] = error.fields.pop("file", error.message)
+            raise
+    return len(photos)
+
+
+def photos_of(session: Session, loan: Loan) -> dict[str, list[Any]]:
+    """The loan's photos by stage (lending, check-in), oldest first."""
+    found: dict[str, list[Any]] = {stage: [] for stage in PHOTO_STAGES}
+    for row in attachments_of(session, PHOTO_KIND, loan.id):
+        stage = row.filename.split("-", 1)[0]
+        found.setdefault(stage if stage in found else "lend", []).append(row)
+    return found
 
 
 # --- units ---------------------------------------------------------------------------------
@@ -491,13 +529,14 @@ def lend(session: Session, loan_id: object, actor: User | None, data: dict[str, 
         _case_event(session, case.id, actor, "loaner.deposit",
                     f"Loaner deposit {deposit / 100:.2f} ({method})",
                     {"amount_cents": deposit, "method": method, "loan_id": loan.id})
+    photos = attach_photos(session, loan, actor, "lend", data.get("photos"))
     _release(session, case, loan, actor, f"Loaner {unit.body_code} lent")
     _event(session, unit, "lent", actor, f"case {case.id}, {signed_by}", loan)
     _case_event(session, case.id, actor, "loaner.lent", f"Loaner {unit.body_code} lent",
                 {"loan_id": loan.id})
     audit.record(session, "loaner_loan", loan.id, "lend", after={
         "unit": unit.body_code, "deposit_cents": deposit, "accessories": out,
-        "condition": condition}, region_id=loan.region_id)
+        "condition": condition, "photos": photos}, region_id=loan.region_id)
     return loan
 
 
@@ -720,6 +759,7 @@ def return_loan(session: Session, loan_id: object, actor: User | None,
                     f"Loaner deposit kept {kept / 100:.2f} for missing or damaged items",
                     {"amount_cents": kept, "loan_id": loan.id})
     _refund(session, case, loan, actor, refund, loan.deposit_method or "cash")
+    photos = attach_photos(session, loan, actor, "return", data.get("photos"))
     loan.status = "returned"
     loan.returned_at = plugin_api.utcnow()
     loan.returned_by_id = actor.id if actor else None
@@ -738,7 +778,7 @@ def return_loan(session: Session, loan_id: object, actor: User | None,
                 {"loan_id": loan.id, "charges_cents": charges, "refund_cents": refund})
     audit.record(session, "loaner_loan", loan.id, "return", after={
         "condition": condition, "charges_cents": charges, "kept_cents": kept,
-        "refund_cents": refund, "charged_on_case": charged_on_case},
+        "refund_cents": refund, "charged_on_case": charged_on_case, "photos": photos},
         region_id=loan.region_id)
     return loan
 

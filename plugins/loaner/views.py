@@ -242,6 +242,7 @@ def _loan_page(request: Request, *, form: str = "", errors: dict[str, str] | Non
         "overdue_days": policy.overdue_days(loan.expected_return, services.today(session))
         if loan.status == "lent" else 0,
         "history": [e for e in services.history(session, loan.unit) if e.loan_id == loan.id],
+        "photos": services.photos_of(session, loan),
         "form": form, "errors": errors or {}, "values": values or defaults,
         "form_error": form_error}, status_code=status_code)
 
@@ -284,6 +285,18 @@ def cancel(request: Request) -> Response:
     return _loan_action(request, "cancel", act, N_("Request cancelled."))
 
 
+def _photos(request: Request) -> list[tuple[str, bytes]]:
+    """The files of the form's ``photos`` input (an empty input sends one nameless part)."""
+    form = request.state.form
+    limit = request.app.state.settings.attachments.max_bytes
+    found = []
+    for item in form.getlist("photos") if form is not None else []:
+        if isinstance(item, UploadFile) and item.filename:
+            item.file.seek(0)
+            found.append((item.filename, item.file.read(limit + 1)))
+    return found
+
+
 def lend(request: Request) -> Response:
     form = request.state.form
 
@@ -292,7 +305,7 @@ def lend(request: Request) -> Response:
         ticked = [item for index, item in enumerate(loan.unit.accessory_list)
                   if form is not None and form.get(f"out_{index}")]
         services.lend(request.state.db, loan.id, request.state.user,
-                      {**data, "accessories": ticked})
+                      {**data, "accessories": ticked, "photos": _photos(request)})
 
     return _loan_action(request, "lend", act, N_("Loaner lent. Print the agreement for "
                                                  "the customer to sign."))
@@ -304,7 +317,7 @@ def return_view(request: Request) -> Response:
         states = {item: str(data.get(f"back_{index}", "ok"))
                   for index, item in enumerate(loan.accessories_out or [])}
         services.return_loan(request.state.db, loan.id, request.state.user,
-                             {**data, "accessories": states})
+                             {**data, "accessories": states, "photos": _photos(request)})
 
     return _loan_action(request, "return", act, N_("Loaner returned; the unit is in check."))
 
