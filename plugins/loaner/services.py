@@ -842,23 +842,101 @@ def loans(session: Session, *, status: str = "", overdue_on: date | None = None,
     return list(rows), total
 
 
-def numbers(session: Session, on: date) -> list[dict[str, Any]]:
-    """Per pool and model: units, out now, utilisation, loans, average and longest loan in
-    days, overdue count and days, units never lent. Region-scoped like every query."""
+#: The longest period the numbers cover (a year and a day: a leap year fits).
+MAX_PERIOD_DAYS = 366
+#: The period shown when none is asked for: the last 30 days, today included.
+DEFAULT_PERIOD_DAYS = 30
+
+
+def period(on: date, start: object = None, end: object = None) -> tuple[date, date]:
+    """The numbers' period, both days included: ``start``/``end`` as ISO dates (empty: the
+    last 30 days to ``on``); a reversed or longer-than-a-year period is refused."""
+    def day(value: object, field: str) -> date | None:
+        if value in (None, ""):
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            raise DomainError(N_("Give the date as YYYY-MM-DD."), field=field) from None
+
+    last = day(end, "to") or on
+    first = day(start, "from") or last - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    if first > last:
+        raise DomainError(N_("The period starts after it ends."), field="from")
+    if (last - first).days + 1 > MAX_PERIOD_DAYS:
+        raise DomainError(N_("A period of at most %(n)s days."), params={"n": MAX_PERIOD_DAYS},
+                          field="from")
+    return first, last
+
+
+def _days(first: date, last: date) -> set[date]:
+    return {first + timedelta(days=n) for n in range(max((last - first).days + 1, 0))}
+
+
+def unit_utilisation(session: Session, on: date, first: date, last: date,
+                     ) -> list[dict[str, Any]]:
+    """Per unit over the period (both days included): the days it was in the pool (from the
+    day it was added, to the day it was retired) and the days it was out on loan (from the
+    day lent to the day returned, or to today while still out), each calendar day counted
+    once; utilisation = days on loan / days in the pool."""
+    tz = session.info["settings"].tz
+    pool = list(session.scalars(select(LoanerUnit).order_by(LoanerUnit.body_code)))
+    retired_on: dict[int, date] = {}
+    for event in session.scalars(select(LoanerEvent).where(LoanerEvent.kind == "retired")
+                                 .order_by(LoanerEvent.at)):
+        retired_on[event.unit_id] = event.at.astimezone(tz).date()
+    out: dict[int, set[date]] = {}
+    for loan in session.scalars(select(Loan).where(Loan.lent_at.is_not(None))):
+        assert loan.lent_at is not None
+        back = loan.returned_at.astimezone(tz).date() if loan.returned_at else on
+        out.setdefault(loan.unit_id, set()).update(
+            _days(max(loan.lent_at.astimezone(tz).date(), first), min(back, last)))
+    rows = []
+    for unit in pool:
+        added = unit.created_at.astimezone(tz).date()
+        gone = retired_on.get(unit.id) if unit.status == "retired" else None
+        pool_days = _days(max(added, first), min(gone or last, last, on))
+        if not pool_days:
+            continue  # not in the pool during the period
+        lent = out.get(unit.id, set()) & pool_days
+        rows.append({"unit_id": unit.id, "code": unit.body_code,
+                     "point": unit.service_point.code, "model": unit.model_code,
+                     "days_available": len(pool_days), "days_on_loan": len(lent),
+                     "utilisation": round(100 * len(lent) / len(pool_days), 1)})
+    return rows
+
+
+def numbers(session: Session, on: date, first: date | None = None,
+            last: date | None = None) -> list[dict[str, Any]]:
+    """Per pool and model: units, out now, utilisation over the period (days on loan / days
+    in the pool, see ``unit_utilisation``), loans, average and longest loan in days, overdue
+    count and days, units never lent. Region-scoped like every query."""
+    if first is None or last is None:
+        first, last = period(on)
     pool = list(session.scalars(select(LoanerUnit).where(LoanerUnit.status != "retired")))
     all_loans = list(session.scalars(select(Loan).where(Loan.lent_at.is_not(None))))
     lent_units = {loan.unit_id for loan in all_loans}
     groups: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def group(key: tuple[str, str]) -> dict[str, Any]:
+        return groups.setdefault(key, {
+            "point": key[0], "model": key[1], "units": 0, "out": 0, "loans": 0, "days": [],
+            "overdue": 0, "overdue_days": 0, "never_lent": [], "days_available": 0,
+            "days_on_loan": 0})
+
     for unit in pool:
-        key = (unit.service_point.code, unit.model_code)
-        row = groups.setdefault(key, {"point": key[0], "model": key[1], "units": 0, "out": 0,
-                                      "loans": 0, "days": [], "overdue": 0,
-                                      "overdue_days": 0, "never_lent": []})
+        row = group((unit.service_point.code, unit.model_code))
         row["units"] += 1
         if unit.status == "on_loan":
             row["out"] += 1
         if unit.id not in lent_units:
             row["never_lent"].append(unit.body_code)
+    for used in unit_utilisation(session, on, first, last):
+        row = group((used["point"], used["model"]))
+        row["days_available"] += used["days_available"]
+        row["days_on_loan"] += used["days_on_loan"]
     by_unit = {u.id: u for u in pool}
     for loan in all_loans:
         unit = by_unit.get(loan.unit_id)
@@ -876,7 +954,8 @@ def numbers(session: Session, on: date) -> list[dict[str, Any]]:
     result = []
     for row in sorted(groups.values(), key=lambda r: (r["point"], r["model"])):
         days = row.pop("days")
-        row["utilisation"] = round(100 * row["out"] / row["units"]) if row["units"] else 0
+        row["utilisation"] = round(100 * row["days_on_loan"] / row["days_available"], 1) \
+            if row["days_available"] else 0.0
         row["average_days"] = round(sum(days) / len(days), 1) if days else 0
         row["longest_days"] = max(days) if days else 0
         result.append(row)

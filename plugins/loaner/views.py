@@ -403,22 +403,46 @@ def widget_overdue(request: Request) -> Response:
         "count": len(rows)})
 
 
+def _period(request: Request) -> tuple[Any, Any]:
+    session = request.state.db
+    return services.period(services.today(session), request.query_params.get("from", ""),
+                           request.query_params.get("to", ""))
+
+
 def numbers_page(request: Request) -> Response:
-    rows = services.numbers(request.state.db, services.today(request.state.db))
+    session = request.state.db
+    on = services.today(session)
+    errors: dict[str, str] = {}
+    form_error = ""
+    status_code = 200
+    try:
+        first, last = _period(request)
+    except DomainError as error:
+        ctx = error_context(request, error)
+        errors, form_error, status_code = ctx["errors"], ctx["form_error"], form_status(error)
+        first, last = services.period(on)
+    rows = services.numbers(session, on, first, last)
     top = max([r["loans"] for r in rows] + [1])
-    return _page(request, "loaner/numbers.html", {"rows": rows, "top": top})
+    return _page(request, "loaner/numbers.html", {
+        "rows": rows, "top": top, "first": first, "last": last,
+        "units": services.unit_utilisation(session, on, first, last),
+        "errors": errors, "form_error": form_error,
+        "csv_url": f"/loaner/numbers.csv?from={first.isoformat()}&to={last.isoformat()}"},
+        status_code=status_code)
 
 
 def numbers_csv(request: Request) -> Response:
-    rows = services.numbers(request.state.db, services.today(request.state.db))
+    first, last = _period(request)
+    rows = services.numbers(request.state.db, services.today(request.state.db), first, last)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["service_point", "model", "units", "out", "utilisation_pct", "loans",
-                     "average_days", "longest_days", "overdue", "overdue_days",
-                     "never_lent"])
+    writer.writerow(["service_point", "model", "units", "out", "period_from", "period_to",
+                     "days_available", "days_on_loan", "utilisation_pct", "loans",
+                     "average_days", "longest_days", "overdue", "overdue_days", "never_lent"])
     for r in rows:
-        writer.writerow([r["point"], r["model"], r["units"], r["out"], r["utilisation"],
-                         r["loans"], r["average_days"], r["longest_days"], r["overdue"],
-                         r["overdue_days"], " ".join(r["never_lent"])])
+        writer.writerow([r["point"], r["model"], r["units"], r["out"], first.isoformat(),
+                         last.isoformat(), r["days_available"], r["days_on_loan"],
+                         r["utilisation"], r["loans"], r["average_days"], r["longest_days"],
+                         r["overdue"], r["overdue_days"], " ".join(r["never_lent"])])
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="loaners.csv"'})
