@@ -193,7 +193,7 @@ def unit_timeline(session: Session, unit: Unit) -> list[TimelineEntry]:
         for event in session.scalars(select(LoanerEvent).where(LoanerEvent.unit_id == own.id)):
             entries.append(TimelineEntry(
                 at=event.at, kind=f"loaner.{event.kind}", title=views.EVENTS.get(
-                    event.kind, event.kind), detail=event.note,
+                    event.kind, event.kind), detail=event.text(),
                 url=f"/loaner/units/{own.id}", source="loaner"))
     return entries
 

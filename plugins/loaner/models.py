@@ -9,13 +9,23 @@ another region's pool or loans. The database itself refuses a second open loan o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.plugin_api import Base, RegionScoped, ServiceCase, ServicePoint, User, UTCDateTime, utcnow
+from core.plugin_api import (
+    Base,
+    RegionScoped,
+    ServiceCase,
+    ServicePoint,
+    User,
+    UTCDateTime,
+    render_message,
+    utcnow,
+)
 from plugins.loaner import policy
 
 
@@ -110,7 +120,10 @@ class Loan(RegionScoped, Base):
 
 class LoanerEvent(RegionScoped, Base):
     """One line of a loaner unit's history: added, requested, lent, recalled, reminded,
-    returned, checked, retired. ``region_id`` is the region of the record it concerns."""
+    returned, checked, retired. ``region_id`` is the region of the record it concerns.
+
+    ``note`` is a message id marked with ``N_`` formatted with ``params`` (l0002), or text a
+    user typed (``params`` empty); ``text(gettext)`` shows it in the reader's language."""
 
     __tablename__ = "loaner_event"
 
@@ -120,10 +133,19 @@ class LoanerEvent(RegionScoped, Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("service_case.id"))
     kind: Mapped[str] = mapped_column(String(24))
     note: Mapped[str] = mapped_column(String(400), default="")
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User | None] = relationship(lazy="joined")
+
+    def text(self, gettext: Callable[[str], str] | None = None) -> str:
+        """The note, translated by ``gettext`` when given (English without)."""
+        if not self.note:
+            return ""
+        if not self.params:  # typed text, or a message id without parameters
+            return gettext(self.note) if gettext is not None else self.note
+        return render_message(self.note, self.params, gettext)
 
 
 class LoanerMoney(RegionScoped, Base):

@@ -15,6 +15,7 @@ LOAN_STATUSES = ("requested", "approved", "lent", "returned", "declined", "cance
 #: Loans still tying up a unit (the unit is reserved or out).
 OPEN_LOAN_STATUSES = ("requested", "approved", "lent")
 CONDITIONS = ("good", "fair", "damaged")
+CONDITION_LABELS = {"good": N_("good"), "fair": N_("fair"), "damaged": N_("damaged")}
 #: Case states a loan may be requested in: the repair is under way and not finished yet.
 REQUEST_STATES = ("registered", "inspected", "quoted", "confirmed", "dispatched",
                   "in_repair")

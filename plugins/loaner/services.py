@@ -64,10 +64,13 @@ def today(session: Session) -> date:
 
 
 def _event(session: Session, unit: LoanerUnit, kind: str, actor: User | None, note: str = "",
-           loan: Loan | None = None) -> None:
+           loan: Loan | None = None, params: dict[str, Any] | None = None) -> None:
+    """A history line: ``note`` typed by a user, or a message id marked with ``N_`` and its
+    ``params`` (plain values: they are kept as JSON), shown in the reader's language."""
     session.add(LoanerEvent(unit_id=unit.id, loan_id=loan.id if loan else None,
                             case_id=loan.case_id if loan else None, kind=kind,
-                            note=note[:400], user_id=actor.id if actor else None,
+                            note=note[:400], params=params or None,
+                            user_id=actor.id if actor else None,
                             region_id=loan.region_id if loan else unit.region_id))
 
 
@@ -247,7 +250,7 @@ def finish_check(session: Session, unit_id: object, actor: User | None,
         raise Conflict(N_("This unit is not waiting for its check."), code="not_in_check")
     unit.status = "available"
     unit.condition = condition
-    _event(session, unit, "checked", actor, note or condition)
+    _event(session, unit, "checked", actor, note or policy.CONDITION_LABELS[condition])
     return unit
 
 
@@ -335,7 +338,8 @@ def request_loan(session: Session, case_id: object, actor: User | None, data: di
     session.add(loan)
     unit.status = "reserved"
     session.flush()
-    _event(session, unit, "requested", actor, f"case {case.id}: {reason}", loan)
+    _event(session, unit, "requested", actor, N_("Case %(case)s: %(reason)s"), loan,
+           {"case": case.id, "reason": reason})
     _case_event(session, case.id, actor, "loaner.requested",
                 f"Loaner {unit.body_code} requested: {reason}", {"loan_id": loan.id})
     if not any(h.kind == HOLD for h in active_holds(session, case)) and case.state in OPEN_STATES:
@@ -531,7 +535,8 @@ def lend(session: Session, loan_id: object, actor: User | None, data: dict[str, 
                     {"amount_cents": deposit, "method": method, "loan_id": loan.id})
     photos = attach_photos(session, loan, actor, "lend", data.get("photos"))
     _release(session, case, loan, actor, f"Loaner {unit.body_code} lent")
-    _event(session, unit, "lent", actor, f"case {case.id}, {signed_by}", loan)
+    _event(session, unit, "lent", actor, N_("Case %(case)s, signed by %(name)s"), loan,
+           {"case": case.id, "name": signed_by})
     _case_event(session, case.id, actor, "loaner.lent", f"Loaner {unit.body_code} lent",
                 {"loan_id": loan.id})
     audit.record(session, "loaner_loan", loan.id, "lend", after={
@@ -584,7 +589,8 @@ def recall(session: Session, case: ServiceCase, actor: User | None) -> list[Loan
             "model": loan.unit.model_code, "due": loan.expected_return.isoformat(),
             "accessories": ", ".join(loan.accessories_out or []) or "-"}
         _message(session, loan, "loaner.recall", RECALL_SUBJECT, RECALL_BODY, params, True)
-        _event(session, loan.unit, "recalled", actor, f"due {loan.expected_return}", loan)
+        _event(session, loan.unit, "recalled", actor, N_("Due back on %(due)s"), loan,
+               {"due": str(loan.expected_return)})
         _case_event(session, case.id, actor, "loaner.recall",
                     f"Loaner {loan.unit.body_code} recalled, due back {loan.expected_return}",
                     {"loan_id": loan.id})
@@ -620,7 +626,8 @@ def remind_overdue(session: Session, on: date) -> tuple[int, int]:
             "point": loan.unit.service_point.name}, False)
         loan.reminders += 1
         loan.last_reminder_on = on
-        _event(session, loan.unit, "reminded", None, f"{days} day(s) overdue", loan)
+        _event(session, loan.unit, "reminded", None, N_("%(n)d day(s) overdue"), loan,
+               {"n": days})
         _case_event(session, case.id, None, "loaner.reminder",
                     f"Loaner {loan.unit.body_code} overdue {days} day(s): reminder "
                     f"{loan.reminders} sent", {"loan_id": loan.id})
@@ -652,7 +659,8 @@ def remind_due(session: Session, on: date) -> int:
             "accessories": ", ".join(loan.accessories_out or []) or "-",
             "point": loan.unit.service_point.name}, False)
         loan.due_reminder_on = on
-        _event(session, loan.unit, "due_reminded", None, f"{loan.expected_return}", loan)
+        _event(session, loan.unit, "due_reminded", None, N_("Due back on %(due)s"), loan,
+               {"due": str(loan.expected_return)})
         _case_event(session, case.id, None, "loaner.due_reminder",
                     f"Loaner {loan.unit.body_code} due back {loan.expected_return}: "
                     f"reminder sent", {"loan_id": loan.id})
@@ -771,7 +779,9 @@ def return_loan(session: Session, loan_id: object, actor: User | None,
     unit.status = "in_check"
     unit.condition = condition
     missing = ", ".join(f"{b['item']} ({b['state']})" for b in back if b["state"] != "ok")
-    _event(session, unit, "returned", actor, missing or N_("complete"), loan)
+    _event(session, unit, "returned", actor,
+           N_("Not complete: %(items)s") if missing else N_("complete"), loan,
+           {"items": missing} if missing else None)
     _case_event(session, case.id, actor, "loaner.returned",
                 f"Loaner {unit.body_code} returned" + (f": {missing}" if missing else
                                                       " complete"),
@@ -820,7 +830,8 @@ def close_requests(session: Session, case: ServiceCase, actor: User | None) -> N
         loan.status = "cancelled"
         loan.decision_note = f"case {case.state}"
         unit = _free_unit(session, loan, "available")
-        _event(session, unit, "cancelled", actor, f"case {case.state}", loan)
+        _event(session, unit, "cancelled", actor, N_("The case ended: %(state)s"), loan,
+               {"state": case.state})
 
 
 # --- lists and numbers ----------------------------------------------------------------------------

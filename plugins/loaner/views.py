@@ -41,7 +41,7 @@ UNIT_STATUSES = {"available": N_("available"), "reserved": N_("reserved"),
 LOAN_STATUSES = {"requested": N_("awaiting approval"), "approved": N_("ready to lend"),
                  "lent": N_("lent"), "returned": N_("returned"), "declined": N_("declined"),
                  "cancelled": N_("cancelled")}
-CONDITIONS = {"good": N_("good"), "fair": N_("fair"), "damaged": N_("damaged")}
+CONDITIONS = policy.CONDITION_LABELS
 ITEM_STATES = {"ok": N_("back, fine"), "missing": N_("missing"), "damaged": N_("damaged")}
 EVENTS = {"added": N_("Added to the pool"), "requested": N_("Requested"),
           "approved": N_("Request accepted"), "declined": N_("Request declined"),

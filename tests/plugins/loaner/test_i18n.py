@@ -12,10 +12,11 @@ from pathlib import Path
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from sqlalchemy import select
 
 from core.entities import Customer, ServiceCase, User
 from plugins.loaner.hooks import VETO
-from plugins.loaner.models import Loan
+from plugins.loaner.models import Loan, LoanerEvent
 from tests.plugins.loaner.helpers import add_unit, bearer, case_id, move, repaired, user_id
 from tests.support import Harness
 
@@ -122,3 +123,19 @@ def test_the_agreement_is_in_the_customers_language(
         with h.session() as session:
             loan = session.get(Loan, nid)
             assert loan.agreement_language == language and word in loan.agreement_text
+
+
+def test_history_notes_read_in_the_readers_language(make_app: Callable[..., Harness]) -> None:
+    h = make_app(plugins=["warranty", "loaner"])
+    cid, lid = _lent_loan(h)
+    english = h.client("hq-clerk").get(f"/loaner/loans/{lid}").text
+    assert f"Case {cid}, signed by Huang" in english and f"Case {cid}: Touring" in english
+    _set(h, User, user_id(h, "hq-clerk"), locale="zh_CN")
+    chinese = h.client("hq-clerk").get(f"/loaner/loans/{lid}").text
+    assert f"维修单 {cid}，签收人 Huang" in chinese and f"维修单 {cid}：Touring" in chinese
+    with h.session() as session:  # typed text stays as typed; ids keep their parameters
+        events = session.scalars(select(LoanerEvent).where(LoanerEvent.loan_id == lid)
+                                 .order_by(LoanerEvent.id)).all()
+        assert [(e.note, e.params) for e in events] == [
+            ("Case %(case)s: %(reason)s", {"case": cid, "reason": "Touring"}),
+            ("Case %(case)s, signed by %(name)s", {"case": cid, "name": "Huang"})]

@@ -1,4 +1,5 @@
-"""loaner: the day the reminder before the due date went out (sent once)
+"""loaner: the day the reminder before the due date went out (sent once); history notes
+as message ids with their parameters
 
 Revision ID: l0002
 Revises: l0001
@@ -19,8 +20,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('loaner_loan') as batch:
         batch.add_column(sa.Column('due_reminder_on', sa.Date(), nullable=True))
+    with op.batch_alter_table('loaner_event') as batch:
+        batch.add_column(sa.Column('params', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('loaner_event') as batch:
+        batch.drop_column('params')
     with op.batch_alter_table('loaner_loan') as batch:
         batch.drop_column('due_reminder_on')
