@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.plugin_api import ServiceCase, ServicePoint, Settings
+from core.plugin_api import ServiceCase, ServicePoint, Settings, User
 from plugins.loaner import policy, services
 from plugins.loaner.models import LoanerUnit
 
@@ -29,19 +29,22 @@ def seed(session: Session, settings: Settings) -> None:
         return
     cases = list(session.scalars(select(ServiceCase).where(
         ServiceCase.state.in_(policy.REQUEST_STATES), ServiceCase.model_code != "")
-        .order_by(ServiceCase.id).limit(6)))
+        .order_by(ServiceCase.id).limit(7)))
     seq = 0
     # A pool at every point, so the pages are not empty even without cases.
     for point in points.values():
         for model in ("PA2400", "MX16"):
             seq += 1
             _unit(session, model, point, seq)
-    plan = ["approved", "lent", "overdue", "returned", "requested", "cancelled"]
+    plan = ["approved", "lent", "overdue", "returned", "requested", "cancelled", "declined"]
     hq = points.get("HQ-SC")
     for case, state in zip(cases, plan, strict=False):
         seq += 1
-        home = hq if state == "requested" and hq and hq.id != case.service_point_id \
-            else session.get(ServicePoint, case.service_point_id)
+        home = session.get(ServicePoint, case.service_point_id)
+        if state in ("requested", "declined"):  # asked of another point: HQ, else any other
+            others = sorted((p for p in points.values() if p.id != case.service_point_id),
+                            key=lambda p: (p is not hq, p.code))
+            home = others[0] if others else home
         assert home is not None
         unit = _unit(session, case.model_code, home, seq)
         loan = services.request_loan(session, case.id, None, {
@@ -49,8 +52,18 @@ def seed(session: Session, settings: Settings) -> None:
             "needed_by": ""}, other_points=True, other_models=False)
         if state in ("approved", "requested"):
             continue
+        if state == "declined":
+            staff = list(session.scalars(select(User).where(
+                User.service_point_id == loan.approval_point_id).order_by(User.id)))
+            decider = next((u for u in staff if {"supervisor", "hq_manager"} & set(u.role_ids)),
+                           staff[0] if staff else None)
+            if decider is not None:
+                services.decide(session, loan.id, decider, False,
+                                "Our last unit of this model is promised to a festival")
+            continue
         if state == "cancelled":
-            services.cancel(session, loan.id, None, "Customer borrowed a unit elsewhere")
+            services.cancel(session, loan.id, None, "Customer borrowed a unit elsewhere",
+                            any_request=True)
             continue
         services.lend(session, loan.id, None, {
             "condition": "good", "signed_by": case.contact_name, "language": "zh_CN",

@@ -18,6 +18,7 @@ from core.plugin_api import (
     RouteSpec,
     ServiceCase,
     Settings,
+    Term,
     TimelineEntry,
     Unit,
     User,
@@ -34,6 +35,7 @@ APPROVE = "loaner.approve"
 OTHER_POINTS = "loaner.other_points"
 OTHER_MODEL = "loaner.other_model"
 MANAGE = "loaner.manage"
+CANCEL_ANY = "loaner.cancel_any"
 POST = ("POST",)
 
 
@@ -55,6 +57,8 @@ def register_permissions() -> list[Permission]:
                    default_roles=("supervisor", "hq_manager")),
         Permission(MANAGE, N_("Manage loaner pools: add, import, check and retire units"),
                    default_roles=("supervisor", "hq_manager", "warehouse_keeper")),
+        Permission(CANCEL_ANY, N_("Cancel loaner requests made by others"),
+                   default_roles=("supervisor", "hq_manager")),
     ]
 
 
@@ -140,6 +144,10 @@ def detail_panels(entity: str, obj: object, request: object) -> list[Panel]:
     return []
 
 
+VETO = N_("Loaner %(codes)s is still out: it comes back complete to whoever lent it before "
+          "the case is %(state)s, or a supervisor records a written exception.")
+
+
 @hookimpl
 def validate_transition(session: Session, case: ServiceCase, to: str) -> list[Veto]:
     """E-2: the loaner comes back complete before the case is returned or closed, unless a
@@ -150,9 +158,8 @@ def validate_transition(session: Session, case: ServiceCase, to: str) -> list[Ve
     if not out:
         return []
     codes = ", ".join(loan.unit.body_code for loan in out)
-    return [Veto(policy.CLAUSE, f"Loaner {codes} is still out: it comes back complete to "
-                                f"whoever lent it before the case is {to}, or a supervisor "
-                                f"records a written exception.", plugin="loaner")]
+    return [Veto(policy.CLAUSE, VETO, params={
+        "codes": codes, "state": Term(policy.GUARDED_TARGETS[to])}, plugin="loaner")]
 
 
 @hookimpl
@@ -174,7 +181,7 @@ def unit_timeline(session: Session, unit: Unit) -> list[TimelineEntry]:
         if loan.lent_at is not None:
             entries.append(TimelineEntry(
                 at=loan.lent_at, kind="loaner.lent", title=N_("Loaner lent"),
-                detail=f"{loan.unit.body_code} (case {loan.case_id})",
+                detail=f"{loan.unit.body_code} (#{loan.case_id})",
                 url=f"/loaner/loans/{loan.id}", source="loaner"))
         if loan.returned_at is not None:
             entries.append(TimelineEntry(
@@ -186,7 +193,7 @@ def unit_timeline(session: Session, unit: Unit) -> list[TimelineEntry]:
         for event in session.scalars(select(LoanerEvent).where(LoanerEvent.unit_id == own.id)):
             entries.append(TimelineEntry(
                 at=event.at, kind=f"loaner.{event.kind}", title=views.EVENTS.get(
-                    event.kind, event.kind), detail=event.note,
+                    event.kind, event.kind), detail=event.text(),
                 url=f"/loaner/units/{own.id}", source="loaner"))
     return entries
 
@@ -197,10 +204,17 @@ def _remind(session: Session, settings: Settings, now: datetime) -> str:
     return f"{overdue} overdue loan(s), {sent} reminder(s) queued"
 
 
+def _remind_due(session: Session, settings: Settings, now: datetime) -> str:
+    sent = services.remind_due(session, now.astimezone(settings.tz).date())
+    return f"{sent} reminder(s) before the due date queued"
+
+
 @hookimpl
 def register_jobs() -> list[Job]:
-    return [Job("loaner.remind_overdue", "Mark overdue loaners and remind customers (E-2)",
-                _remind)]
+    return [Job("loaner.remind_overdue", N_("Mark overdue loaners and remind customers (E-2)"),
+                _remind),
+            Job("loaner.remind_due", N_("Remind customers before a loaner is due back (E-2)"),
+                _remind_due)]
 
 
 @hookimpl

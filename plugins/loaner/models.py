@@ -9,13 +9,23 @@ another region's pool or loans. The database itself refuses a second open loan o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.plugin_api import Base, RegionScoped, ServiceCase, ServicePoint, User, UTCDateTime, utcnow
+from core.plugin_api import (
+    Base,
+    RegionScoped,
+    ServiceCase,
+    ServicePoint,
+    User,
+    UTCDateTime,
+    render_message,
+    utcnow,
+)
 from plugins.loaner import policy
 
 
@@ -85,6 +95,8 @@ class Loan(RegionScoped, Base):
     expected_return: Mapped[date | None] = mapped_column()
     overdue_since: Mapped[date | None] = mapped_column()
     last_reminder_on: Mapped[date | None] = mapped_column()
+    #: The day the reminder before the due date went out (one per loan; l0002).
+    due_reminder_on: Mapped[date | None] = mapped_column()
     reminders: Mapped[int] = mapped_column(default=0)
     returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -108,7 +120,10 @@ class Loan(RegionScoped, Base):
 
 class LoanerEvent(RegionScoped, Base):
     """One line of a loaner unit's history: added, requested, lent, recalled, reminded,
-    returned, checked, retired. ``region_id`` is the region of the record it concerns."""
+    returned, checked, retired. ``region_id`` is the region of the record it concerns.
+
+    ``note`` is a message id marked with ``N_`` formatted with ``params`` (l0002), or text a
+    user typed (``params`` empty); ``text(gettext)`` shows it in the reader's language."""
 
     __tablename__ = "loaner_event"
 
@@ -118,10 +133,19 @@ class LoanerEvent(RegionScoped, Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("service_case.id"))
     kind: Mapped[str] = mapped_column(String(24))
     note: Mapped[str] = mapped_column(String(400), default="")
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User | None] = relationship(lazy="joined")
+
+    def text(self, gettext: Callable[[str], str] | None = None) -> str:
+        """The note, translated by ``gettext`` when given (English without)."""
+        if not self.note:
+            return ""
+        if not self.params:  # typed text, or a message id without parameters
+            return gettext(self.note) if gettext is not None else self.note
+        return render_message(self.note, self.params, gettext)
 
 
 class LoanerMoney(RegionScoped, Base):

@@ -15,11 +15,12 @@ LOAN_STATUSES = ("requested", "approved", "lent", "returned", "declined", "cance
 #: Loans still tying up a unit (the unit is reserved or out).
 OPEN_LOAN_STATUSES = ("requested", "approved", "lent")
 CONDITIONS = ("good", "fair", "damaged")
+CONDITION_LABELS = {"good": N_("good"), "fair": N_("fair"), "damaged": N_("damaged")}
 #: Case states a loan may be requested in: the repair is under way and not finished yet.
 REQUEST_STATES = ("registered", "inspected", "quoted", "confirmed", "dispatched",
                   "in_repair")
 #: Moves a case cannot make while its loaner is out (E-2: the loaner comes back first).
-GUARDED_TARGETS = ("returned", "closed")
+GUARDED_TARGETS = {"returned": N_("returned to the customer"), "closed": N_("closed")}
 
 
 def split_accessories(text: str) -> list[str]:
@@ -65,6 +66,15 @@ def reminder_due(expected: date | None, last_reminder: date | None, today: date,
     if last_reminder is None:
         return True
     return (today - last_reminder).days >= interval_days
+
+
+def due_reminder_due(expected: date | None, sent_on: date | None, today: date,
+                     days_before: int) -> bool:
+    """One reminder before the due date: from ``days_before`` days ahead up to the due day
+    itself (a late job run still sends it), never twice, never once overdue."""
+    if expected is None or sent_on is not None or days_before <= 0:
+        return False
+    return expected - timedelta(days=days_before) <= today <= expected
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -32,6 +32,8 @@ from core.plugin_api import (
     User,
     active_holds,
     add_charge,
+    attach,
+    attachments_of,
     audit,
     decode_body_code,
     local_today,
@@ -62,10 +64,13 @@ def today(session: Session) -> date:
 
 
 def _event(session: Session, unit: LoanerUnit, kind: str, actor: User | None, note: str = "",
-           loan: Loan | None = None) -> None:
+           loan: Loan | None = None, params: dict[str, Any] | None = None) -> None:
+    """A history line: ``note`` typed by a user, or a message id marked with ``N_`` and its
+    ``params`` (plain values: they are kept as JSON), shown in the reader's language."""
     session.add(LoanerEvent(unit_id=unit.id, loan_id=loan.id if loan else None,
                             case_id=loan.case_id if loan else None, kind=kind,
-                            note=note[:400], user_id=actor.id if actor else None,
+                            note=note[:400], params=params or None,
+                            user_id=actor.id if actor else None,
                             region_id=loan.region_id if loan else unit.region_id))
 
 
@@ -73,6 +78,42 @@ def _case_event(session: Session, case_id: int, actor: User | None, kind: str, n
                 data: dict[str, Any] | None = None) -> None:
     session.add(CaseEvent(case_id=case_id, user_id=actor.id if actor else None, kind=kind,
                           note=note[:400], data=data or {}))
+
+
+# --- photos -------------------------------------------------------------------------------
+
+PHOTO_KIND = "loaner_loan"
+#: A photo's stage is the start of its stored file name: taken at lending or at check-in.
+PHOTO_STAGES = ("lend", "return")
+
+
+def attach_photos(session: Session, loan: Loan, actor: User | None, stage: str,
+                  photos: object) -> int:
+    """Photos of the checklist (``stage`` "lend") or of the check-in ("return"), attached to
+    the loan in the caller's transaction: a refused file undoes the whole lend or return."""
+    if not photos:
+        return 0
+    if not isinstance(photos, list) or not all(
+            isinstance(p, tuple) and len(p) == 2 and isinstance(p[1], bytes) for p in photos):
+        raise DomainError(N_("Photos are sent as files of the lending or return form."),
+                          field="photos")
+    for filename, data in photos:
+        try:
+            attach(session, owner_kind=PHOTO_KIND, owner_id=loan.id, region_id=loan.region_id,
+                   filename=f"{stage}-{filename}", data=data, actor=actor)
+        except DomainError as error:
+            error.fields["photos"] = error.fields.pop("file", error.message)
+            raise
+    return len(photos)
+
+
+def photos_of(session: Session, loan: Loan) -> dict[str, list[Any]]:
+    """The loan's photos by stage (lending, check-in), oldest first."""
+    found: dict[str, list[Any]] = {stage: [] for stage in PHOTO_STAGES}
+    for row in attachments_of(session, PHOTO_KIND, loan.id):
+        stage = row.filename.split("-", 1)[0]
+        found.setdefault(stage if stage in found else "lend", []).append(row)
+    return found
 
 
 # --- units ---------------------------------------------------------------------------------
@@ -161,8 +202,7 @@ def import_units(session: Session, actor: User | None, text: str) -> list[Loaner
         cells = [c.strip() for c in row] + ["", "", "", ""]
         point = by_code.get(cells[1].upper())
         if point is None:
-            problems.add(f"line {number}", N_("Unknown service point %(code)r."),
-                         code=cells[1])
+            problems.add(str(number), N_("Unknown service point %(code)r."), code=cells[1])
             continue
         try:
             with session.begin_nested():
@@ -171,7 +211,7 @@ def import_units(session: Session, actor: User | None, text: str) -> list[Loaner
                     "accessories": cells[2].replace(";", "\n"),
                     "condition": cells[3] or "good"}))
         except DomainError as error:
-            problems.add(f"line {number}", error.message)
+            problems.add_error(str(number), error)  # the field is the line number
     problems.raise_if_any()
     if not added:
         raise DomainError(N_("The file holds no units."), field="file")
@@ -210,7 +250,7 @@ def finish_check(session: Session, unit_id: object, actor: User | None,
         raise Conflict(N_("This unit is not waiting for its check."), code="not_in_check")
     unit.status = "available"
     unit.condition = condition
-    _event(session, unit, "checked", actor, note or condition)
+    _event(session, unit, "checked", actor, note or policy.CONDITION_LABELS[condition])
     return unit
 
 
@@ -298,7 +338,8 @@ def request_loan(session: Session, case_id: object, actor: User | None, data: di
     session.add(loan)
     unit.status = "reserved"
     session.flush()
-    _event(session, unit, "requested", actor, f"case {case.id}: {reason}", loan)
+    _event(session, unit, "requested", actor, N_("Case %(case)s: %(reason)s"), loan,
+           {"case": case.id, "reason": reason})
     _case_event(session, case.id, actor, "loaner.requested",
                 f"Loaner {unit.body_code} requested: {reason}", {"loan_id": loan.id})
     if not any(h.kind == HOLD for h in active_holds(session, case)) and case.state in OPEN_STATES:
@@ -367,11 +408,17 @@ def decide(session: Session, loan_id: object, actor: User, accept: bool, note: s
     return loan
 
 
-def cancel(session: Session, loan_id: object, actor: User | None, note: str) -> Loan:
+def cancel(session: Session, loan_id: object, actor: User | None, note: str, *,
+           any_request: bool = False) -> Loan:
+    """A request not lent yet is cancelled by whoever asked for it, or by someone allowed to
+    cancel any request (``loaner.cancel_any``: supervisors)."""
     note = (note or "").strip()
     if not note:
         raise DomainError(N_("Say why the request is cancelled."), field="note")
     case, loan = _lock_loan(session, loan_id)
+    if not any_request and (actor is None or actor.id != loan.requested_by_id):
+        raise DomainError(N_("Only whoever asked for this loaner, or a supervisor, may cancel "
+                             "the request."), status_code=403, code="forbidden")
     if loan.status not in ("requested", "approved"):
         raise Conflict(N_("Only a loan not lent yet can be cancelled."), code="invalid_state")
     loan.status = "cancelled"
@@ -398,6 +445,18 @@ AGREEMENT = N_(
     "Signed: %(signed_by)s, %(day)s")
 
 
+LANGUAGES = ("en", "zh_CN")
+
+
+def customer_language(session: Session, case: ServiceCase) -> str:
+    """The customer's own language (as their messages use), else the instance's default."""
+    known = getattr(case.customer, "language", "") if case.customer is not None else ""
+    if known in LANGUAGES:
+        return str(known)
+    default = getattr(session.info.get("settings"), "default_locale", "en")
+    return default if default in LANGUAGES else "en"
+
+
 def agreement_text(session: Session, loan: Loan, language: str, *, accessories: list[str],
                    condition: str, deposit_cents: int, signed_by: str, day: date) -> str:
     case = loan.case
@@ -417,7 +476,7 @@ def lend(session: Session, loan_id: object, actor: User | None, data: dict[str, 
     problems = Problems()
     condition = problems.choice(data, "condition", policy.CONDITIONS)
     signed_by = problems.text(data, "signed_by", max_length=160, label=N_("Signed by"))
-    language = problems.choice(data, "language", ("en", "zh_CN"), required=False) or "zh_CN"
+    language = problems.choice(data, "language", LANGUAGES, required=False)
     deposit = 0
     if data.get("deposit_cents") not in (None, "", 0, "0"):
         deposit = problems.cents(data, "deposit_cents", allow_zero=True) or 0
@@ -431,6 +490,7 @@ def lend(session: Session, loan_id: object, actor: User | None, data: dict[str, 
         ticked = []
     problems.raise_if_any()
     case, loan = _lock_loan(session, loan_id)
+    language = language or customer_language(session, case)
     if loan.status == "requested":
         raise Conflict(N_("The lending service point has not accepted this request yet."),
                        code="not_approved")
@@ -473,13 +533,15 @@ def lend(session: Session, loan_id: object, actor: User | None, data: dict[str, 
         _case_event(session, case.id, actor, "loaner.deposit",
                     f"Loaner deposit {deposit / 100:.2f} ({method})",
                     {"amount_cents": deposit, "method": method, "loan_id": loan.id})
+    photos = attach_photos(session, loan, actor, "lend", data.get("photos"))
     _release(session, case, loan, actor, f"Loaner {unit.body_code} lent")
-    _event(session, unit, "lent", actor, f"case {case.id}, {signed_by}", loan)
+    _event(session, unit, "lent", actor, N_("Case %(case)s, signed by %(name)s"), loan,
+           {"case": case.id, "name": signed_by})
     _case_event(session, case.id, actor, "loaner.lent", f"Loaner {unit.body_code} lent",
                 {"loan_id": loan.id})
     audit.record(session, "loaner_loan", loan.id, "lend", after={
         "unit": unit.body_code, "deposit_cents": deposit, "accessories": out,
-        "condition": condition}, region_id=loan.region_id)
+        "condition": condition, "photos": photos}, region_id=loan.region_id)
     return loan
 
 
@@ -493,6 +555,11 @@ RECALL_BODY = N_("Dear %(customer)s, the repair of case %(case)s is finished. Pl
 REMINDER_SUBJECT = N_("Reminder: loaner %(code)s is overdue")
 REMINDER_BODY = N_("Dear %(customer)s, loaner %(code)s lent for case %(case)s was due back on "
                    "%(due)s (%(days)s day(s) ago). Please return it complete to %(point)s.")
+
+DUE_SUBJECT = N_("Reminder: loaner %(code)s is due back on %(due)s")
+DUE_BODY = N_("Dear %(customer)s, loaner %(code)s lent for case %(case)s is due back on "
+              "%(due)s. Please return it complete, with its accessories (%(accessories)s), "
+              "to %(point)s.")
 
 
 def _message(session: Session, loan: Loan, kind: str, subject: str, body: str,
@@ -522,7 +589,8 @@ def recall(session: Session, case: ServiceCase, actor: User | None) -> list[Loan
             "model": loan.unit.model_code, "due": loan.expected_return.isoformat(),
             "accessories": ", ".join(loan.accessories_out or []) or "-"}
         _message(session, loan, "loaner.recall", RECALL_SUBJECT, RECALL_BODY, params, True)
-        _event(session, loan.unit, "recalled", actor, f"due {loan.expected_return}", loan)
+        _event(session, loan.unit, "recalled", actor, N_("Due back on %(due)s"), loan,
+               {"due": str(loan.expected_return)})
         _case_event(session, case.id, actor, "loaner.recall",
                     f"Loaner {loan.unit.body_code} recalled, due back {loan.expected_return}",
                     {"loan_id": loan.id})
@@ -558,12 +626,46 @@ def remind_overdue(session: Session, on: date) -> tuple[int, int]:
             "point": loan.unit.service_point.name}, False)
         loan.reminders += 1
         loan.last_reminder_on = on
-        _event(session, loan.unit, "reminded", None, f"{days} day(s) overdue", loan)
+        _event(session, loan.unit, "reminded", None, N_("%(n)d day(s) overdue"), loan,
+               {"n": days})
         _case_event(session, case.id, None, "loaner.reminder",
                     f"Loaner {loan.unit.body_code} overdue {days} day(s): reminder "
                     f"{loan.reminders} sent", {"loan_id": loan.id})
         sent += 1
     return len(due), sent
+
+
+def remind_due(session: Session, on: date) -> int:
+    """The periodic job: the one reminder before the due date, ``remind_days_before`` days
+    ahead ([plugin.loaner]; 0 turns it off), through the customer outbox. The loan's row
+    lock and ``due_reminder_on`` make it once per loan, however often the job runs."""
+    days_before = settings_of(session).remind_days_before
+    if days_before <= 0:
+        return 0
+    candidates = session.scalars(select(Loan.id).where(
+        Loan.status == "lent", Loan.due_reminder_on.is_(None),
+        Loan.expected_return.is_not(None), Loan.expected_return >= on,
+        Loan.expected_return <= on + timedelta(days=days_before)).order_by(Loan.id))
+    sent = 0
+    for loan_id in list(candidates):
+        loan = lock_row(session, Loan, loan_id)
+        if loan is None or loan.status != "lent" or not policy.due_reminder_due(
+                loan.expected_return, loan.due_reminder_on, on, days_before):
+            continue
+        case = loan.case
+        _message(session, loan, "loaner.due_reminder", DUE_SUBJECT, DUE_BODY, {
+            "customer": case.contact_name, "case": case.id, "code": loan.unit.body_code,
+            "due": str(loan.expected_return),
+            "accessories": ", ".join(loan.accessories_out or []) or "-",
+            "point": loan.unit.service_point.name}, False)
+        loan.due_reminder_on = on
+        _event(session, loan.unit, "due_reminded", None, N_("Due back on %(due)s"), loan,
+               {"due": str(loan.expected_return)})
+        _case_event(session, case.id, None, "loaner.due_reminder",
+                    f"Loaner {loan.unit.body_code} due back {loan.expected_return}: "
+                    f"reminder sent", {"loan_id": loan.id})
+        sent += 1
+    return sent
 
 
 # --- return -------------------------------------------------------------------------------------
@@ -669,6 +771,7 @@ def return_loan(session: Session, loan_id: object, actor: User | None,
                     f"Loaner deposit kept {kept / 100:.2f} for missing or damaged items",
                     {"amount_cents": kept, "loan_id": loan.id})
     _refund(session, case, loan, actor, refund, loan.deposit_method or "cash")
+    photos = attach_photos(session, loan, actor, "return", data.get("photos"))
     loan.status = "returned"
     loan.returned_at = plugin_api.utcnow()
     loan.returned_by_id = actor.id if actor else None
@@ -680,14 +783,16 @@ def return_loan(session: Session, loan_id: object, actor: User | None,
     unit.status = "in_check"
     unit.condition = condition
     missing = ", ".join(f"{b['item']} ({b['state']})" for b in back if b["state"] != "ok")
-    _event(session, unit, "returned", actor, missing or "complete", loan)
+    _event(session, unit, "returned", actor,
+           N_("Not complete: %(items)s") if missing else N_("complete"), loan,
+           {"items": missing} if missing else None)
     _case_event(session, case.id, actor, "loaner.returned",
                 f"Loaner {unit.body_code} returned" + (f": {missing}" if missing else
                                                       " complete"),
                 {"loan_id": loan.id, "charges_cents": charges, "refund_cents": refund})
     audit.record(session, "loaner_loan", loan.id, "return", after={
         "condition": condition, "charges_cents": charges, "kept_cents": kept,
-        "refund_cents": refund, "charged_on_case": charged_on_case},
+        "refund_cents": refund, "charged_on_case": charged_on_case, "photos": photos},
         region_id=loan.region_id)
     return loan
 
@@ -729,7 +834,8 @@ def close_requests(session: Session, case: ServiceCase, actor: User | None) -> N
         loan.status = "cancelled"
         loan.decision_note = f"case {case.state}"
         unit = _free_unit(session, loan, "available")
-        _event(session, unit, "cancelled", actor, f"case {case.state}", loan)
+        _event(session, unit, "cancelled", actor, N_("The case ended: %(state)s"), loan,
+               {"state": case.state})
 
 
 # --- lists and numbers ----------------------------------------------------------------------------
@@ -751,23 +857,101 @@ def loans(session: Session, *, status: str = "", overdue_on: date | None = None,
     return list(rows), total
 
 
-def numbers(session: Session, on: date) -> list[dict[str, Any]]:
-    """Per pool and model: units, out now, utilisation, loans, average and longest loan in
-    days, overdue count and days, units never lent. Region-scoped like every query."""
+#: The longest period the numbers cover (a year and a day: a leap year fits).
+MAX_PERIOD_DAYS = 366
+#: The period shown when none is asked for: the last 30 days, today included.
+DEFAULT_PERIOD_DAYS = 30
+
+
+def period(on: date, start: object = None, end: object = None) -> tuple[date, date]:
+    """The numbers' period, both days included: ``start``/``end`` as ISO dates (empty: the
+    last 30 days to ``on``); a reversed or longer-than-a-year period is refused."""
+    def day(value: object, field: str) -> date | None:
+        if value in (None, ""):
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            raise DomainError(N_("Give the date as YYYY-MM-DD."), field=field) from None
+
+    last = day(end, "to") or on
+    first = day(start, "from") or last - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    if first > last:
+        raise DomainError(N_("The period starts after it ends."), field="from")
+    if (last - first).days + 1 > MAX_PERIOD_DAYS:
+        raise DomainError(N_("A period of at most %(n)s days."), params={"n": MAX_PERIOD_DAYS},
+                          field="from")
+    return first, last
+
+
+def _days(first: date, last: date) -> set[date]:
+    return {first + timedelta(days=n) for n in range(max((last - first).days + 1, 0))}
+
+
+def unit_utilisation(session: Session, on: date, first: date, last: date,
+                     ) -> list[dict[str, Any]]:
+    """Per unit over the period (both days included): the days it was in the pool (from the
+    day it was added, to the day it was retired) and the days it was out on loan (from the
+    day lent to the day returned, or to today while still out), each calendar day counted
+    once; utilisation = days on loan / days in the pool."""
+    tz = session.info["settings"].tz
+    pool = list(session.scalars(select(LoanerUnit).order_by(LoanerUnit.body_code)))
+    retired_on: dict[int, date] = {}
+    for event in session.scalars(select(LoanerEvent).where(LoanerEvent.kind == "retired")
+                                 .order_by(LoanerEvent.at)):
+        retired_on[event.unit_id] = event.at.astimezone(tz).date()
+    out: dict[int, set[date]] = {}
+    for loan in session.scalars(select(Loan).where(Loan.lent_at.is_not(None))):
+        assert loan.lent_at is not None
+        back = loan.returned_at.astimezone(tz).date() if loan.returned_at else on
+        out.setdefault(loan.unit_id, set()).update(
+            _days(max(loan.lent_at.astimezone(tz).date(), first), min(back, last)))
+    rows = []
+    for unit in pool:
+        added = unit.created_at.astimezone(tz).date()
+        gone = retired_on.get(unit.id) if unit.status == "retired" else None
+        pool_days = _days(max(added, first), min(gone or last, last, on))
+        if not pool_days:
+            continue  # not in the pool during the period
+        lent = out.get(unit.id, set()) & pool_days
+        rows.append({"unit_id": unit.id, "code": unit.body_code,
+                     "point": unit.service_point.code, "model": unit.model_code,
+                     "days_available": len(pool_days), "days_on_loan": len(lent),
+                     "utilisation": round(100 * len(lent) / len(pool_days), 1)})
+    return rows
+
+
+def numbers(session: Session, on: date, first: date | None = None,
+            last: date | None = None) -> list[dict[str, Any]]:
+    """Per pool and model: units, out now, utilisation over the period (days on loan / days
+    in the pool, see ``unit_utilisation``), loans, average and longest loan in days, overdue
+    count and days, units never lent. Region-scoped like every query."""
+    if first is None or last is None:
+        first, last = period(on)
     pool = list(session.scalars(select(LoanerUnit).where(LoanerUnit.status != "retired")))
     all_loans = list(session.scalars(select(Loan).where(Loan.lent_at.is_not(None))))
     lent_units = {loan.unit_id for loan in all_loans}
     groups: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def group(key: tuple[str, str]) -> dict[str, Any]:
+        return groups.setdefault(key, {
+            "point": key[0], "model": key[1], "units": 0, "out": 0, "loans": 0, "days": [],
+            "overdue": 0, "overdue_days": 0, "never_lent": [], "days_available": 0,
+            "days_on_loan": 0})
+
     for unit in pool:
-        key = (unit.service_point.code, unit.model_code)
-        row = groups.setdefault(key, {"point": key[0], "model": key[1], "units": 0, "out": 0,
-                                      "loans": 0, "days": [], "overdue": 0,
-                                      "overdue_days": 0, "never_lent": []})
+        row = group((unit.service_point.code, unit.model_code))
         row["units"] += 1
         if unit.status == "on_loan":
             row["out"] += 1
         if unit.id not in lent_units:
             row["never_lent"].append(unit.body_code)
+    for used in unit_utilisation(session, on, first, last):
+        row = group((used["point"], used["model"]))
+        row["days_available"] += used["days_available"]
+        row["days_on_loan"] += used["days_on_loan"]
     by_unit = {u.id: u for u in pool}
     for loan in all_loans:
         unit = by_unit.get(loan.unit_id)
@@ -785,7 +969,8 @@ def numbers(session: Session, on: date) -> list[dict[str, Any]]:
     result = []
     for row in sorted(groups.values(), key=lambda r: (r["point"], r["model"])):
         days = row.pop("days")
-        row["utilisation"] = round(100 * row["out"] / row["units"]) if row["units"] else 0
+        row["utilisation"] = round(100 * row["days_on_loan"] / row["days_available"], 1) \
+            if row["days_available"] else 0.0
         row["average_days"] = round(sum(days) / len(days), 1) if days else 0
         row["longest_days"] = max(days) if days else 0
         result.append(row)

@@ -33,6 +33,7 @@ APPROVE = "loaner.approve"
 OTHER_POINTS = "loaner.other_points"
 OTHER_MODEL = "loaner.other_model"
 MANAGE = "loaner.manage"
+CANCEL_ANY = "loaner.cancel_any"
 
 UNIT_STATUSES = {"available": N_("available"), "reserved": N_("reserved"),
                  "on_loan": N_("on loan"), "in_check": N_("in check"),
@@ -40,12 +41,13 @@ UNIT_STATUSES = {"available": N_("available"), "reserved": N_("reserved"),
 LOAN_STATUSES = {"requested": N_("awaiting approval"), "approved": N_("ready to lend"),
                  "lent": N_("lent"), "returned": N_("returned"), "declined": N_("declined"),
                  "cancelled": N_("cancelled")}
-CONDITIONS = {"good": N_("good"), "fair": N_("fair"), "damaged": N_("damaged")}
+CONDITIONS = policy.CONDITION_LABELS
 ITEM_STATES = {"ok": N_("back, fine"), "missing": N_("missing"), "damaged": N_("damaged")}
 EVENTS = {"added": N_("Added to the pool"), "requested": N_("Requested"),
           "approved": N_("Request accepted"), "declined": N_("Request declined"),
           "cancelled": N_("Request cancelled"), "lent": N_("Lent"),
           "recalled": N_("Recalled"), "reminded": N_("Overdue reminder"),
+          "due_reminded": N_("Reminder before the due date"),
           "returned": N_("Returned"), "checked": N_("Checked, back in the pool"),
           "retired": N_("Retired")}
 METHODS = {"cash": N_("Cash"), "card": N_("Card"), "bank_transfer": N_("Bank transfer"),
@@ -227,15 +229,20 @@ def _loan_page(request: Request, *, form: str = "", errors: dict[str, str] | Non
     session = request.state.db
     loan = services.get_loan(session, request.path_params["loan_id"])
     settings = services.settings_of(session)
-    defaults = {"condition": loan.unit.condition, "language": "zh_CN",
+    defaults = {"condition": loan.unit.condition,
+                "language": services.customer_language(session, loan.case),
                 "signed_by": loan.case.contact_name,
                 "deposit_cents": f"{settings.default_deposit_cents / 100:.2f}"
                 if settings.default_deposit_cents else "", "deposit_method": "cash"}
+    user = request.state.user
     return _page(request, "loaner/loan.html", {
         "loan": loan, "case": loan.case, "unit": loan.unit,
+        "can_cancel": has(request, CANCEL_ANY) or (
+            user is not None and user.id == loan.requested_by_id),
         "overdue_days": policy.overdue_days(loan.expected_return, services.today(session))
         if loan.status == "lent" else 0,
         "history": [e for e in services.history(session, loan.unit) if e.loan_id == loan.id],
+        "photos": services.photos_of(session, loan),
         "form": form, "errors": errors or {}, "values": values or defaults,
         "form_error": form_error}, status_code=status_code)
 
@@ -273,9 +280,21 @@ def cancel(request: Request) -> Response:
     def act(data: dict[str, Any]) -> None:
         _confirmed(data)
         services.cancel(request.state.db, request.path_params["loan_id"], request.state.user,
-                        str(data.get("note", "")))
+                        str(data.get("note", "")), any_request=has(request, CANCEL_ANY))
 
     return _loan_action(request, "cancel", act, N_("Request cancelled."))
+
+
+def _photos(request: Request) -> list[tuple[str, bytes]]:
+    """The files of the form's ``photos`` input (an empty input sends one nameless part)."""
+    form = request.state.form
+    limit = request.app.state.settings.attachments.max_bytes
+    found = []
+    for item in form.getlist("photos") if form is not None else []:
+        if isinstance(item, UploadFile) and item.filename:
+            item.file.seek(0)
+            found.append((item.filename, item.file.read(limit + 1)))
+    return found
 
 
 def lend(request: Request) -> Response:
@@ -286,7 +305,7 @@ def lend(request: Request) -> Response:
         ticked = [item for index, item in enumerate(loan.unit.accessory_list)
                   if form is not None and form.get(f"out_{index}")]
         services.lend(request.state.db, loan.id, request.state.user,
-                      {**data, "accessories": ticked})
+                      {**data, "accessories": ticked, "photos": _photos(request)})
 
     return _loan_action(request, "lend", act, N_("Loaner lent. Print the agreement for "
                                                  "the customer to sign."))
@@ -298,7 +317,7 @@ def return_view(request: Request) -> Response:
         states = {item: str(data.get(f"back_{index}", "ok"))
                   for index, item in enumerate(loan.accessories_out or [])}
         services.return_loan(request.state.db, loan.id, request.state.user,
-                             {**data, "accessories": states})
+                             {**data, "accessories": states, "photos": _photos(request)})
 
     return _loan_action(request, "return", act, N_("Loaner returned; the unit is in check."))
 
@@ -384,22 +403,46 @@ def widget_overdue(request: Request) -> Response:
         "count": len(rows)})
 
 
+def _period(request: Request) -> tuple[Any, Any]:
+    session = request.state.db
+    return services.period(services.today(session), request.query_params.get("from", ""),
+                           request.query_params.get("to", ""))
+
+
 def numbers_page(request: Request) -> Response:
-    rows = services.numbers(request.state.db, services.today(request.state.db))
+    session = request.state.db
+    on = services.today(session)
+    errors: dict[str, str] = {}
+    form_error = ""
+    status_code = 200
+    try:
+        first, last = _period(request)
+    except DomainError as error:
+        ctx = error_context(request, error)
+        errors, form_error, status_code = ctx["errors"], ctx["form_error"], form_status(error)
+        first, last = services.period(on)
+    rows = services.numbers(session, on, first, last)
     top = max([r["loans"] for r in rows] + [1])
-    return _page(request, "loaner/numbers.html", {"rows": rows, "top": top})
+    return _page(request, "loaner/numbers.html", {
+        "rows": rows, "top": top, "first": first, "last": last,
+        "units": services.unit_utilisation(session, on, first, last),
+        "errors": errors, "form_error": form_error,
+        "csv_url": f"/loaner/numbers.csv?from={first.isoformat()}&to={last.isoformat()}"},
+        status_code=status_code)
 
 
 def numbers_csv(request: Request) -> Response:
-    rows = services.numbers(request.state.db, services.today(request.state.db))
+    first, last = _period(request)
+    rows = services.numbers(request.state.db, services.today(request.state.db), first, last)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["service_point", "model", "units", "out", "utilisation_pct", "loans",
-                     "average_days", "longest_days", "overdue", "overdue_days",
-                     "never_lent"])
+    writer.writerow(["service_point", "model", "units", "out", "period_from", "period_to",
+                     "days_available", "days_on_loan", "utilisation_pct", "loans",
+                     "average_days", "longest_days", "overdue", "overdue_days", "never_lent"])
     for r in rows:
-        writer.writerow([r["point"], r["model"], r["units"], r["out"], r["utilisation"],
-                         r["loans"], r["average_days"], r["longest_days"], r["overdue"],
-                         r["overdue_days"], " ".join(r["never_lent"])])
+        writer.writerow([r["point"], r["model"], r["units"], r["out"], first.isoformat(),
+                         last.isoformat(), r["days_available"], r["days_on_loan"],
+                         r["utilisation"], r["loans"], r["average_days"], r["longest_days"],
+                         r["overdue"], r["overdue_days"], " ".join(r["never_lent"])])
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="loaners.csv"'})

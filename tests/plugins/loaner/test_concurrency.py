@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import httpx2 as httpx
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from plugins.loaner.models import Loan, LoanerUnit
+from plugins.loaner.models import Loan, LoanerMoney, LoanerUnit
 from tests.live import fire
 from tests.plugins.loaner.helpers import add_unit, bearer, case_id, lend_body, second_hq_point
 from tests.support import Harness
@@ -44,8 +46,6 @@ def test_two_clerks_lending_one_loan_lend_it_once(
         json=lend_body(deposit_cents=10000, deposit_method="cash")), base)
     assert sorted(a.status_code for a in answers) == [200, 409, 409]
     with h.session() as session:
-        from plugins.loaner.models import LoanerMoney
-
         assert len(session.scalars(select(LoanerMoney)).all()) == 1  # one deposit
 
 
@@ -76,3 +76,92 @@ def test_two_approvals_and_a_return_racing_a_second_return(
     with h.session() as session:
         assert session.get(LoanerUnit, uid).status == "in_check"
         assert session.get(Loan, lid).open_unit_id is None
+
+
+def _consistent(session: Session, uid: int) -> None:
+    """A unit's status agrees with its loans: at most one open loan holds it, and the unit
+    is reserved, on loan or in check exactly as that loan (or the last return) says."""
+    loans = session.scalars(select(Loan).where(Loan.unit_id == uid)
+                            .order_by(Loan.id)).all()
+    unit = session.get(LoanerUnit, uid)
+    holding = [loan for loan in loans if loan.open_unit_id == uid]
+    assert len(holding) <= 1
+    assert all((loan.open_unit_id == uid) == (loan.status in ("requested", "approved", "lent"))
+               for loan in loans)
+    if holding:
+        assert unit.status == {"requested": "reserved", "approved": "reserved",
+                               "lent": "on_loan"}[holding[0].status]
+    else:
+        assert unit.status == ("in_check" if any(loan.status == "returned" for loan in loans)
+                               else "available")
+    for loan in loans:
+        assert (loan.lent_at is not None) == (loan.status in ("lent", "returned"))
+        assert (loan.returned_at is not None) == (loan.status == "returned")
+
+
+def test_a_return_and_a_lend_of_one_unit_at_once(
+        live_app: Callable[..., tuple[Harness, str]], backend: str) -> None:
+    """Issue 14 item 6, its third race: the lend and the return of one unit sent together
+    (each with its own token, so nothing but the locks orders them). The lend either wins,
+    and the return then takes it back, or loses nothing: the return finds it not lent."""
+    h, base = live_app(plugins=["warranty", "loaner"])
+    units = [add_unit(h, seq) for seq in (1, 2, 3)]
+    loans = []
+    for uid in units:
+        loans.append(h.client().post("/api/v1/loaner/loans", headers=bearer(h, "hq-clerk"),
+                                     json={"case_id": case_id(h), "unit_id": uid,
+                                           "reason": "Tour"}).json()["id"])
+    tokens = [bearer(h, "hq-clerk") for _ in range(len(loans) * 2)]
+
+    def send(client: httpx.Client, i: int) -> httpx.Response:
+        lid = loans[i // 2]
+        if i % 2 == 0:
+            return client.post(f"/api/v1/loaner/loans/{lid}/lend",
+                               headers=tokens[i], json=lend_body(deposit_cents=10000,
+                                                                 deposit_method="cash"))
+        return client.post(f"/api/v1/loaner/loans/{lid}/return",
+                           headers=tokens[i], json={"condition": "good"})
+
+    answers = fire(len(tokens), send, base)
+    for k, (uid, lid) in enumerate(zip(units, loans, strict=True)):
+        lent, back = answers[2 * k], answers[2 * k + 1]
+        assert lent.status_code == 200, lent.text  # the return never blocks the lend
+        assert back.status_code in (200, 409), back.text
+        if back.status_code == 409:
+            assert back.json()["error"]["code"] == "not_lent"
+        with h.session() as session:
+            _consistent(session, uid)
+            loan = session.get(Loan, lid)
+            assert loan.status == ("returned" if back.status_code == 200 else "lent")
+            money = [m.kind for m in session.scalars(select(LoanerMoney).where(
+                LoanerMoney.loan_id == lid).order_by(LoanerMoney.id))]
+            assert money == (["deposit", "refund"] if back.status_code == 200
+                             else ["deposit"])
+
+
+def test_a_return_racing_a_new_request_for_the_same_unit(
+        live_app: Callable[..., tuple[Harness, str]], backend: str) -> None:
+    """The unit coming back goes to *in check*, never straight to another case: requests
+    for it sent with the return get a clear 409, whichever runs first."""
+    h, base = live_app(plugins=["warranty", "loaner"])
+    uid = add_unit(h)
+    lid = h.client().post("/api/v1/loaner/loans", headers=bearer(h, "hq-clerk"), json={
+        "case_id": case_id(h), "unit_id": uid, "reason": "Tour"}).json()["id"]
+    assert h.client().post(f"/api/v1/loaner/loans/{lid}/lend", headers=bearer(h, "hq-clerk"),
+                           json=lend_body()).status_code == 200
+    others = [case_id(h), case_id(h)]
+    tokens = [bearer(h, "hq-clerk") for _ in range(3)]
+
+    def send(client: httpx.Client, i: int) -> httpx.Response:
+        if i == 0:
+            return client.post(f"/api/v1/loaner/loans/{lid}/return",
+                               headers=tokens[0], json={"condition": "good"})
+        return client.post("/api/v1/loaner/loans", headers=tokens[i],
+                           json={"case_id": others[i - 1], "unit_id": uid, "reason": "Tour"})
+
+    answers = fire(3, send, base)
+    assert [a.status_code for a in answers] == [200, 409, 409], [a.text for a in answers]
+    assert {a.json()["error"]["code"] for a in answers[1:]} == {"unit_taken"}
+    with h.session() as session:
+        _consistent(session, uid)
+        assert session.get(LoanerUnit, uid).status == "in_check"

@@ -24,7 +24,10 @@ def test_demo_has_loans_in_every_state(make_app: Callable[..., Harness]) -> None
         seed(session, h.settings)  # idempotent
         session.commit()
         states = set(session.scalars(select(Loan.status)))
-        assert {"approved", "lent", "returned", "cancelled"} <= states
+        assert states == {"requested", "approved", "lent", "returned", "declined", "cancelled"}
+        declined = session.scalars(select(Loan).where(Loan.status == "declined")).one()
+        assert declined.decision_note and declined.decided_by_id is not None
+        assert session.get(LoanerUnit, declined.unit_id).status == "available"
         assert session.scalars(select(LoanerUnit)).first() is not None
     web = h.client("hq-supervisor")
     for url in ("/loaner", "/loaner/loans", "/loaner/loans?overdue=1", "/loaner/numbers"):

@@ -1,0 +1,141 @@
+"""Every string the loaner plugin marks for translation has a zh_CN translation with the
+same placeholders (its own catalog, consulted before core's); the E-2 veto reads in the
+reader's language; the agreement defaults to the customer's language."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+from sqlalchemy import select
+
+from core.entities import Customer, ServiceCase, User
+from plugins.loaner.hooks import VETO
+from plugins.loaner.models import Loan, LoanerEvent
+from tests.plugins.loaner.helpers import add_unit, bearer, case_id, move, repaired, user_id
+from tests.support import Harness
+
+ROOT = Path(__file__).resolve().parents[3]
+PLUGIN = ROOT / "plugins" / "loaner"
+ZH_PO = PLUGIN / "locale" / "zh_CN" / "LC_MESSAGES" / "messages.po"
+PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?([diouxXeEfFgGcrsa%])")
+
+
+@cache
+def extracted() -> dict[str, list[str]]:
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")
+    found: dict[str, list[str]] = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(PLUGIN), method_map, options_map, keywords=DEFAULT_KEYWORDS):
+        msgid = message[0] if isinstance(message, tuple | list) else message
+        if msgid:
+            found.setdefault(msgid, []).append(f"{filename}:{lineno}")
+    return found
+
+
+@cache
+def catalog() -> dict[str, str]:
+    with ZH_PO.open("rb") as handle:
+        return {str(m.id): str(m.string) for m in read_po(handle, locale="zh_CN")
+                if m.id and not m.fuzzy}
+
+
+def _placeholders(text: str) -> list[tuple[str, str]]:
+    return sorted(PLACEHOLDER.findall(text))
+
+
+def test_every_message_has_a_chinese_translation_with_the_same_placeholders() -> None:
+    found = extracted()
+    assert VETO in found and len(found) > 150
+    strings = catalog()
+    missing = [f"{msgid!r} ({', '.join(where[:2])})" for msgid, where in sorted(found.items())
+               if not strings.get(msgid)]
+    assert not missing, "no zh_CN translation in the loaner catalog:\n  " + \
+        "\n  ".join(missing)
+    wrong = [msgid for msgid, text in strings.items()
+             if _placeholders(text) != _placeholders(msgid)]
+    assert not wrong, wrong
+
+
+def _lent_loan(h: Harness) -> tuple[int, int]:
+    uid = add_unit(h)
+    cid = case_id(h)
+    clerk = bearer(h, "hq-clerk")
+    lid = h.client().post("/api/v1/loaner/loans", headers=clerk, json={
+        "case_id": cid, "unit_id": uid, "reason": "Touring"}).json()["id"]
+    lent = h.client().post(f"/api/v1/loaner/loans/{lid}/lend", headers=clerk, json={
+        "condition": "good", "signed_by": "Huang"})  # no language: the customer's
+    assert lent.status_code == 200, lent.text
+    return cid, lid
+
+
+def _set(h: Harness, model: type, row_id: int, **values: object) -> None:
+    with h.session() as session:
+        row = session.get(model, row_id)
+        for name, value in values.items():
+            setattr(row, name, value)
+        session.commit()
+
+
+def test_the_e2_veto_reads_in_the_readers_language(make_app: Callable[..., Harness]) -> None:
+    h = make_app(plugins=["warranty", "loaner"])
+    cid, _lid = _lent_loan(h)
+    repaired(h, cid)
+    api = move(h, bearer(h, "hq-clerk"), cid, "returned").json()["error"]["vetoes"]
+    assert [v["message"] for v in api if v["clause"] == "E-2"] == [
+        "Loaner PA2400-230101-00001 is still out: it comes back complete to whoever lent it "
+        "before the case is returned to the customer, or a supervisor records a written "
+        "exception."]
+    _set(h, User, user_id(h, "hq-supervisor"), locale="zh_CN")
+    page = h.client("hq-supervisor").form(f"/desk/cases/{cid}/transition", {"to": "returned"},
+                                          follow_redirects=False)
+    assert page.status_code == 409
+    assert "备用机 PA2400-230101-00001 仍未归还" in page.text and "交还客户" in page.text
+
+
+def test_the_agreement_is_in_the_customers_language(
+        make_app: Callable[..., Harness]) -> None:
+    h = make_app(plugins=["warranty", "loaner"])
+    cid, lid = _lent_loan(h)
+    with h.session() as session:
+        loan = session.get(Loan, lid)
+        assert loan.agreement_language == h.settings.default_locale
+        customer_id = session.get(ServiceCase, cid).customer_id
+    # a customer who reads English gets an English agreement, a Chinese one a Chinese one
+    for language, word in (("en", "Loan agreement"), ("zh_CN", "借用协议")):
+        _set(h, Customer, customer_id, language=language)
+        uid = add_unit(h, 7 if language == "en" else 8)
+        other = case_id(h)
+        clerk = bearer(h, "hq-clerk")
+        _set(h, ServiceCase, other, customer_id=customer_id)
+        web = h.client("hq-clerk")
+        nid = h.client().post("/api/v1/loaner/loans", headers=clerk, json={
+            "case_id": other, "unit_id": uid, "reason": "r"}).json()["id"]
+        assert f'value="{language}" selected' in web.get(f"/loaner/loans/{nid}").text
+        h.client().post(f"/api/v1/loaner/loans/{nid}/lend", headers=clerk, json={
+            "condition": "good", "signed_by": "Huang"})
+        with h.session() as session:
+            loan = session.get(Loan, nid)
+            assert loan.agreement_language == language and word in loan.agreement_text
+
+
+def test_history_notes_read_in_the_readers_language(make_app: Callable[..., Harness]) -> None:
+    h = make_app(plugins=["warranty", "loaner"])
+    cid, lid = _lent_loan(h)
+    english = h.client("hq-clerk").get(f"/loaner/loans/{lid}").text
+    assert f"Case {cid}, signed by Huang" in english and f"Case {cid}: Touring" in english
+    _set(h, User, user_id(h, "hq-clerk"), locale="zh_CN")
+    chinese = h.client("hq-clerk").get(f"/loaner/loans/{lid}").text
+    assert f"维修单 {cid}，签收人 Huang" in chinese and f"维修单 {cid}：Touring" in chinese
+    with h.session() as session:  # typed text stays as typed; ids keep their parameters
+        events = session.scalars(select(LoanerEvent).where(LoanerEvent.loan_id == lid)
+                                 .order_by(LoanerEvent.id)).all()
+        assert [(e.note, e.params) for e in events] == [
+            ("Case %(case)s: %(reason)s", {"case": cid, "reason": "Touring"}),
+            ("Case %(case)s, signed by %(name)s", {"case": cid, "name": "Huang"})]
