@@ -69,7 +69,7 @@ from core.services.validation import Problems
 from core.services.workflow import TECHNICIAN_ROLE, technicians_for
 from core.settings import PolicySettings, Settings
 from core.web.forms import form_status, has, require, see_other, undo
-from core.web.routing import form_data
+from core.web.routing import client_address, form_data
 from core.web.templating import flash, gettext_for, render, request_locale  # issue 18
 from core.web.views.desk.common import error_context
 
@@ -189,6 +189,7 @@ __all__ += ["JobKind", "QueuedJob", "attach", "attachments_of", "enqueue"]  # is
 __all__ += ["record_payment"]  # issue 14
 __all__ += ["open_case"]  # issue 16
 __all__ += ["notify_staff"]  # staff notices (API 1.1)
+__all__ += ["client_address"]  # the client's address behind trusted proxies (issue 16)
 
 
 def seed_core_demo(session: Session, settings: Settings) -> None:

@@ -212,3 +212,17 @@ class BulletinAck(RegionScoped, Base):
     service_point_id: Mapped[int] = mapped_column(ForeignKey("service_point.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     acked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PublicPost(Base):
+    """One message sent through a public page (the complaint form, a survey answer) from a
+    client address: the sliding window that throttles an anonymous flood (gap 9). Rows older
+    than the window are deleted as new ones come in."""
+
+    __tablename__ = "feedback_public_post"
+    __table_args__ = (Index("ix_feedback_public_post_address_at", "address", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -12,7 +12,7 @@ import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.plugin_api import (
@@ -44,6 +44,7 @@ from plugins.feedback.models import (
     Consultation,
     Department,
     FollowUp,
+    PublicPost,
     RoutingRule,
     Survey,
 )
@@ -796,3 +797,29 @@ def case_feedback(session: Session, case_id: int) -> dict[str, Any]:
         "visits": list(session.scalars(select(FollowUp).where(FollowUp.case_id == case.id)
                                        .order_by(FollowUp.days))),
     }
+
+
+# --- public pages: a sliding window per client address (gap 9) ------------------------------
+
+
+def public_allowed(session: Session, address: str, now: datetime | None = None) -> bool:
+    """Whether ``address`` may send another message through a public page: fewer than
+    ``public_max_posts`` in the last ``public_window_minutes`` (sign-in's per-address limit,
+    applied to the complaint form and the survey answers)."""
+    now = now or utcnow()
+    conf = _settings(session)
+    since = now - timedelta(minutes=conf.public_window_minutes)
+    sent = session.scalar(select(func.count(PublicPost.id)).where(
+        PublicPost.address == address[:64], PublicPost.at > since)) or 0
+    return int(sent) < conf.public_max_posts
+
+
+def count_public_post(session: Session, address: str, action: str,
+                      now: datetime | None = None) -> None:
+    """Count a message from ``address``; rows older than the window go."""
+    now = now or utcnow()
+    conf = _settings(session)
+    session.execute(delete(PublicPost).where(
+        PublicPost.at < now - timedelta(minutes=conf.public_window_minutes)))
+    session.add(PublicPost(address=address[:64], action=action, at=now))
+    session.flush()

@@ -25,3 +25,7 @@ class FeedbackSettings(PluginSettings):
     #: The SLA clock's working day, in the instance's time zone (hours, 24 h clock).
     workday_start_hour: int = Field(9, ge=0, le=23)
     workday_end_hour: int = Field(18, ge=1, le=24)
+    #: Public pages (the complaint form, survey answers): at most this many messages from one
+    #: client address in ``public_window_minutes``; then a 429 page until the window passes.
+    public_max_posts: int = Field(5, ge=1, le=1000)
+    public_window_minutes: int = Field(60, ge=1, le=24 * 60)

@@ -20,6 +20,7 @@ from core.plugin_api import (
     NotFound,
     Region,
     Unit,
+    client_address,
     error_context,
     flash,
     form_data,
@@ -255,6 +256,9 @@ def survey_answer(request: Request) -> Response:
     session = request.state.db
     token = request.path_params["token"]
     data = form_data(request)
+    address = client_address(request)
+    if not services.public_allowed(session, address):
+        return _throttled(request)
     survey = services.survey_for(session, token)
     context = _public_context(request, survey.locale)
     try:
@@ -267,6 +271,7 @@ def survey_answer(request: Request) -> Response:
         return _page(request, "feedback/survey_public.html", {
             "survey": services.survey_for(session, token), "token": token,
             "errors": fields, "values": _values(data), **context}, status_code=400)
+    services.count_public_post(session, address, "survey")
     return _page(request, "feedback/survey_thanks.html", {"survey": survey, **context})
 
 
@@ -433,10 +438,33 @@ def public_form(request: Request, errors: dict[str, str] | None = None,
                  {"errors": errors or {}, "values": values or {}}, status_code)
 
 
+#: The honeypot: a field people never see (hidden by CSS, skipped by the keyboard), which
+#: form-filling robots fill in.
+HONEYPOT = "website"
+
+
+def _throttled(request: Request, context: dict[str, Any] | None = None) -> Response:
+    """429: too many messages from this address; said plainly, with when to try again."""
+    minutes = services._settings(request.state.db).public_window_minutes
+    response = _page(request, "feedback/public_throttled.html",
+                     {"minutes": minutes, **(context or {})}, status_code=429)
+    response.headers["Retry-After"] = str(minutes * 60)
+    return response
+
+
 def public_submit(request: Request) -> Response:
     """Anybody may write to us (O-2, F-3); only the customer's own fields are read, so the
-    form cannot link itself to a case or pick a department."""
-    data = {k: v for k, v in form_data(request).items() if k in PUBLIC_FIELDS}
+    form cannot link itself to a case or pick a department. An address sends at most
+    ``public_max_posts`` messages a window (gap 9); a filled honeypot is thanked and dropped."""
+    session = request.state.db
+    form = form_data(request)
+    address = client_address(request)
+    if not services.public_allowed(session, address):
+        return _throttled(request)
+    if str(form.get(HONEYPOT) or "").strip():
+        services.count_public_post(session, address, "honeypot")
+        return _page(request, "feedback/public_thanks.html", {"reference": ""})
+    data = {k: v for k, v in form.items() if k in PUBLIC_FIELDS}
     data["channel"] = "web"
     try:
         row = services.create_complaint(request.state.db, data, None,
@@ -447,4 +475,5 @@ def public_submit(request: Request) -> Response:
             raise
         return public_form(request, errors=error_context(request, error)["errors"],
                            values=_values(data), status_code=400)
+    services.count_public_post(session, address, "complaint")
     return _page(request, "feedback/public_thanks.html", {"reference": row.reference})

@@ -5,15 +5,15 @@ on a controlled clock across a weekend escalated to the department head, region 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.entities import OutboxMessage, Region, User
 from plugins.feedback import services
-from plugins.feedback.models import Complaint
+from plugins.feedback.models import Complaint, PublicPost
 from tests.plugins.feedback.helpers import bearer, departments, new_case, user_id
 from tests.support import Harness
 
@@ -193,3 +193,42 @@ def test_anybody_may_complain_through_the_public_form(h: Harness) -> None:
         assert row.channel == "web" and row.case_id is None and row.created_by_id is None
         assert row.department.code == "QUALITY" and row.language == "zh_CN"
         assert row.region_id == session.scalars(select(Region.id).where(Region.code == "HQ")).one()
+
+
+def test_public_form_is_throttled_per_address_and_has_a_honeypot(
+        make_app: Callable[..., Harness], backend: str) -> None:
+    """Gap 9: an anonymous flood cannot fill the department queues: three messages an hour
+    from one address, then a plain 429 page; another address is not affected; behind a
+    trusted proxy the forwarded address counts; a filled honeypot writes nothing."""
+    h = make_app(plugins=["feedback"], security={"trusted_proxies": ["10.9.0.0/16"]},
+                 plugin={"feedback": {"public_max_posts": 3, "public_window_minutes": 60}})
+    departments(h)
+    message = {"contact_name": "Gao", "contact_phone": "1", "subject": "Noise", "body": "b"}
+    flood = h.client(client=("203.0.113.7", 4000))
+    assert flood.get("/feedback/contact").text.count('name="website"') == 1
+    for _ in range(3):
+        assert flood.form("/feedback/contact", message).status_code == 200
+    refused = flood.form("/feedback/contact", message)
+    assert refused.status_code == 429 and "Too many messages" in refused.text
+    assert refused.headers["retry-after"] == "3600" and "60 minutes" in refused.text
+    assert h.client(client=("198.51.100.1", 4000)).form("/feedback/contact",
+                                                        message).status_code == 200
+    # behind the trusted proxy each customer is counted by the forwarded address
+    proxy = h.client(client=("10.9.0.2", 4000))
+    forwarded = {"x-forwarded-for": "203.0.113.7"}
+    proxy.get("/feedback/contact")
+    assert proxy.form("/feedback/contact", message, headers=forwarded).status_code == 429
+    assert proxy.form("/feedback/contact", message,
+                      headers={"x-forwarded-for": "192.0.2.50"}).status_code == 200
+    # a robot fills the hidden field: thanked, nothing written, and counted
+    robot = h.client(client=("192.0.2.99", 4000))
+    trapped = robot.form("/feedback/contact", {**message, "website": "http://spam"})
+    assert trapped.status_code == 200 and "FB-" not in trapped.text
+    with h.session() as session:
+        assert session.scalar(select(func.count(Complaint.id))) == 5
+    # the window slides: an hour later the address may write again
+    with h.session() as session:
+        for row in session.scalars(select(PublicPost)):
+            row.at = row.at - timedelta(minutes=61)
+        session.commit()
+    assert flood.form("/feedback/contact", message).status_code == 200

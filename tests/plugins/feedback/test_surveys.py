@@ -181,3 +181,22 @@ def test_a_campaign_surveys_the_cases_closed_in_a_period_once(
     assert "0 survey(s) sent." in manager.form("/feedback/surveys/campaign", period).text
     with h.session() as session:
         assert len(session.scalars(select(Survey)).all()) == 2
+
+
+def test_survey_answers_are_throttled_per_address(make_app: Callable[..., Harness]) -> None:
+    """Gap 9: the public survey answer counts in the same per-address window as the
+    complaint form: over the limit, a 429 page and the answer is not recorded."""
+    h = make_app(plugins=["feedback"], plugin={"feedback": {"public_max_posts": 1}})
+    first, second = closed_case(h), closed_case(h, clerk="east-clerk", tech="east-tech")
+    with h.session() as session:  # the once-a-month rule is per customer: both were asked
+        assert len(session.scalars(select(Survey)).all()) == 2
+    public = h.client(client=("203.0.113.9", 4000))
+    assert public.post(f"/s/{survey_token(h, first)}",
+                       data={"csat": "5", "nps": "10"}).status_code == 200
+    refused = public.post(f"/s/{survey_token(h, second)}", data={"csat": "5", "nps": "10"})
+    assert refused.status_code == 429 and "Too many messages" in refused.text
+    with h.session() as session:
+        assert len(session.scalars(select(Survey).where(Survey.answered_at.is_not(None)))
+                   .all()) == 1
+    assert h.client(client=("198.51.100.3", 4000)).post(
+        f"/s/{survey_token(h, second)}", data={"csat": "4", "nps": "9"}).status_code == 200
