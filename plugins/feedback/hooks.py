@@ -84,6 +84,11 @@ def register_routes() -> list[RouteSpec]:
         RouteSpec("feedback.followups", "/feedback/followups", views.followups, VIEW),
         RouteSpec("feedback.followup_record", "/feedback/followups/{visit_id:int}",
                   views.followup_record, HANDLE, methods=POST),
+        RouteSpec("feedback.callbacks", "/feedback/callbacks", views.callbacks, VIEW),
+        RouteSpec("feedback.callback_done", "/feedback/callbacks/{callback_id:int}/done",
+                  views.callback_done, HANDLE, methods=POST),
+        RouteSpec("feedback.widget_callbacks", "/feedback/widgets/callbacks",
+                  views.widget_callbacks, VIEW),
         RouteSpec("feedback.consultations", "/feedback/consultations", views.consultations,
                   VIEW),
         RouteSpec("feedback.consultation_add", "/feedback/consultations",
@@ -145,6 +150,8 @@ def dashboard_widgets() -> list[Widget]:
                "/feedback/widgets/nps", VIEW, order=57),
         Widget("feedback.visits", N_("Follow-up visits due (T-3)"),
                "/feedback/widgets/visits", VIEW, order=56),
+        Widget("feedback.callbacks", N_("Customers to call back after a low score (F-1)"),
+               "/feedback/widgets/callbacks", VIEW, order=58),
     ]
 
 

@@ -226,3 +226,29 @@ class PublicPost(Base):
     address: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class Callback(RegionScoped, Base):
+    """A call back to a customer who gave a low score (F-1, gap 2): opened when the survey is
+    answered, owned by the service point's supervisor (else the case's technician), due on a
+    working day, done with a note of what was said."""
+
+    __tablename__ = "feedback_callback"
+    __table_args__ = (Index("ix_feedback_callback_state_due", "state", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("feedback_survey.id"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("service_case.id"), index=True)
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_point.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    state: Mapped[str] = mapped_column(String(8), default="open")
+    due_on: Mapped[date] = mapped_column()
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    survey: Mapped[Survey] = relationship(lazy="joined")
+    case: Mapped[ServiceCase] = relationship(lazy="joined")
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="joined")
+    done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id], lazy="joined")

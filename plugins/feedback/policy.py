@@ -21,6 +21,7 @@ TOPICS = ("product_quality", "repair_quality", "turnaround", "staff", "charges",
           "other")
 FOLLOWUP_METHODS = ("phone", "onsite")
 FOLLOWUP_OUTCOMES = ("satisfied", "problem", "unreachable")
+CALLBACK_STATES = ("open", "done")
 #: A CSAT at or below this (1..5) or an NPS at or below this (0..10) asks for a call back.
 LOW_CSAT = 2
 LOW_NPS = 6
@@ -123,6 +124,21 @@ def csat(scores: Sequence[int]) -> float | None:
 def needs_callback(csat_score: int | None, nps_score: int | None) -> bool:
     return ((csat_score is not None and csat_score <= LOW_CSAT)
             or (nps_score is not None and nps_score <= LOW_NPS))
+
+
+def add_working_days(start: date, days: int, holidays: Iterable[date] = ()) -> date:
+    """``start`` plus ``days`` working days (Monday to Friday, not a holiday); 0 days from a
+    day off gives the next working day."""
+    off = set(holidays)
+    current = start
+    while current.weekday() >= 5 or current in off:
+        current += timedelta(days=1)
+    left = days
+    while left > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5 and current not in off:
+            left -= 1
+    return current
 
 
 def followup_dates(closed_on: date, days: Iterable[int]) -> list[tuple[int, date]]:

@@ -40,6 +40,7 @@ from plugins.feedback import policy
 from plugins.feedback.models import (
     Bulletin,
     BulletinAck,
+    Callback,
     Complaint,
     Consultation,
     Department,
@@ -517,7 +518,99 @@ def answer_survey(session: Session, token: str, data: dict[str, Any],
     survey.csat, survey.nps, survey.comment, survey.answered_at = csat, nps, comment, now
     survey.callback_needed = policy.needs_callback(csat, nps)
     session.flush()
+    if survey.callback_needed:
+        open_callback(session, survey, now)
     return survey
+
+
+# --- call backs after a low score (gap 2) ------------------------------------------------
+
+SUPERVISOR_ROLE = "supervisor"
+
+
+def holidays(session: Session) -> list[date]:
+    return list(getattr(_settings(session), "holidays", []) or [])
+
+
+def callback_owner(session: Session, case: ServiceCase) -> User | None:
+    """Who calls the customer back: the supervisor of the case's service point, else the
+    case's technician."""
+    users = session.scalars(select(User).where(User.service_point_id == case.service_point_id,
+                                               User.active.is_(True)).order_by(User.id))
+    for user in users:
+        if SUPERVISOR_ROLE in user.role_ids:
+            return user
+    return case.technician
+
+
+def open_callback(session: Session, survey: Survey, now: datetime | None = None) -> Callback:
+    """A low score opens a call back at the service point, due in ``callback_days`` working
+    days, and its owner hears of it (a staff notice)."""
+    now = now or utcnow()
+    found = session.scalars(select(Callback).where(Callback.survey_id == survey.id)).first()
+    if found is not None:
+        return found
+    case = survey.case
+    owner = callback_owner(session, case)
+    due_on = policy.add_working_days(local_today(session, now),
+                                     _settings(session).callback_days, holidays(session))
+    row = Callback(survey_id=survey.id, case_id=case.id,
+                   service_point_id=survey.service_point_id,
+                   owner_id=owner.id if owner else None, state="open", due_on=due_on,
+                   created_at=now, region_id=survey.region_id)
+    session.add(row)
+    session.flush()
+    audit.record(session, "feedback_callback", row.id, "open",
+                 after={"case": case.reference, "owner": owner.login if owner else None,
+                        "csat": survey.csat, "nps": survey.nps}, region_id=row.region_id)
+    if owner is not None:
+        notify_staff(session, owner,
+                     N_("Call back %(name)s about %(reference)s: a low survey score "
+                        "(CSAT %(csat)s, NPS %(nps)s), due %(due)s"),
+                     {"name": case.contact_name, "reference": case.reference,
+                      "csat": survey.csat if survey.csat is not None else "—",
+                      "nps": survey.nps if survey.nps is not None else "—",
+                      "due": due_on.isoformat()},
+                     link=f"/feedback/callbacks#callback-{row.id}", source="feedback")
+    return row
+
+
+def callbacks(session: Session, state: str = "open", owner_id: int | None = None,
+              page: int = 1) -> tuple[list[Callback], bool]:
+    query = select(Callback).order_by(Callback.due_on, Callback.id)
+    if state in policy.CALLBACK_STATES:
+        query = query.where(Callback.state == state)
+    if owner_id is not None:
+        query = query.where(Callback.owner_id == owner_id)
+    rows = list(session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def callback_counts(session: Session, today: date) -> dict[str, int]:
+    """Open call backs, and how many of them are overdue, for the dashboard."""
+    open_ = session.scalar(select(func.count(Callback.id)).where(Callback.state == "open"))
+    late = session.scalar(select(func.count(Callback.id)).where(
+        Callback.state == "open", Callback.due_on < today))
+    return {"open": int(open_ or 0), "overdue": int(late or 0)}
+
+
+def finish_callback(session: Session, callback_id: int, data: dict[str, Any],
+                    actor: User | None, now: datetime | None = None) -> Callback:
+    """Done, with a note of what the customer said; once (the row is locked)."""
+    row = lock_row(session, Callback, callback_id)
+    if row is None:
+        raise NotFound(N_("No such call back."))
+    if row.state == "done":
+        raise Conflict(N_("This call back is already done."), code="invalid_state")
+    problems = Problems()
+    note = problems.text(data, "note", max_length=4000, label=N_("Note"))
+    problems.raise_if_any()
+    row.state, row.note, row.done_at = "done", note, now or utcnow()
+    row.done_by_id = actor.id if actor else None
+    session.flush()
+    audit.record(session, "feedback_callback", row.id, "done", after={"note": note[:200]},
+                 region_id=row.region_id)
+    return row
 
 
 def survey_report(session: Session, since: date | None = None) -> dict[str, Any]:
@@ -796,6 +889,8 @@ def case_feedback(session: Session, case_id: int) -> dict[str, Any]:
         "survey": session.scalars(select(Survey).where(Survey.case_id == case.id)).first(),
         "visits": list(session.scalars(select(FollowUp).where(FollowUp.case_id == case.id)
                                        .order_by(FollowUp.days))),
+        "callback": session.scalars(select(Callback).where(Callback.case_id == case.id)
+                                    .order_by(Callback.id.desc())).first(),
     }
 
 

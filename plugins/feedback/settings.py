@@ -29,3 +29,5 @@ class FeedbackSettings(PluginSettings):
     #: client address in ``public_window_minutes``; then a 429 page until the window passes.
     public_max_posts: int = Field(5, ge=1, le=1000)
     public_window_minutes: int = Field(60, ge=1, le=24 * 60)
+    #: A low survey score opens a call back due this many working days after the answer.
+    callback_days: int = Field(2, ge=0, le=30)

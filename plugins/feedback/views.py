@@ -307,6 +307,42 @@ def followup_record(request: Request) -> Response:
     return see_other("/feedback/followups")
 
 
+# --- call backs after a low score (gap 2) ------------------------------------------------
+
+
+def callbacks(request: Request, errors: dict[str, str] | None = None, form_error: str = "",
+              status_code: int = 200) -> Response:
+    session = request.state.db
+    state = request.query_params.get("state", "open")
+    mine = request.query_params.get("mine") == "1"
+    page = _page_number(request)
+    rows, more = services.callbacks(session, state, request.state.user.id if mine else None,
+                                    page)
+    return _page(request, "feedback/callbacks.html", {
+        "rows": rows, "state": state, "mine": mine, "today": services.local_today(session),
+        "errors": errors or {}, "form_error": form_error, **_pager(request, page, more)},
+        status_code)
+
+
+def callback_done(request: Request) -> Response:
+    data = form_data(request)
+    try:
+        row = services.finish_callback(request.state.db, request.path_params["callback_id"],
+                                       data, request.state.user)
+    except DomainError as error:
+        request.state.db.rollback()
+        return callbacks(request, status_code=form_status(error),
+                         **error_context(request, error))
+    _said(request, N_("Call back to %(name)s done."), name=row.case.contact_name)
+    return see_other("/feedback/callbacks")
+
+
+def widget_callbacks(request: Request) -> Response:
+    session = request.state.db
+    return _page(request, "feedback/widget_callbacks.html",
+                 {"counts": services.callback_counts(session, services.local_today(session))})
+
+
 # --- consultations and bulletins ---------------------------------------------------------
 
 

@@ -6,13 +6,14 @@ configured days with a visit list and outcomes."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from core.entities import OutboxMessage, ServiceCase
-from plugins.feedback.models import FollowUp, Survey
+from core.entities import OutboxMessage, ServiceCase, StaffNotice
+from plugins.feedback import policy, services
+from plugins.feedback.models import Callback, FollowUp, Survey
 from tests.live import fire
 from tests.plugins.feedback.helpers import bearer, closed_case, survey_token
 from tests.support import Harness
@@ -200,3 +201,60 @@ def test_survey_answers_are_throttled_per_address(make_app: Callable[..., Harnes
                    .all()) == 1
     assert h.client(client=("198.51.100.3", 4000)).post(
         f"/s/{survey_token(h, second)}", data={"csat": "4", "nps": "9"}).status_code == 200
+
+
+def test_a_low_score_opens_a_callback_for_the_supervisor_done_with_a_note(h: Harness) -> None:
+    """Gap 2: a low score opens a call back at the service point: owned by its supervisor,
+    due in working days, on the case panel, the call-back list and the dashboard, the owner
+    gets a notice; done once, with a note. A good score opens none."""
+    cid = closed_case(h)
+    public = h.client()
+    assert public.post(f"/s/{survey_token(h, cid)}",
+                       data={"csat": "1", "nps": "2", "comment": "Rude"}).status_code == 200
+    with h.session() as session:
+        row = session.scalars(select(Callback)).one()
+        assert row.case_id == cid and row.state == "open" and row.owner.login == "hq-supervisor"
+        today = services.local_today(session)
+        assert row.due_on == policy.add_working_days(today, 2) and row.due_on > today
+        notice = session.scalars(select(StaffNotice).where(
+            StaffNotice.user_id == row.owner_id)).one()
+        assert notice.link == f"/feedback/callbacks#callback-{row.id}" and \
+            notice.params["reference"].startswith("SC-")
+        cb_id = row.id
+    boss = h.client("hq-supervisor")
+    assert "Call back" in boss.get("/notices").text
+    panel = boss.get(f"/feedback/cases/{cid}/panel")
+    assert 'id="feedback-callback"' in panel.text and "open, due" in panel.text
+    listed = boss.get("/feedback/callbacks")
+    assert f'id="callback-{cb_id}"' in listed.text and "Rude" in listed.text
+    assert 'id="callbacks-open">1<' in boss.get("/feedback/widgets/callbacks").text
+    assert f'id="callback-{cb_id}"' in boss.get("/feedback/callbacks?mine=1").text
+    assert f'id="callback-{cb_id}"' not in h.client("hq-clerk").get(
+        "/feedback/callbacks?mine=1").text
+    assert h.client("hq-tech").form(f"/feedback/callbacks/{cb_id}/done",
+                                    {"note": "x"}).status_code == 403
+    assert f'id="callback-{cb_id}"' not in h.client("sw-supervisor").get(
+        "/feedback/callbacks").text  # region scope
+    empty = boss.form(f"/feedback/callbacks/{cb_id}/done", {"note": ""})
+    assert empty.status_code == 400 and "Note is required" in empty.text
+    done = boss.form(f"/feedback/callbacks/{cb_id}/done",
+                     {"note": "Apologised; a voucher for the next service"},
+                     follow_redirects=False)
+    assert done.status_code == 303
+    again = boss.form(f"/feedback/callbacks/{cb_id}/done", {"note": "again"})
+    assert again.status_code == 409 and "already done" in again.text
+    assert 'id="callbacks-open">0<' in boss.get("/feedback/widgets/callbacks").text
+    assert "voucher" in boss.get("/feedback/callbacks?state=done").text
+    assert "voucher" in boss.get(f"/feedback/cases/{cid}/panel").text
+    happy = closed_case(h, clerk="east-clerk", tech="east-tech")
+    assert public.post(f"/s/{survey_token(h, happy)}",
+                       data={"csat": "5", "nps": "10"}).status_code == 200
+    with h.session() as session:
+        assert len(session.scalars(select(Callback)).all()) == 1
+
+
+def test_callback_due_date_skips_weekends_and_holidays() -> None:
+    friday = date(2026, 12, 4)
+    assert policy.add_working_days(friday, 2) == date(2026, 12, 8)
+    assert policy.add_working_days(friday, 2, [date(2026, 12, 7)]) == date(2026, 12, 9)
+    assert policy.add_working_days(date(2026, 12, 5), 0) == date(2026, 12, 7)
