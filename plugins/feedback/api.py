@@ -25,6 +25,7 @@ def complaint_json(c: Complaint) -> dict[str, Any]:
         "owner": c.owner.login if c.owner else None,
         "first_response_due": c.first_response_due, "resolution_due": c.resolution_due,
         "first_response_at": c.first_response_at, "sla": services.sla(c, utcnow()),
+        "waiting_since": c.waiting_since, "paused_minutes": c.paused_minutes,
         "escalated_at": c.escalated_at,
         "escalated_to": c.escalated_to.login if c.escalated_to else None,
         "reply": c.reply or None, "replied_at": c.replied_at,

@@ -81,6 +81,10 @@ class Complaint(RegionScoped, Base):
     #: A failed SLA stays failed, whatever happens later.
     response_failed: Mapped[bool] = mapped_column(default=False)
     resolution_failed: Mapped[bool] = mapped_column(default=False)
+    #: The SLA clock stands still while the complaint waits for the customer (gap 8): since
+    #: when, and how many working minutes it stood still in all (the dues moved by as much).
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paused_minutes: Mapped[int] = mapped_column(default=0)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     escalated_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     reply: Mapped[str] = mapped_column(Text, default="")

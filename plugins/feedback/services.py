@@ -156,10 +156,16 @@ def route_to(session: Session, topic: str, model_code: str, region_id: int | Non
 # --- complaints --------------------------------------------------------------------------
 
 
-def _due(session: Session, start: datetime, hours: int) -> datetime:
+def _due(session: Session, start: datetime, hours: float) -> datetime:
     conf = _settings(session)
     return policy.add_working_hours(start, hours, _tz(session), conf.workday_start_hour,
-                                    conf.workday_end_hour)
+                                    conf.workday_end_hour, conf.holidays)
+
+
+def _working_time(session: Session, start: datetime, end: datetime) -> timedelta:
+    conf = _settings(session)
+    return policy.working_time_between(start, end, _tz(session), conf.workday_start_hour,
+                                       conf.workday_end_hour, conf.holidays)
 
 
 def create_complaint(session: Session, data: dict[str, Any], actor: User | None,
@@ -308,6 +314,8 @@ def reply(session: Session, complaint_id: int, data: dict[str, Any], actor: User
     problems = Problems()
     text = problems.text(data, "reply", max_length=10_000, label=N_("Reply"))
     problems.raise_if_any()
+    if complaint.waiting_since is not None:  # we act again: the clock runs again
+        _restart_clock(session, complaint, now)
     channel, recipient = ("email", complaint.contact_email) if complaint.contact_email \
         else ("sms", complaint.contact_phone)
     message = queue_message(
@@ -343,6 +351,8 @@ def close(session: Session, complaint_id: int, data: dict[str, Any], actor: User
     problems = Problems()
     resolution = problems.text(data, "resolution", required=False, max_length=10_000)
     problems.raise_if_any()
+    if complaint.waiting_since is not None:
+        _restart_clock(session, complaint, now)
     complaint.resolution = resolution or complaint.reply
     complaint.state, complaint.closed_at = "closed", now
     if now > complaint.resolution_due:
@@ -354,27 +364,76 @@ def close(session: Session, complaint_id: int, data: dict[str, Any], actor: User
 
 
 def sla(complaint: Complaint, now: datetime) -> dict[str, str]:
-    """Both clocks' states for display: ``met``, ``failed`` or ``running``."""
+    """Both clocks' states for display: ``met``, ``failed``, ``running``, or ``paused`` while
+    the complaint waits for the customer (a clock that has not stopped stands still)."""
+    if complaint.waiting_since is not None:
+        now = complaint.waiting_since
     response = policy.sla_state(complaint.first_response_due, complaint.first_response_at, now)
     resolution = policy.sla_state(complaint.resolution_due, complaint.closed_at, now)
     if complaint.response_failed:
         response = "failed"
     if complaint.resolution_failed:
         resolution = "failed"
+    if complaint.waiting_since is not None:
+        response = "paused" if response == "running" else response
+        resolution = "paused" if resolution == "running" else resolution
     return {"response": response, "resolution": resolution}
+
+
+def _restart_clock(session: Session, complaint: Complaint, now: datetime) -> None:
+    """End a wait: the clocks still running move on by the working time the wait took."""
+    assert complaint.waiting_since is not None
+    stood = _working_time(session, complaint.waiting_since, now)
+    hours = stood.total_seconds() / 3600
+    if hours > 0:
+        if complaint.first_response_at is None:
+            complaint.first_response_due = _due(session, complaint.first_response_due, hours)
+        if complaint.closed_at is None:
+            complaint.resolution_due = _due(session, complaint.resolution_due, hours)
+    complaint.paused_minutes += round(stood.total_seconds() / 60)
+    complaint.waiting_since = None
+    audit.record(session, "feedback_complaint", complaint.id, "resume",
+                 after={"paused_minutes": round(stood.total_seconds() / 60)},
+                 region_id=complaint.region_id)
+
+
+def wait_for_customer(session: Session, complaint_id: int, data: dict[str, Any],
+                      actor: User | None, now: datetime | None = None) -> Complaint:
+    """The complaint waits for the customer (documents, a visit, a reply): its SLA clocks stop
+    until it resumes (ANCHORS OT#3034: the clock pauses on hold)."""
+    now = now or utcnow()
+    complaint = _lock_complaint(session, complaint_id)
+    policy.check_wait(complaint.state, complaint.waiting_since is not None)
+    complaint.waiting_since = now
+    session.flush()
+    audit.record(session, "feedback_complaint", complaint.id, "wait",
+                 region_id=complaint.region_id)
+    return complaint
+
+
+def resume(session: Session, complaint_id: int, data: dict[str, Any], actor: User | None,
+           now: datetime | None = None) -> Complaint:
+    """The customer came back: the clocks run again, their dues later by the wait."""
+    now = now or utcnow()
+    complaint = _lock_complaint(session, complaint_id)
+    policy.check_resume(complaint.waiting_since is not None)
+    _restart_clock(session, complaint, now)
+    session.flush()
+    return complaint
 
 
 def escalate(session: Session, now: datetime) -> list[Complaint]:
     """The periodic job: mark open complaints whose SLA failed, and escalate each once to its
     department's head. Safe to run again: a complaint is escalated only once."""
     late = list(session.scalars(select(Complaint).where(
-        Complaint.state.in_(policy.OPEN),
+        Complaint.state.in_(policy.OPEN), Complaint.waiting_since.is_(None),
         or_(Complaint.resolution_due < now,
             (Complaint.first_response_at.is_(None)) & (Complaint.first_response_due < now)))))
     escalated = []
     for row in late:
         complaint = lock_row(session, Complaint, row.id)
-        if complaint is None or complaint.state not in policy.OPEN:
+        if complaint is None or complaint.state not in policy.OPEN \
+                or complaint.waiting_since is not None:
             continue
         if complaint.first_response_at is None and complaint.first_response_due < now:
             complaint.response_failed = True
@@ -399,12 +458,14 @@ def escalate(session: Session, now: datetime) -> list[Complaint]:
 
 def sla_counts(session: Session, now: datetime) -> dict[str, int]:
     """Open complaints by SLA state, for the dashboard widget."""
-    counts = {"running": 0, "at_risk": 0, "failed": 0}
+    counts = {"running": 0, "at_risk": 0, "failed": 0, "paused": 0}
     soon = now + timedelta(hours=4)
     for c in session.scalars(select(Complaint).where(Complaint.state.in_(policy.OPEN))):
         states = sla(c, now)
         if "failed" in states.values():
             counts["failed"] += 1
+        elif c.waiting_since is not None:
+            counts["paused"] += 1
         elif c.resolution_due < soon or (c.first_response_at is None
                                           and c.first_response_due < soon):
             counts["at_risk"] += 1

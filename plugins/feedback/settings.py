@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import Field
 
 from core.plugin_api import PluginSettings
@@ -31,3 +33,6 @@ class FeedbackSettings(PluginSettings):
     public_window_minutes: int = Field(60, ge=1, le=24 * 60)
     #: A low survey score opens a call back due this many working days after the answer.
     callback_days: int = Field(2, ge=0, le=30)
+    #: Days off besides the weekend (public holidays), local dates: the SLA clock and the
+    #: call-back due dates skip them. ``holidays = [2027-01-01, 2027-02-10]`` in the TOML.
+    holidays: list[date] = Field(default_factory=list)

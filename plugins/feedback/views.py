@@ -47,7 +47,8 @@ LABELS: dict[str, dict[str, str]] = {
               "turnaround": N_("Turnaround time"), "staff": N_("Staff attitude"),
               "charges": N_("Charges"), "logistics": N_("Shipping and logistics"),
               "other": N_("Other")},
-    "sla": {"met": N_("met"), "failed": N_("failed"), "running": N_("running")},
+    "sla": {"met": N_("met"), "failed": N_("failed"), "running": N_("running"),
+            "paused": N_("paused")},
     "method": {"phone": N_("by phone"), "onsite": N_("on site")},
     "outcome": {"satisfied": N_("satisfied, no problem"), "problem": N_("problem found"),
                 "unreachable": N_("could not reach the customer")},
@@ -161,6 +162,17 @@ def complaint_assign(request: Request) -> Response:
 def complaint_reply(request: Request) -> Response:
     return _complaint_action(request, services.reply,
                              N_("Reply to %(reference)s recorded and queued to the customer."))
+
+
+def complaint_wait(request: Request) -> Response:
+    return _complaint_action(request, services.wait_for_customer,
+                             N_("%(reference)s waits for the customer: its SLA clock is "
+                                "paused."))
+
+
+def complaint_resume(request: Request) -> Response:
+    return _complaint_action(request, services.resume,
+                             N_("%(reference)s resumed: its SLA clock runs again."))
 
 
 def complaint_close(request: Request) -> Response:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.entities import OutboxMessage, Region, User
-from plugins.feedback import services
+from plugins.feedback import policy, services
 from plugins.feedback.models import Complaint, PublicPost
 from tests.plugins.feedback.helpers import bearer, departments, new_case, user_id
 from tests.support import Harness
@@ -232,3 +232,73 @@ def test_public_form_is_throttled_per_address_and_has_a_honeypot(
             row.at = row.at - timedelta(minutes=61)
         session.commit()
     assert flood.form("/feedback/contact", message).status_code == 200
+
+
+def test_the_sla_clock_pauses_while_waiting_for_the_customer(h: Harness) -> None:
+    """Gap 8 (ANCHORS OT#3034): waiting for the customer stops both clocks: the page says
+    paused, the escalation job leaves it alone however late it gets, and on resume the dues
+    move on by the working time the wait took; twice is refused."""
+    clerk = h.client("hq-clerk")
+    made = clerk.form("/feedback/complaints", {
+        "subject": "Needs the receipt", "body": "x", "contact_name": "A", "contact_phone": "1"},
+        follow_redirects=False)
+    cid = int(made.headers["location"].rsplit("/", 1)[1])
+    assert clerk.form(f"/feedback/complaints/{cid}/wait", {},
+                      follow_redirects=False).status_code == 303
+    again = clerk.form(f"/feedback/complaints/{cid}/wait", {})
+    assert again.status_code == 409 and "already waiting" in again.text
+    page = clerk.get(f"/feedback/complaints/{cid}")
+    assert 'id="complaint-waiting"' in page.text and "paused" in page.text
+    assert "resume the clock" in page.text
+    assert 'id="sla-paused">1<' in clerk.get("/feedback/widgets/sla").text
+    api = h.client().get(f"/api/v1/feedback/complaints/{cid}", headers=bearer(h, "hq-clerk"))
+    assert api.json()["sla"] == {"response": "paused", "resolution": "paused"}
+    # the customer takes a fortnight to answer: the job escalates nothing meanwhile
+    tz = h.app.state.settings.tz
+    with h.session() as session:
+        row = session.get(Complaint, cid)
+        row.waiting_since = row.waiting_since - timedelta(days=14)
+        session.commit()
+        since, first_due, resolution_due = row.waiting_since, row.first_response_due, \
+            row.resolution_due
+        assert services.escalate(session, resolution_due + timedelta(days=30)) == []
+        session.commit()
+    before = services.utcnow()
+    resumed = clerk.form(f"/feedback/complaints/{cid}/resume", {}, follow_redirects=False)
+    after = services.utcnow()
+    assert resumed.status_code == 303
+    low = policy.working_time_between(since, before, tz).total_seconds() // 60
+    high = policy.working_time_between(since, after, tz).total_seconds() // 60 + 1
+    with h.session() as session:
+        row = session.get(Complaint, cid)
+        assert row.waiting_since is None and row.escalated_at is None
+        assert low <= row.paused_minutes <= high and row.paused_minutes >= 9 * 9 * 60
+        hours = row.paused_minutes / 60  # the dues moved on by the pause, in working hours
+        assert abs(row.resolution_due - policy.add_working_hours(
+            resolution_due, hours, tz)) <= timedelta(minutes=1)
+        assert abs(row.first_response_due - policy.add_working_hours(
+            first_due, hours, tz)) <= timedelta(minutes=1)
+        assert not row.response_failed and not row.resolution_failed
+    assert clerk.form(f"/feedback/complaints/{cid}/resume", {}).status_code == 409
+    page = clerk.get(f"/feedback/complaints/{cid}")
+    assert 'id="complaint-paused"' in page.text and "running" in page.text
+
+
+def test_holidays_from_the_settings_move_the_sla_dues(make_app: Callable[..., Harness]) -> None:
+    """Gap 8 (ANCHORS OT#1168): the days in ``[plugin.feedback] holidays`` are not working
+    days for the SLA clock, through the desk."""
+    tz = ZoneInfo("Asia/Shanghai")
+    today = services.utcnow().astimezone(tz).date()
+    days_off = [today + timedelta(days=i) for i in range(8)]
+    h = make_app(plugins=["feedback"],
+                 plugin={"feedback": {"holidays": [d.isoformat() for d in days_off]}})
+    departments(h)
+    made = h.client("hq-clerk").form("/feedback/complaints", {
+        "subject": "Holiday", "body": "x", "contact_name": "A", "contact_phone": "1"},
+        follow_redirects=False)
+    cid = int(made.headers["location"].rsplit("/", 1)[1])
+    with h.session() as session:
+        row = session.get(Complaint, cid)
+        due = row.first_response_due.astimezone(tz)
+        assert due.date() > days_off[-1] and due.weekday() < 5
+        assert due == policy.add_working_hours(row.created_at, 2, tz, holidays=days_off)
