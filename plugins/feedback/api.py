@@ -12,6 +12,7 @@ from starlette.responses import Response
 from core.plugin_api import ApiResponse, DomainError, json_body, utcnow
 from plugins.feedback import services
 from plugins.feedback.models import Complaint, FollowUp, Survey
+from plugins.feedback.views import period
 
 
 def complaint_json(c: Complaint) -> dict[str, Any]:
@@ -94,7 +95,7 @@ def survey_json(s: Survey) -> dict[str, Any]:
 
 def surveys(request: Request) -> Response:
     """The survey report (CSAT, NPS overall and by point, technician, model, month)."""
-    report = services.survey_report(request.state.db)
+    report = services.survey_report(request.state.db, *period(request))
     report["callbacks"] = [survey_json(s) for s in report["callbacks"]]
     return ApiResponse(report)
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
+from sqlalchemy import case as sql_case
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -24,7 +26,9 @@ from core.plugin_api import (
     NotFound,
     Problems,
     ProductModel,
+    Region,
     ServiceCase,
+    ServicePoint,
     Unit,
     User,
     audit,
@@ -674,43 +678,92 @@ def finish_callback(session: Session, callback_id: int, data: dict[str, Any],
     return row
 
 
-def survey_report(session: Session, since: date | None = None) -> dict[str, Any]:
-    """CSAT and NPS overall, per service point, technician and model, and per month."""
-    query = select(Survey).where(Survey.answered_at.is_not(None))
-    rows = list(session.scalars(query.order_by(Survey.answered_at)))
+def _local_midnight(session: Session, day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), _tz(session))
+
+
+def _month_starts(session: Session, first: datetime, last: datetime) -> list[tuple[str, datetime]]:
+    """(``YYYY-MM``, local midnight of the 1st) for every month from ``first`` to ``last``."""
     tz = _tz(session)
+    day = first.astimezone(tz).date().replace(day=1)
+    end = last.astimezone(tz).date()
+    months = []
+    while day <= end:
+        months.append((day.strftime("%Y-%m"), _local_midnight(session, day)))
+        day = (day + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _scores(row: Any) -> dict[str, Any]:
+    """A group's numbers from its SQL sums: answers, mean CSAT, NPS."""
+    answers, csat_sum, csat_n, promoters, detractors, nps_n = (int(v or 0) for v in row)
+    return {"answers": answers,
+            "csat": round(csat_sum / csat_n, 1) if csat_n else None,
+            "nps": round(100 * (promoters - detractors) / nps_n) if nps_n else None}
+
+
+def survey_report(session: Session, since: date | None = None, until: date | None = None
+                  ) -> dict[str, Any]:
+    """CSAT and NPS overall, per region, service point, technician, model, warranty class and
+    month, of the answers given from ``since`` to ``until`` (local days, both included).
+    Every number is summed in SQL (a GROUP BY per table); only the groups come back."""
+    answered = [Survey.answered_at.is_not(None)]
     if since is not None:
-        rows = [r for r in rows if r.answered_at and r.answered_at.astimezone(tz).date() >= since]
-    names: dict[str, dict[Any, str]] = {"point": {}, "technician": {}}
-    for r in rows:
-        names["point"][r.service_point_id] = r.case.service_point.name
-        if r.technician_id and r.case.technician is not None:
-            names["technician"][r.technician_id] = r.case.technician.display_name
+        answered.append(Survey.answered_at >= _local_midnight(session, since))
+    if until is not None:
+        answered.append(Survey.answered_at < _local_midnight(session, until + timedelta(days=1)))
+    sums = (func.count(Survey.id), func.sum(Survey.csat), func.count(Survey.csat),
+            func.sum(sql_case((Survey.nps >= 9, 1), else_=0)),
+            func.sum(sql_case((Survey.nps <= policy.LOW_NPS, 1), else_=0)), func.count(Survey.nps))
 
-    def group(key: Any) -> list[dict[str, Any]]:
-        buckets: dict[Any, list[Survey]] = {}
-        for r in rows:
-            buckets.setdefault(key(r), []).append(r)
-        return [{"key": k, "answers": len(v),
-                 "csat": policy.csat([s.csat for s in v if s.csat is not None]),
-                 "nps": policy.nps([s.nps for s in v if s.nps is not None])}
-                for k, v in sorted(buckets.items(), key=lambda kv: str(kv[0]))]
+    def group(key: Any, *joins: tuple[Any, Any], name: Any = None) -> list[dict[str, Any]]:
+        columns = [key] + ([name] if name is not None else [])
+        query = select(*columns, *sums).where(*answered)
+        for target, on in joins:
+            query = query.outerjoin(target, on)
+        query = query.group_by(*columns)
+        found = []
+        for row in session.execute(query):
+            values = tuple(row)
+            label = values[1] if name is not None else None
+            found.append({"key": values[0] if values[0] not in (None, "") else "—",
+                          "name": label or "", **_scores(values[len(columns):])})
+        return sorted(found, key=lambda g: str(g["key"]))
 
+    total = session.execute(select(*sums).where(*answered)).one()
+    by_month: list[dict[str, Any]] = []
+    bounds = session.execute(select(func.min(Survey.answered_at), func.max(Survey.answered_at))
+                             .where(*answered)).one()
+    if bounds[0] is not None:
+        months = _month_starts(session, bounds[0], bounds[1])
+        if len(months) == 1:
+            by_month = [{"key": months[0][0], "name": "", **_scores(total)}]
+        else:
+            # the local month of each answer, as ranges of instants: exact on every database
+            month = sql_case(*[(Survey.answered_at < start, label) for (label, _s), (_l, start)
+                               in pairwise(months)],
+                             else_=months[-1][0])
+            by_month = group(month)
     sent = session.scalar(select(func.count(Survey.id))) or 0
+    callbacks = list(session.scalars(select(Survey).where(
+        *answered, Survey.callback_needed.is_(True)).order_by(Survey.answered_at).limit(200)))
     return {
-        "sent": sent, "answered": len(rows),
-        "csat": policy.csat([r.csat for r in rows if r.csat is not None]),
-        "nps": policy.nps([r.nps for r in rows if r.nps is not None]),
-        "by_point": [{**g, "name": names["point"].get(g["key"], "")}
-                     for g in group(lambda r: r.service_point_id)],
-        "by_technician": [{**g, "name": names["technician"].get(g["key"], "—")}
-                          for g in group(lambda r: r.technician_id)],
-        "by_model": group(lambda r: r.model_code or "—"),
-        "by_month": group(lambda r: r.answered_at.astimezone(tz).strftime("%Y-%m")),
+        "sent": sent, **_scores(total), "answered": int(total[0] or 0),
+        "since": since, "until": until,
+        "by_region": group(Survey.region_id, (Region, Region.id == Survey.region_id),
+                           name=Region.name),
+        "by_point": group(Survey.service_point_id,
+                          (ServicePoint, ServicePoint.id == Survey.service_point_id),
+                          name=ServicePoint.name),
+        "by_technician": [{**g, "name": g["name"] or "—"} for g in group(
+            Survey.technician_id, (User, User.id == Survey.technician_id),
+            name=User.display_name)],
+        "by_model": group(Survey.model_code),
+        "by_month": by_month,
         # the warranty decision: unhappiness with the policy (class C, paid) told apart from
         # unhappiness with the service
-        "by_class": group(lambda r: r.coverage_class or "—"),
-        "callbacks": [r for r in rows if r.callback_needed],
+        "by_class": group(Survey.coverage_class),
+        "callbacks": callbacks,
     }
 
 

@@ -5,7 +5,7 @@ service bulletins, the case panel, dashboard widgets, and the customer's public 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -222,11 +222,24 @@ def rule_add(request: Request) -> Response:
 # --- surveys -----------------------------------------------------------------------------
 
 
+def period(request: Request) -> tuple[date | None, date | None]:
+    """The report's period from ``?from=YYYY-MM-DD&to=YYYY-MM-DD``; a bad day is ignored."""
+    found: list[date | None] = []
+    for name in ("from", "to"):
+        try:
+            found.append(date.fromisoformat(request.query_params.get(name, "").strip()))
+        except ValueError:
+            found.append(None)
+    return found[0], found[1]
+
+
 def surveys(request: Request, errors: dict[str, str] | None = None, form_error: str = "",
             values: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    since, until = period(request)
     return _page(request, "feedback/surveys.html",
-                 {"report": services.survey_report(request.state.db), "errors": errors or {},
-                  "form_error": form_error, "values": values or {}}, status_code)
+                 {"report": services.survey_report(request.state.db, since, until),
+                  "errors": errors or {}, "form_error": form_error, "values": values or {}},
+                 status_code)
 
 
 def survey_campaign(request: Request) -> Response:

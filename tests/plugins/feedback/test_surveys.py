@@ -15,7 +15,7 @@ from core.entities import OutboxMessage, ServiceCase, StaffNotice
 from plugins.feedback import policy, services
 from plugins.feedback.models import Callback, FollowUp, Survey
 from tests.live import fire
-from tests.plugins.feedback.helpers import bearer, closed_case, survey_token
+from tests.plugins.feedback.helpers import bearer, closed_case, new_case, survey_token
 from tests.support import Harness
 
 
@@ -258,3 +258,64 @@ def test_callback_due_date_skips_weekends_and_holidays() -> None:
     assert policy.add_working_days(friday, 2) == date(2026, 12, 8)
     assert policy.add_working_days(friday, 2, [date(2026, 12, 7)]) == date(2026, 12, 9)
     assert policy.add_working_days(date(2026, 12, 5), 0) == date(2026, 12, 7)
+
+
+def test_survey_report_per_region_and_period_in_sql(h: Harness) -> None:
+    """Gap 4: the report's numbers per region, month (the local month: an answer at 00:30 on
+    1 November in Shanghai is November's, though it is still 31 October in UTC) and period
+    (from/to, local days included), summed by the database; a region sees its own."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from core.entities import Region
+
+    tz = ZoneInfo("Asia/Shanghai")
+    answers = [("hq-clerk", datetime(2026, 10, 15, 10, 0), 5, 10),
+               ("hq-clerk", datetime(2026, 10, 31, 23, 30), 4, 9),
+               ("hq-clerk", datetime(2026, 11, 1, 0, 30), 1, 2),
+               ("east-clerk", datetime(2026, 11, 10, 12, 0), 3, 7),
+               ("east-clerk", datetime(2026, 12, 1, 12, 0), 2, 5)]
+    cases = [int(new_case(h, bearer(h, clerk))["id"]) for clerk, *_rest in answers]
+    with h.session() as session:
+        for n, (cid, (_clerk, at, csat, nps)) in enumerate(zip(cases, answers, strict=True)):
+            case = session.get(ServiceCase, cid)
+            when = at.replace(tzinfo=tz)
+            session.add(Survey(case_id=cid, customer_id=case.customer_id, token_hash=f"t{n}",
+                               service_point_id=case.service_point_id, model_code="PA2400",
+                               coverage_class="C" if n == 3 else "A", created_at=when,
+                               expires_at=when + timedelta(days=30), answered_at=when,
+                               csat=csat, nps=nps, region_id=case.region_id,
+                               callback_needed=policy.needs_callback(csat, nps)))
+        session.commit()
+        hq = session.scalars(select(Region.id).where(Region.code == "HQ")).one()
+        east = session.get(ServiceCase, cases[3]).region_id
+    auth = bearer(h, "hq-manager")
+
+    def report(query: str = "", who: dict[str, str] = auth) -> dict:
+        answer = h.client().get(f"/api/v1/feedback/surveys{query}", headers=who)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def numbers(groups: list[dict]) -> dict:
+        return {g["key"]: (g["answers"], g["csat"], g["nps"]) for g in groups}
+
+    everything = report()
+    assert (everything["answered"], everything["csat"], everything["nps"]) == (5, 3.0, 0)
+    assert numbers(everything["by_region"]) == {hq: (3, 3.3, 33), east: (2, 2.5, -50)}
+    assert numbers(everything["by_month"]) == {"2026-10": (2, 4.5, 100),
+                                               "2026-11": (2, 2.0, -50),
+                                               "2026-12": (1, 2.0, -100)}
+    assert numbers(everything["by_class"]) == {"A": (4, 3.0, 0), "C": (1, 3.0, 0)}
+    november = report("?from=2026-11-01&to=2026-11-30")
+    assert (november["answered"], november["csat"], november["nps"]) == (2, 2.0, -50)
+    assert numbers(november["by_region"]) == {hq: (1, 1.0, -100), east: (1, 3.0, 0)}
+    assert numbers(november["by_month"]) == {"2026-11": (2, 2.0, -50)}
+    assert [c["csat"] for c in november["callbacks"]] == [1]
+    assert report("?to=2026-10-31")["answered"] == 2  # 23:30 on the last day is in
+    assert report("?from=2026-12-02")["answered"] == 0
+    assert report("?from=nonsense")["answered"] == 5  # a bad day is ignored
+    mine = report(who=bearer(h, "east-supervisor"))
+    assert numbers(mine["by_region"]) == {east: (2, 2.5, -50)}
+    page = h.client("hq-manager").get("/feedback/surveys?from=2026-11-01&to=2026-11-30")
+    assert page.status_code == 200 and "By region" in page.text
+    assert 'id="nps-total">-50<' in page.text and 'value="2026-11-01"' in page.text
