@@ -171,6 +171,8 @@ class Consultation(RegionScoped, Base):
     contact_name: Mapped[str] = mapped_column(String(160))
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     model_code: Mapped[str] = mapped_column(String(32), default="")
+    #: The unit asked about, when the customer gave its body code: on its timeline (T-1).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     topic: Mapped[str] = mapped_column(String(120))
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[str] = mapped_column(Text)

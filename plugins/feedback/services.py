@@ -868,9 +868,17 @@ def add_consultation(session: Session, data: dict[str, Any], actor: User | None
     name = problems.text(data, "contact_name", max_length=160, label=N_("Name"))
     phone = problems.text(data, "contact_phone", required=False, max_length=40)
     model_code = problems.text(data, "model_code", required=False, max_length=32).upper()
+    body_code = problems.text(data, "body_code", required=False, max_length=64).upper()
     topic = problems.text(data, "topic", max_length=120, label=N_("Topic"))
     question = problems.text(data, "question", max_length=10_000, label=N_("Question"))
     answer = problems.text(data, "answer", max_length=10_000, label=N_("Answer"))
+    unit = None
+    if body_code:
+        unit = session.scalars(select(Unit).where(Unit.body_code == body_code)).first()
+        if unit is None:
+            problems.add("body_code", N_("No unit with this body code."))
+        elif not model_code and unit.model is not None:
+            model_code = unit.model.code
     if model_code and session.scalar(select(ProductModel.id)
                                      .where(ProductModel.code == model_code)) is None:
         problems.add("model_code", N_("Unknown model: %(code)s"), code=model_code)
@@ -879,6 +887,8 @@ def add_consultation(session: Session, data: dict[str, Any], actor: User | None
     problems.raise_if_any()
     assert actor is not None
     row = Consultation(contact_name=name, contact_phone=phone, model_code=model_code,
+                       unit_id=unit.id if unit else None,
+                       customer_id=unit.sold_to_id if unit else None,
                        topic=topic, question=question, answer=answer,
                        created_by_id=actor.id, region_id=actor.region_id)
     session.add(row)
