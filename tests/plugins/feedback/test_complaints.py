@@ -245,6 +245,8 @@ def test_the_sla_clock_pauses_while_waiting_for_the_customer(h: Harness) -> None
     cid = int(made.headers["location"].rsplit("/", 1)[1])
     assert clerk.form(f"/feedback/complaints/{cid}/wait", {},
                       follow_redirects=False).status_code == 303
+    assert h.client("sw-clerk").form(f"/feedback/complaints/{cid}/resume",
+                                     {}).status_code == 404  # another region's
     again = clerk.form(f"/feedback/complaints/{cid}/wait", {})
     assert again.status_code == 409 and "already waiting" in again.text
     page = clerk.get(f"/feedback/complaints/{cid}")

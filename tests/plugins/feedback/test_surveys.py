@@ -235,6 +235,8 @@ def test_a_low_score_opens_a_callback_for_the_supervisor_done_with_a_note(h: Har
                                     {"note": "x"}).status_code == 403
     assert f'id="callback-{cb_id}"' not in h.client("sw-supervisor").get(
         "/feedback/callbacks").text  # region scope
+    assert h.client("sw-supervisor").form(f"/feedback/callbacks/{cb_id}/done",
+                                          {"note": "x"}).status_code == 404
     empty = boss.form(f"/feedback/callbacks/{cb_id}/done", {"note": ""})
     assert empty.status_code == 400 and "Note is required" in empty.text
     done = boss.form(f"/feedback/callbacks/{cb_id}/done",
