@@ -71,7 +71,7 @@ from core.services.validation import Problems
 from core.services.workflow import TECHNICIAN_ROLE, technicians_for
 from core.settings import PolicySettings, Settings
 from core.web.forms import form_status, has, require, see_other, undo
-from core.web.routing import form_data
+from core.web.routing import client_address, form_data
 from core.web.templating import flash, gettext_for, render, request_locale  # issue 18
 from core.web.views.desk.common import error_context
 
@@ -213,6 +213,7 @@ __all__ += ["Message"]  # a message as a parameter of another (API 1.1)
 __all__ += ["CalendarEntry"]  # issue 18
 __all__ += ["CaseCredit", "CreditNote", "UnitSwap", "credits_of", "grant_credit",  # issue 10
             "record_refund", "refundable", "swap_of", "swap_unit"]
+__all__ += ["client_address"]  # the client's address behind trusted proxies (issue 16)
 
 
 def seed_core_demo(session: Session, settings: Settings) -> None:

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from core.plugin_api import ApiResponse, DomainError, json_body, utcnow
 from plugins.feedback import services
 from plugins.feedback.models import Complaint, FollowUp, Survey
+from plugins.feedback.views import period
 
 
 def complaint_json(c: Complaint) -> dict[str, Any]:
@@ -25,6 +26,7 @@ def complaint_json(c: Complaint) -> dict[str, Any]:
         "owner": c.owner.login if c.owner else None,
         "first_response_due": c.first_response_due, "resolution_due": c.resolution_due,
         "first_response_at": c.first_response_at, "sla": services.sla(c, utcnow()),
+        "waiting_since": c.waiting_since, "paused_minutes": c.paused_minutes,
         "escalated_at": c.escalated_at,
         "escalated_to": c.escalated_to.login if c.escalated_to else None,
         "reply": c.reply or None, "replied_at": c.replied_at,
@@ -93,7 +95,7 @@ def survey_json(s: Survey) -> dict[str, Any]:
 
 def surveys(request: Request) -> Response:
     """The survey report (CSAT, NPS overall and by point, technician, model, month)."""
-    report = services.survey_report(request.state.db)
+    report = services.survey_report(request.state.db, *period(request))
     report["callbacks"] = [survey_json(s) for s in report["callbacks"]]
     return ApiResponse(report)
 

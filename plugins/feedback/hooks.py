@@ -27,7 +27,7 @@ from core.plugin_api import (
     plugin_settings,
 )
 from plugins.feedback import api, services, views
-from plugins.feedback.models import Complaint, FollowUp
+from plugins.feedback.models import Complaint, Consultation, FollowUp, Survey
 
 VIEW = "feedback.view"
 HANDLE = "feedback.handle"
@@ -73,6 +73,10 @@ def register_routes() -> list[RouteSpec]:
                   methods=POST),
         RouteSpec("feedback.complaint_close", f"{c}/close", views.complaint_close, HANDLE,
                   methods=POST),
+        RouteSpec("feedback.complaint_wait", f"{c}/wait", views.complaint_wait, HANDLE,
+                  methods=POST),
+        RouteSpec("feedback.complaint_resume", f"{c}/resume", views.complaint_resume, HANDLE,
+                  methods=POST),
         RouteSpec("feedback.departments", "/feedback/departments", views.departments, VIEW),
         RouteSpec("feedback.department_save", "/feedback/departments",
                   views.department_save, MANAGE, methods=POST),
@@ -84,6 +88,11 @@ def register_routes() -> list[RouteSpec]:
         RouteSpec("feedback.followups", "/feedback/followups", views.followups, VIEW),
         RouteSpec("feedback.followup_record", "/feedback/followups/{visit_id:int}",
                   views.followup_record, HANDLE, methods=POST),
+        RouteSpec("feedback.callbacks", "/feedback/callbacks", views.callbacks, VIEW),
+        RouteSpec("feedback.callback_done", "/feedback/callbacks/{callback_id:int}/done",
+                  views.callback_done, HANDLE, methods=POST),
+        RouteSpec("feedback.widget_callbacks", "/feedback/widgets/callbacks",
+                  views.widget_callbacks, VIEW),
         RouteSpec("feedback.consultations", "/feedback/consultations", views.consultations,
                   VIEW),
         RouteSpec("feedback.consultation_add", "/feedback/consultations",
@@ -145,6 +154,8 @@ def dashboard_widgets() -> list[Widget]:
                "/feedback/widgets/nps", VIEW, order=57),
         Widget("feedback.visits", N_("Follow-up visits due (T-3)"),
                "/feedback/widgets/visits", VIEW, order=56),
+        Widget("feedback.callbacks", N_("Customers to call back after a low score (F-1)"),
+               "/feedback/widgets/callbacks", VIEW, order=58),
     ]
 
 
@@ -185,7 +196,33 @@ def unit_timeline(session: Session, unit: Unit) -> list[TimelineEntry]:
                               detail=f"{v.days} d: {v.outcome} {v.note}".strip(),
                               source="feedback")
                 for v in visits if v.done_at is not None]
+    # gap 5: what the customer told us about it, what they asked, what HQ published on it
+    surveys = session.scalars(
+        select(Survey).join(ServiceCase, Survey.case_id == ServiceCase.id)
+        .where(ServiceCase.unit_id == unit.id, Survey.answered_at.is_not(None)))
+    entries += [TimelineEntry(at=s.answered_at, kind="feedback.survey",
+                              title=N_("Survey answer"),
+                              detail=(f"{s.case.reference}: CSAT {_score(s.csat)}, "
+                                      f"NPS {_score(s.nps)}"
+                                      + (f" — {s.comment}" if s.comment else "")),
+                              url=f"/desk/cases/{s.case_id}", source="feedback")
+                for s in surveys if s.answered_at is not None]
+    entries += [TimelineEntry(at=c.created_at, kind="feedback.consultation",
+                              title=N_("Consultation"), detail=f"{c.topic}: {c.question}",
+                              url="/feedback/consultations", source="feedback")
+                for c in session.scalars(select(Consultation)
+                                         .where(Consultation.unit_id == unit.id))]
+    model = unit.model.code if unit.model is not None else ""
+    entries += [TimelineEntry(at=b.published_at, kind="feedback.bulletin",
+                              title=N_("Service bulletin"), detail=b.title,
+                              url="/feedback/bulletins", source="feedback")
+                for b in services.bulletins_for(session, model, unit.factory_date)
+                if b.published_at is not None]
     return entries
+
+
+def _score(value: int | None) -> str:
+    return "—" if value is None else str(value)
 
 
 def _escalate(session: Session, settings: Settings, now: datetime) -> str:

@@ -81,6 +81,10 @@ class Complaint(RegionScoped, Base):
     #: A failed SLA stays failed, whatever happens later.
     response_failed: Mapped[bool] = mapped_column(default=False)
     resolution_failed: Mapped[bool] = mapped_column(default=False)
+    #: The SLA clock stands still while the complaint waits for the customer (gap 8): since
+    #: when, and how many working minutes it stood still in all (the dues moved by as much).
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paused_minutes: Mapped[int] = mapped_column(default=0)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     escalated_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     reply: Mapped[str] = mapped_column(Text, default="")
@@ -167,6 +171,8 @@ class Consultation(RegionScoped, Base):
     contact_name: Mapped[str] = mapped_column(String(160))
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     model_code: Mapped[str] = mapped_column(String(32), default="")
+    #: The unit asked about, when the customer gave its body code: on its timeline (T-1).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     topic: Mapped[str] = mapped_column(String(120))
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[str] = mapped_column(Text)
@@ -212,3 +218,43 @@ class BulletinAck(RegionScoped, Base):
     service_point_id: Mapped[int] = mapped_column(ForeignKey("service_point.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     acked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PublicPost(Base):
+    """One message sent through a public page (the complaint form, a survey answer) from a
+    client address: the sliding window that throttles an anonymous flood (gap 9). Rows older
+    than the window are deleted as new ones come in."""
+
+    __tablename__ = "feedback_public_post"
+    __table_args__ = (Index("ix_feedback_public_post_address_at", "address", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class Callback(RegionScoped, Base):
+    """A call back to a customer who gave a low score (F-1, gap 2): opened when the survey is
+    answered, owned by the service point's supervisor (else the case's technician), due on a
+    working day, done with a note of what was said."""
+
+    __tablename__ = "feedback_callback"
+    __table_args__ = (Index("ix_feedback_callback_state_due", "state", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("feedback_survey.id"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("service_case.id"), index=True)
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_point.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    state: Mapped[str] = mapped_column(String(8), default="open")
+    due_on: Mapped[date] = mapped_column()
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    survey: Mapped[Survey] = relationship(lazy="joined")
+    case: Mapped[ServiceCase] = relationship(lazy="joined")
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="joined")
+    done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id], lazy="joined")

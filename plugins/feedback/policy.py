@@ -21,27 +21,31 @@ TOPICS = ("product_quality", "repair_quality", "turnaround", "staff", "charges",
           "other")
 FOLLOWUP_METHODS = ("phone", "onsite")
 FOLLOWUP_OUTCOMES = ("satisfied", "problem", "unreachable")
+CALLBACK_STATES = ("open", "done")
 #: A CSAT at or below this (1..5) or an NPS at or below this (0..10) asks for a call back.
 LOW_CSAT = 2
 LOW_NPS = 6
 
 
 def add_working_hours(start: datetime, hours: float, tz: tzinfo, day_start: int = 9,
-                      day_end: int = 18) -> datetime:
+                      day_end: int = 18, holidays: Iterable[date] = ()) -> datetime:
     """``start`` plus ``hours`` of working time (Monday to Friday, ``day_start`` to
     ``day_end`` local time in ``tz``); returns an aware datetime in ``tz``.
 
     Why working hours: a complaint filed on Friday evening is not late on Sunday (Odoo's and
-    Frappe's SLA clocks count the team's working calendar the same way)."""
+    Frappe's SLA clocks count the team's working calendar the same way). ``holidays`` are
+    local days off besides the weekend (ANCHORS OT#1168: the calendar knows public holidays).
+    """
     if day_end <= day_start:
         raise ValueError("the working day must end after it starts")
+    off = frozenset(holidays)
     remaining = timedelta(hours=hours)
     current = start.astimezone(tz)
     while True:
         day = current.date()
         opens = datetime.combine(day, time(day_start), tz)
         closes = datetime.combine(day, time(0), tz) + timedelta(hours=day_end)
-        if day.weekday() >= 5 or current >= closes:
+        if day.weekday() >= 5 or day in off or current >= closes:
             current = datetime.combine(day + timedelta(days=1), time(day_start), tz)
             continue
         current = max(current, opens)
@@ -50,6 +54,40 @@ def add_working_hours(start: datetime, hours: float, tz: tzinfo, day_start: int 
             return current + remaining
         remaining -= left_today
         current = datetime.combine(day + timedelta(days=1), time(day_start), tz)
+
+
+def working_time_between(start: datetime, end: datetime, tz: tzinfo, day_start: int = 9,
+                         day_end: int = 18, holidays: Iterable[date] = ()) -> timedelta:
+    """The working time (as :func:`add_working_hours` counts it) from ``start`` to ``end``;
+    zero when ``end`` is not after ``start``. How long a paused SLA clock stood still."""
+    off = frozenset(holidays)
+    total = timedelta(0)
+    current, end = start.astimezone(tz), end.astimezone(tz)
+    while current < end:
+        day = current.date()
+        opens = datetime.combine(day, time(day_start), tz)
+        closes = datetime.combine(day, time(0), tz) + timedelta(hours=day_end)
+        if day.weekday() < 5 and day not in off:
+            lo, hi = max(current, opens), min(end, closes)
+            if hi > lo:
+                total += hi - lo
+        current = datetime.combine(day + timedelta(days=1), time(0), tz)
+    return total
+
+
+def check_wait(state: str, waiting: bool) -> None:
+    """The clock pauses only on an open complaint that is not waiting already."""
+    if state == "closed":
+        raise Conflict(N_("This complaint is already closed."), code="invalid_state")
+    if waiting:
+        raise Conflict(N_("This complaint is already waiting for the customer."),
+                       code="invalid_state")
+
+
+def check_resume(waiting: bool) -> None:
+    if not waiting:
+        raise Conflict(N_("This complaint is not waiting for the customer."),
+                       code="invalid_state")
 
 
 @dataclass(frozen=True)
@@ -123,6 +161,21 @@ def csat(scores: Sequence[int]) -> float | None:
 def needs_callback(csat_score: int | None, nps_score: int | None) -> bool:
     return ((csat_score is not None and csat_score <= LOW_CSAT)
             or (nps_score is not None and nps_score <= LOW_NPS))
+
+
+def add_working_days(start: date, days: int, holidays: Iterable[date] = ()) -> date:
+    """``start`` plus ``days`` working days (Monday to Friday, not a holiday); 0 days from a
+    day off gives the next working day."""
+    off = set(holidays)
+    current = start
+    while current.weekday() >= 5 or current in off:
+        current += timedelta(days=1)
+    left = days
+    while left > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5 and current not in off:
+            left -= 1
+    return current
 
 
 def followup_dates(closed_on: date, days: Iterable[int]) -> list[tuple[int, date]]:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case as sql_case
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.plugin_api import (
@@ -24,7 +26,9 @@ from core.plugin_api import (
     NotFound,
     Problems,
     ProductModel,
+    Region,
     ServiceCase,
+    ServicePoint,
     Unit,
     User,
     audit,
@@ -40,10 +44,12 @@ from plugins.feedback import policy
 from plugins.feedback.models import (
     Bulletin,
     BulletinAck,
+    Callback,
     Complaint,
     Consultation,
     Department,
     FollowUp,
+    PublicPost,
     RoutingRule,
     Survey,
 )
@@ -154,10 +160,16 @@ def route_to(session: Session, topic: str, model_code: str, region_id: int | Non
 # --- complaints --------------------------------------------------------------------------
 
 
-def _due(session: Session, start: datetime, hours: int) -> datetime:
+def _due(session: Session, start: datetime, hours: float) -> datetime:
     conf = _settings(session)
     return policy.add_working_hours(start, hours, _tz(session), conf.workday_start_hour,
-                                    conf.workday_end_hour)
+                                    conf.workday_end_hour, conf.holidays)
+
+
+def _working_time(session: Session, start: datetime, end: datetime) -> timedelta:
+    conf = _settings(session)
+    return policy.working_time_between(start, end, _tz(session), conf.workday_start_hour,
+                                       conf.workday_end_hour, conf.holidays)
 
 
 def create_complaint(session: Session, data: dict[str, Any], actor: User | None,
@@ -306,6 +318,8 @@ def reply(session: Session, complaint_id: int, data: dict[str, Any], actor: User
     problems = Problems()
     text = problems.text(data, "reply", max_length=10_000, label=N_("Reply"))
     problems.raise_if_any()
+    if complaint.waiting_since is not None:  # we act again: the clock runs again
+        _restart_clock(session, complaint, now)
     channel, recipient = ("email", complaint.contact_email) if complaint.contact_email \
         else ("sms", complaint.contact_phone)
     message = queue_message(
@@ -341,6 +355,8 @@ def close(session: Session, complaint_id: int, data: dict[str, Any], actor: User
     problems = Problems()
     resolution = problems.text(data, "resolution", required=False, max_length=10_000)
     problems.raise_if_any()
+    if complaint.waiting_since is not None:
+        _restart_clock(session, complaint, now)
     complaint.resolution = resolution or complaint.reply
     complaint.state, complaint.closed_at = "closed", now
     if now > complaint.resolution_due:
@@ -352,27 +368,76 @@ def close(session: Session, complaint_id: int, data: dict[str, Any], actor: User
 
 
 def sla(complaint: Complaint, now: datetime) -> dict[str, str]:
-    """Both clocks' states for display: ``met``, ``failed`` or ``running``."""
+    """Both clocks' states for display: ``met``, ``failed``, ``running``, or ``paused`` while
+    the complaint waits for the customer (a clock that has not stopped stands still)."""
+    if complaint.waiting_since is not None:
+        now = complaint.waiting_since
     response = policy.sla_state(complaint.first_response_due, complaint.first_response_at, now)
     resolution = policy.sla_state(complaint.resolution_due, complaint.closed_at, now)
     if complaint.response_failed:
         response = "failed"
     if complaint.resolution_failed:
         resolution = "failed"
+    if complaint.waiting_since is not None:
+        response = "paused" if response == "running" else response
+        resolution = "paused" if resolution == "running" else resolution
     return {"response": response, "resolution": resolution}
+
+
+def _restart_clock(session: Session, complaint: Complaint, now: datetime) -> None:
+    """End a wait: the clocks still running move on by the working time the wait took."""
+    assert complaint.waiting_since is not None
+    stood = _working_time(session, complaint.waiting_since, now)
+    hours = stood.total_seconds() / 3600
+    if hours > 0:
+        if complaint.first_response_at is None:
+            complaint.first_response_due = _due(session, complaint.first_response_due, hours)
+        if complaint.closed_at is None:
+            complaint.resolution_due = _due(session, complaint.resolution_due, hours)
+    complaint.paused_minutes += round(stood.total_seconds() / 60)
+    complaint.waiting_since = None
+    audit.record(session, "feedback_complaint", complaint.id, "resume",
+                 after={"paused_minutes": round(stood.total_seconds() / 60)},
+                 region_id=complaint.region_id)
+
+
+def wait_for_customer(session: Session, complaint_id: int, data: dict[str, Any],
+                      actor: User | None, now: datetime | None = None) -> Complaint:
+    """The complaint waits for the customer (documents, a visit, a reply): its SLA clocks stop
+    until it resumes (ANCHORS OT#3034: the clock pauses on hold)."""
+    now = now or utcnow()
+    complaint = _lock_complaint(session, complaint_id)
+    policy.check_wait(complaint.state, complaint.waiting_since is not None)
+    complaint.waiting_since = now
+    session.flush()
+    audit.record(session, "feedback_complaint", complaint.id, "wait",
+                 region_id=complaint.region_id)
+    return complaint
+
+
+def resume(session: Session, complaint_id: int, data: dict[str, Any], actor: User | None,
+           now: datetime | None = None) -> Complaint:
+    """The customer came back: the clocks run again, their dues later by the wait."""
+    now = now or utcnow()
+    complaint = _lock_complaint(session, complaint_id)
+    policy.check_resume(complaint.waiting_since is not None)
+    _restart_clock(session, complaint, now)
+    session.flush()
+    return complaint
 
 
 def escalate(session: Session, now: datetime) -> list[Complaint]:
     """The periodic job: mark open complaints whose SLA failed, and escalate each once to its
     department's head. Safe to run again: a complaint is escalated only once."""
     late = list(session.scalars(select(Complaint).where(
-        Complaint.state.in_(policy.OPEN),
+        Complaint.state.in_(policy.OPEN), Complaint.waiting_since.is_(None),
         or_(Complaint.resolution_due < now,
             (Complaint.first_response_at.is_(None)) & (Complaint.first_response_due < now)))))
     escalated = []
     for row in late:
         complaint = lock_row(session, Complaint, row.id)
-        if complaint is None or complaint.state not in policy.OPEN:
+        if complaint is None or complaint.state not in policy.OPEN \
+                or complaint.waiting_since is not None:
             continue
         if complaint.first_response_at is None and complaint.first_response_due < now:
             complaint.response_failed = True
@@ -397,12 +462,14 @@ def escalate(session: Session, now: datetime) -> list[Complaint]:
 
 def sla_counts(session: Session, now: datetime) -> dict[str, int]:
     """Open complaints by SLA state, for the dashboard widget."""
-    counts = {"running": 0, "at_risk": 0, "failed": 0}
+    counts = {"running": 0, "at_risk": 0, "failed": 0, "paused": 0}
     soon = now + timedelta(hours=4)
     for c in session.scalars(select(Complaint).where(Complaint.state.in_(policy.OPEN))):
         states = sla(c, now)
         if "failed" in states.values():
             counts["failed"] += 1
+        elif c.waiting_since is not None:
+            counts["paused"] += 1
         elif c.resolution_due < soon or (c.first_response_at is None
                                           and c.first_response_due < soon):
             counts["at_risk"] += 1
@@ -516,46 +583,187 @@ def answer_survey(session: Session, token: str, data: dict[str, Any],
     survey.csat, survey.nps, survey.comment, survey.answered_at = csat, nps, comment, now
     survey.callback_needed = policy.needs_callback(csat, nps)
     session.flush()
+    if survey.callback_needed:
+        open_callback(session, survey, now)
     return survey
 
 
-def survey_report(session: Session, since: date | None = None) -> dict[str, Any]:
-    """CSAT and NPS overall, per service point, technician and model, and per month."""
-    query = select(Survey).where(Survey.answered_at.is_not(None))
-    rows = list(session.scalars(query.order_by(Survey.answered_at)))
+# --- call backs after a low score (gap 2) ------------------------------------------------
+
+SUPERVISOR_ROLE = "supervisor"
+
+
+def holidays(session: Session) -> list[date]:
+    return list(getattr(_settings(session), "holidays", []) or [])
+
+
+def callback_owner(session: Session, case: ServiceCase) -> User | None:
+    """Who calls the customer back: the supervisor of the case's service point, else the
+    case's technician."""
+    users = session.scalars(select(User).where(User.service_point_id == case.service_point_id,
+                                               User.active.is_(True)).order_by(User.id))
+    for user in users:
+        if SUPERVISOR_ROLE in user.role_ids:
+            return user
+    return case.technician
+
+
+def open_callback(session: Session, survey: Survey, now: datetime | None = None) -> Callback:
+    """A low score opens a call back at the service point, due in ``callback_days`` working
+    days, and its owner hears of it (a staff notice)."""
+    now = now or utcnow()
+    found = session.scalars(select(Callback).where(Callback.survey_id == survey.id)).first()
+    if found is not None:
+        return found
+    case = survey.case
+    owner = callback_owner(session, case)
+    due_on = policy.add_working_days(local_today(session, now),
+                                     _settings(session).callback_days, holidays(session))
+    row = Callback(survey_id=survey.id, case_id=case.id,
+                   service_point_id=survey.service_point_id,
+                   owner_id=owner.id if owner else None, state="open", due_on=due_on,
+                   created_at=now, region_id=survey.region_id)
+    session.add(row)
+    session.flush()
+    audit.record(session, "feedback_callback", row.id, "open",
+                 after={"case": case.reference, "owner": owner.login if owner else None,
+                        "csat": survey.csat, "nps": survey.nps}, region_id=row.region_id)
+    if owner is not None:
+        notify_staff(session, owner,
+                     N_("Call back %(name)s about %(reference)s: a low survey score "
+                        "(CSAT %(csat)s, NPS %(nps)s), due %(due)s"),
+                     {"name": case.contact_name, "reference": case.reference,
+                      "csat": survey.csat if survey.csat is not None else "—",
+                      "nps": survey.nps if survey.nps is not None else "—",
+                      "due": due_on.isoformat()},
+                     link=f"/feedback/callbacks#callback-{row.id}", source="feedback")
+    return row
+
+
+def callbacks(session: Session, state: str = "open", owner_id: int | None = None,
+              page: int = 1) -> tuple[list[Callback], bool]:
+    query = select(Callback).order_by(Callback.due_on, Callback.id)
+    if state in policy.CALLBACK_STATES:
+        query = query.where(Callback.state == state)
+    if owner_id is not None:
+        query = query.where(Callback.owner_id == owner_id)
+    rows = list(session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def callback_counts(session: Session, today: date) -> dict[str, int]:
+    """Open call backs, and how many of them are overdue, for the dashboard."""
+    open_ = session.scalar(select(func.count(Callback.id)).where(Callback.state == "open"))
+    late = session.scalar(select(func.count(Callback.id)).where(
+        Callback.state == "open", Callback.due_on < today))
+    return {"open": int(open_ or 0), "overdue": int(late or 0)}
+
+
+def finish_callback(session: Session, callback_id: int, data: dict[str, Any],
+                    actor: User | None, now: datetime | None = None) -> Callback:
+    """Done, with a note of what the customer said; once (the row is locked)."""
+    row = lock_row(session, Callback, callback_id)
+    if row is None:
+        raise NotFound(N_("No such call back."))
+    if row.state == "done":
+        raise Conflict(N_("This call back is already done."), code="invalid_state")
+    problems = Problems()
+    note = problems.text(data, "note", max_length=4000, label=N_("Note"))
+    problems.raise_if_any()
+    row.state, row.note, row.done_at = "done", note, now or utcnow()
+    row.done_by_id = actor.id if actor else None
+    session.flush()
+    audit.record(session, "feedback_callback", row.id, "done", after={"note": note[:200]},
+                 region_id=row.region_id)
+    return row
+
+
+def _local_midnight(session: Session, day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), _tz(session))
+
+
+def _month_starts(session: Session, first: datetime, last: datetime) -> list[tuple[str, datetime]]:
+    """(``YYYY-MM``, local midnight of the 1st) for every month from ``first`` to ``last``."""
     tz = _tz(session)
+    day = first.astimezone(tz).date().replace(day=1)
+    end = last.astimezone(tz).date()
+    months = []
+    while day <= end:
+        months.append((day.strftime("%Y-%m"), _local_midnight(session, day)))
+        day = (day + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _scores(row: Any) -> dict[str, Any]:
+    """A group's numbers from its SQL sums: answers, mean CSAT, NPS."""
+    answers, csat_sum, csat_n, promoters, detractors, nps_n = (int(v or 0) for v in row)
+    return {"answers": answers,
+            "csat": round(csat_sum / csat_n, 1) if csat_n else None,
+            "nps": round(100 * (promoters - detractors) / nps_n) if nps_n else None}
+
+
+def survey_report(session: Session, since: date | None = None, until: date | None = None
+                  ) -> dict[str, Any]:
+    """CSAT and NPS overall, per region, service point, technician, model, warranty class and
+    month, of the answers given from ``since`` to ``until`` (local days, both included).
+    Every number is summed in SQL (a GROUP BY per table); only the groups come back."""
+    answered = [Survey.answered_at.is_not(None)]
     if since is not None:
-        rows = [r for r in rows if r.answered_at and r.answered_at.astimezone(tz).date() >= since]
-    names: dict[str, dict[Any, str]] = {"point": {}, "technician": {}}
-    for r in rows:
-        names["point"][r.service_point_id] = r.case.service_point.name
-        if r.technician_id and r.case.technician is not None:
-            names["technician"][r.technician_id] = r.case.technician.display_name
+        answered.append(Survey.answered_at >= _local_midnight(session, since))
+    if until is not None:
+        answered.append(Survey.answered_at < _local_midnight(session, until + timedelta(days=1)))
+    sums = (func.count(Survey.id), func.sum(Survey.csat), func.count(Survey.csat),
+            func.sum(sql_case((Survey.nps >= 9, 1), else_=0)),
+            func.sum(sql_case((Survey.nps <= policy.LOW_NPS, 1), else_=0)), func.count(Survey.nps))
 
-    def group(key: Any) -> list[dict[str, Any]]:
-        buckets: dict[Any, list[Survey]] = {}
-        for r in rows:
-            buckets.setdefault(key(r), []).append(r)
-        return [{"key": k, "answers": len(v),
-                 "csat": policy.csat([s.csat for s in v if s.csat is not None]),
-                 "nps": policy.nps([s.nps for s in v if s.nps is not None])}
-                for k, v in sorted(buckets.items(), key=lambda kv: str(kv[0]))]
+    def group(key: Any, *joins: tuple[Any, Any], name: Any = None) -> list[dict[str, Any]]:
+        columns = [key] + ([name] if name is not None else [])
+        query = select(*columns, *sums).where(*answered)
+        for target, on in joins:
+            query = query.outerjoin(target, on)
+        query = query.group_by(*columns)
+        found = []
+        for row in session.execute(query):
+            values = tuple(row)
+            label = values[1] if name is not None else None
+            found.append({"key": values[0] if values[0] not in (None, "") else "—",
+                          "name": label or "", **_scores(values[len(columns):])})
+        return sorted(found, key=lambda g: str(g["key"]))
 
+    total = session.execute(select(*sums).where(*answered)).one()
+    by_month: list[dict[str, Any]] = []
+    bounds = session.execute(select(func.min(Survey.answered_at), func.max(Survey.answered_at))
+                             .where(*answered)).one()
+    if bounds[0] is not None:
+        months = _month_starts(session, bounds[0], bounds[1])
+        if len(months) == 1:
+            by_month = [{"key": months[0][0], "name": "", **_scores(total)}]
+        else:
+            # the local month of each answer, as ranges of instants: exact on every database
+            month = sql_case(*[(Survey.answered_at < start, label) for (label, _s), (_l, start)
+                               in pairwise(months)],
+                             else_=months[-1][0])
+            by_month = group(month)
     sent = session.scalar(select(func.count(Survey.id))) or 0
+    callbacks = list(session.scalars(select(Survey).where(
+        *answered, Survey.callback_needed.is_(True)).order_by(Survey.answered_at).limit(200)))
     return {
-        "sent": sent, "answered": len(rows),
-        "csat": policy.csat([r.csat for r in rows if r.csat is not None]),
-        "nps": policy.nps([r.nps for r in rows if r.nps is not None]),
-        "by_point": [{**g, "name": names["point"].get(g["key"], "")}
-                     for g in group(lambda r: r.service_point_id)],
-        "by_technician": [{**g, "name": names["technician"].get(g["key"], "—")}
-                          for g in group(lambda r: r.technician_id)],
-        "by_model": group(lambda r: r.model_code or "—"),
-        "by_month": group(lambda r: r.answered_at.astimezone(tz).strftime("%Y-%m")),
+        "sent": sent, **_scores(total), "answered": int(total[0] or 0),
+        "since": since, "until": until,
+        "by_region": group(Survey.region_id, (Region, Region.id == Survey.region_id),
+                           name=Region.name),
+        "by_point": group(Survey.service_point_id,
+                          (ServicePoint, ServicePoint.id == Survey.service_point_id),
+                          name=ServicePoint.name),
+        "by_technician": [{**g, "name": g["name"] or "—"} for g in group(
+            Survey.technician_id, (User, User.id == Survey.technician_id),
+            name=User.display_name)],
+        "by_model": group(Survey.model_code),
+        "by_month": by_month,
         # the warranty decision: unhappiness with the policy (class C, paid) told apart from
         # unhappiness with the service
-        "by_class": group(lambda r: r.coverage_class or "—"),
-        "callbacks": [r for r in rows if r.callback_needed],
+        "by_class": group(Survey.coverage_class),
+        "callbacks": callbacks,
     }
 
 
@@ -660,9 +868,17 @@ def add_consultation(session: Session, data: dict[str, Any], actor: User | None
     name = problems.text(data, "contact_name", max_length=160, label=N_("Name"))
     phone = problems.text(data, "contact_phone", required=False, max_length=40)
     model_code = problems.text(data, "model_code", required=False, max_length=32).upper()
+    body_code = problems.text(data, "body_code", required=False, max_length=64).upper()
     topic = problems.text(data, "topic", max_length=120, label=N_("Topic"))
     question = problems.text(data, "question", max_length=10_000, label=N_("Question"))
     answer = problems.text(data, "answer", max_length=10_000, label=N_("Answer"))
+    unit = None
+    if body_code:
+        unit = session.scalars(select(Unit).where(Unit.body_code == body_code)).first()
+        if unit is None:
+            problems.add("body_code", N_("No unit with this body code."))
+        elif not model_code and unit.model is not None:
+            model_code = unit.model.code
     if model_code and session.scalar(select(ProductModel.id)
                                      .where(ProductModel.code == model_code)) is None:
         problems.add("model_code", N_("Unknown model: %(code)s"), code=model_code)
@@ -671,6 +887,8 @@ def add_consultation(session: Session, data: dict[str, Any], actor: User | None
     problems.raise_if_any()
     assert actor is not None
     row = Consultation(contact_name=name, contact_phone=phone, model_code=model_code,
+                       unit_id=unit.id if unit else None,
+                       customer_id=unit.sold_to_id if unit else None,
                        topic=topic, question=question, answer=answer,
                        created_by_id=actor.id, region_id=actor.region_id)
     session.add(row)
@@ -795,4 +1013,32 @@ def case_feedback(session: Session, case_id: int) -> dict[str, Any]:
         "survey": session.scalars(select(Survey).where(Survey.case_id == case.id)).first(),
         "visits": list(session.scalars(select(FollowUp).where(FollowUp.case_id == case.id)
                                        .order_by(FollowUp.days))),
+        "callback": session.scalars(select(Callback).where(Callback.case_id == case.id)
+                                    .order_by(Callback.id.desc())).first(),
     }
+
+
+# --- public pages: a sliding window per client address (gap 9) ------------------------------
+
+
+def public_allowed(session: Session, address: str, now: datetime | None = None) -> bool:
+    """Whether ``address`` may send another message through a public page: fewer than
+    ``public_max_posts`` in the last ``public_window_minutes`` (sign-in's per-address limit,
+    applied to the complaint form and the survey answers)."""
+    now = now or utcnow()
+    conf = _settings(session)
+    since = now - timedelta(minutes=conf.public_window_minutes)
+    sent = session.scalar(select(func.count(PublicPost.id)).where(
+        PublicPost.address == address[:64], PublicPost.at > since)) or 0
+    return int(sent) < conf.public_max_posts
+
+
+def count_public_post(session: Session, address: str, action: str,
+                      now: datetime | None = None) -> None:
+    """Count a message from ``address``; rows older than the window go."""
+    now = now or utcnow()
+    conf = _settings(session)
+    session.execute(delete(PublicPost).where(
+        PublicPost.at < now - timedelta(minutes=conf.public_window_minutes)))
+    session.add(PublicPost(address=address[:64], action=action, at=now))
+    session.flush()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import Field
 
 from core.plugin_api import PluginSettings
@@ -25,3 +27,12 @@ class FeedbackSettings(PluginSettings):
     #: The SLA clock's working day, in the instance's time zone (hours, 24 h clock).
     workday_start_hour: int = Field(9, ge=0, le=23)
     workday_end_hour: int = Field(18, ge=1, le=24)
+    #: Public pages (the complaint form, survey answers): at most this many messages from one
+    #: client address in ``public_window_minutes``; then a 429 page until the window passes.
+    public_max_posts: int = Field(5, ge=1, le=1000)
+    public_window_minutes: int = Field(60, ge=1, le=24 * 60)
+    #: A low survey score opens a call back due this many working days after the answer.
+    callback_days: int = Field(2, ge=0, le=30)
+    #: Days off besides the weekend (public holidays), local dates: the SLA clock and the
+    #: call-back due dates skip them. ``holidays = [2027-01-01, 2027-02-10]`` in the TOML.
+    holidays: list[date] = Field(default_factory=list)

@@ -5,7 +5,7 @@ service bulletins, the case panel, dashboard widgets, and the customer's public 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,6 +20,7 @@ from core.plugin_api import (
     NotFound,
     Region,
     Unit,
+    client_address,
     error_context,
     flash,
     form_data,
@@ -46,7 +47,8 @@ LABELS: dict[str, dict[str, str]] = {
               "turnaround": N_("Turnaround time"), "staff": N_("Staff attitude"),
               "charges": N_("Charges"), "logistics": N_("Shipping and logistics"),
               "other": N_("Other")},
-    "sla": {"met": N_("met"), "failed": N_("failed"), "running": N_("running")},
+    "sla": {"met": N_("met"), "failed": N_("failed"), "running": N_("running"),
+            "paused": N_("paused")},
     "method": {"phone": N_("by phone"), "onsite": N_("on site")},
     "outcome": {"satisfied": N_("satisfied, no problem"), "problem": N_("problem found"),
                 "unreachable": N_("could not reach the customer")},
@@ -162,6 +164,17 @@ def complaint_reply(request: Request) -> Response:
                              N_("Reply to %(reference)s recorded and queued to the customer."))
 
 
+def complaint_wait(request: Request) -> Response:
+    return _complaint_action(request, services.wait_for_customer,
+                             N_("%(reference)s waits for the customer: its SLA clock is "
+                                "paused."))
+
+
+def complaint_resume(request: Request) -> Response:
+    return _complaint_action(request, services.resume,
+                             N_("%(reference)s resumed: its SLA clock runs again."))
+
+
 def complaint_close(request: Request) -> Response:
     return _complaint_action(request, services.close, N_("%(reference)s closed."))
 
@@ -209,11 +222,24 @@ def rule_add(request: Request) -> Response:
 # --- surveys -----------------------------------------------------------------------------
 
 
+def period(request: Request) -> tuple[date | None, date | None]:
+    """The report's period from ``?from=YYYY-MM-DD&to=YYYY-MM-DD``; a bad day is ignored."""
+    found: list[date | None] = []
+    for name in ("from", "to"):
+        try:
+            found.append(date.fromisoformat(request.query_params.get(name, "").strip()))
+        except ValueError:
+            found.append(None)
+    return found[0], found[1]
+
+
 def surveys(request: Request, errors: dict[str, str] | None = None, form_error: str = "",
             values: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    since, until = period(request)
     return _page(request, "feedback/surveys.html",
-                 {"report": services.survey_report(request.state.db), "errors": errors or {},
-                  "form_error": form_error, "values": values or {}}, status_code)
+                 {"report": services.survey_report(request.state.db, since, until),
+                  "errors": errors or {}, "form_error": form_error, "values": values or {}},
+                 status_code)
 
 
 def survey_campaign(request: Request) -> Response:
@@ -255,6 +281,9 @@ def survey_answer(request: Request) -> Response:
     session = request.state.db
     token = request.path_params["token"]
     data = form_data(request)
+    address = client_address(request)
+    if not services.public_allowed(session, address):
+        return _throttled(request)
     survey = services.survey_for(session, token)
     context = _public_context(request, survey.locale)
     try:
@@ -267,6 +296,7 @@ def survey_answer(request: Request) -> Response:
         return _page(request, "feedback/survey_public.html", {
             "survey": services.survey_for(session, token), "token": token,
             "errors": fields, "values": _values(data), **context}, status_code=400)
+    services.count_public_post(session, address, "survey")
     return _page(request, "feedback/survey_thanks.html", {"survey": survey, **context})
 
 
@@ -300,6 +330,42 @@ def followup_record(request: Request) -> Response:
                          **error_context(request, error))
     _said(request, N_("Visit recorded."))
     return see_other("/feedback/followups")
+
+
+# --- call backs after a low score (gap 2) ------------------------------------------------
+
+
+def callbacks(request: Request, errors: dict[str, str] | None = None, form_error: str = "",
+              status_code: int = 200) -> Response:
+    session = request.state.db
+    state = request.query_params.get("state", "open")
+    mine = request.query_params.get("mine") == "1"
+    page = _page_number(request)
+    rows, more = services.callbacks(session, state, request.state.user.id if mine else None,
+                                    page)
+    return _page(request, "feedback/callbacks.html", {
+        "rows": rows, "state": state, "mine": mine, "today": services.local_today(session),
+        "errors": errors or {}, "form_error": form_error, **_pager(request, page, more)},
+        status_code)
+
+
+def callback_done(request: Request) -> Response:
+    data = form_data(request)
+    try:
+        row = services.finish_callback(request.state.db, request.path_params["callback_id"],
+                                       data, request.state.user)
+    except DomainError as error:
+        request.state.db.rollback()
+        return callbacks(request, status_code=form_status(error),
+                         **error_context(request, error))
+    _said(request, N_("Call back to %(name)s done."), name=row.case.contact_name)
+    return see_other("/feedback/callbacks")
+
+
+def widget_callbacks(request: Request) -> Response:
+    session = request.state.db
+    return _page(request, "feedback/widget_callbacks.html",
+                 {"counts": services.callback_counts(session, services.local_today(session))})
 
 
 # --- consultations and bulletins ---------------------------------------------------------
@@ -433,10 +499,33 @@ def public_form(request: Request, errors: dict[str, str] | None = None,
                  {"errors": errors or {}, "values": values or {}}, status_code)
 
 
+#: The honeypot: a field people never see (hidden by CSS, skipped by the keyboard), which
+#: form-filling robots fill in.
+HONEYPOT = "website"
+
+
+def _throttled(request: Request, context: dict[str, Any] | None = None) -> Response:
+    """429: too many messages from this address; said plainly, with when to try again."""
+    minutes = services._settings(request.state.db).public_window_minutes
+    response = _page(request, "feedback/public_throttled.html",
+                     {"minutes": minutes, **(context or {})}, status_code=429)
+    response.headers["Retry-After"] = str(minutes * 60)
+    return response
+
+
 def public_submit(request: Request) -> Response:
     """Anybody may write to us (O-2, F-3); only the customer's own fields are read, so the
-    form cannot link itself to a case or pick a department."""
-    data = {k: v for k, v in form_data(request).items() if k in PUBLIC_FIELDS}
+    form cannot link itself to a case or pick a department. An address sends at most
+    ``public_max_posts`` messages a window (gap 9); a filled honeypot is thanked and dropped."""
+    session = request.state.db
+    form = form_data(request)
+    address = client_address(request)
+    if not services.public_allowed(session, address):
+        return _throttled(request)
+    if str(form.get(HONEYPOT) or "").strip():
+        services.count_public_post(session, address, "honeypot")
+        return _page(request, "feedback/public_thanks.html", {"reference": ""})
+    data = {k: v for k, v in form.items() if k in PUBLIC_FIELDS}
     data["channel"] = "web"
     try:
         row = services.create_complaint(request.state.db, data, None,
@@ -447,4 +536,5 @@ def public_submit(request: Request) -> Response:
             raise
         return public_form(request, errors=error_context(request, error)["errors"],
                            values=_values(data), status_code=400)
+    services.count_public_post(session, address, "complaint")
     return _page(request, "feedback/public_thanks.html", {"reference": row.reference})

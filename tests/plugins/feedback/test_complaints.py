@@ -5,15 +5,15 @@ on a controlled clock across a weekend escalated to the department head, region 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.entities import OutboxMessage, Region, User
-from plugins.feedback import services
-from plugins.feedback.models import Complaint
+from plugins.feedback import policy, services
+from plugins.feedback.models import Complaint, PublicPost
 from tests.plugins.feedback.helpers import bearer, departments, new_case, user_id
 from tests.support import Harness
 
@@ -193,3 +193,114 @@ def test_anybody_may_complain_through_the_public_form(h: Harness) -> None:
         assert row.channel == "web" and row.case_id is None and row.created_by_id is None
         assert row.department.code == "QUALITY" and row.language == "zh_CN"
         assert row.region_id == session.scalars(select(Region.id).where(Region.code == "HQ")).one()
+
+
+def test_public_form_is_throttled_per_address_and_has_a_honeypot(
+        make_app: Callable[..., Harness], backend: str) -> None:
+    """Gap 9: an anonymous flood cannot fill the department queues: three messages an hour
+    from one address, then a plain 429 page; another address is not affected; behind a
+    trusted proxy the forwarded address counts; a filled honeypot writes nothing."""
+    h = make_app(plugins=["feedback"], security={"trusted_proxies": ["10.9.0.0/16"]},
+                 plugin={"feedback": {"public_max_posts": 3, "public_window_minutes": 60}})
+    departments(h)
+    message = {"contact_name": "Gao", "contact_phone": "1", "subject": "Noise", "body": "b"}
+    flood = h.client(client=("203.0.113.7", 4000))
+    assert flood.get("/feedback/contact").text.count('name="website"') == 1
+    for _ in range(3):
+        assert flood.form("/feedback/contact", message).status_code == 200
+    refused = flood.form("/feedback/contact", message)
+    assert refused.status_code == 429 and "Too many messages" in refused.text
+    assert refused.headers["retry-after"] == "3600" and "60 minutes" in refused.text
+    assert h.client(client=("198.51.100.1", 4000)).form("/feedback/contact",
+                                                        message).status_code == 200
+    # behind the trusted proxy each customer is counted by the forwarded address
+    proxy = h.client(client=("10.9.0.2", 4000))
+    forwarded = {"x-forwarded-for": "203.0.113.7"}
+    proxy.get("/feedback/contact")
+    assert proxy.form("/feedback/contact", message, headers=forwarded).status_code == 429
+    assert proxy.form("/feedback/contact", message,
+                      headers={"x-forwarded-for": "192.0.2.50"}).status_code == 200
+    # a robot fills the hidden field: thanked, nothing written, and counted
+    robot = h.client(client=("192.0.2.99", 4000))
+    trapped = robot.form("/feedback/contact", {**message, "website": "http://spam"})
+    assert trapped.status_code == 200 and "FB-" not in trapped.text
+    with h.session() as session:
+        assert session.scalar(select(func.count(Complaint.id))) == 5
+    # the window slides: an hour later the address may write again
+    with h.session() as session:
+        for row in session.scalars(select(PublicPost)):
+            row.at = row.at - timedelta(minutes=61)
+        session.commit()
+    assert flood.form("/feedback/contact", message).status_code == 200
+
+
+def test_the_sla_clock_pauses_while_waiting_for_the_customer(h: Harness) -> None:
+    """Gap 8 (ANCHORS OT#3034): waiting for the customer stops both clocks: the page says
+    paused, the escalation job leaves it alone however late it gets, and on resume the dues
+    move on by the working time the wait took; twice is refused."""
+    clerk = h.client("hq-clerk")
+    made = clerk.form("/feedback/complaints", {
+        "subject": "Needs the receipt", "body": "x", "contact_name": "A", "contact_phone": "1"},
+        follow_redirects=False)
+    cid = int(made.headers["location"].rsplit("/", 1)[1])
+    assert clerk.form(f"/feedback/complaints/{cid}/wait", {},
+                      follow_redirects=False).status_code == 303
+    assert h.client("sw-clerk").form(f"/feedback/complaints/{cid}/resume",
+                                     {}).status_code == 404  # another region's
+    again = clerk.form(f"/feedback/complaints/{cid}/wait", {})
+    assert again.status_code == 409 and "already waiting" in again.text
+    page = clerk.get(f"/feedback/complaints/{cid}")
+    assert 'id="complaint-waiting"' in page.text and "paused" in page.text
+    assert "resume the clock" in page.text
+    assert 'id="sla-paused">1<' in clerk.get("/feedback/widgets/sla").text
+    api = h.client().get(f"/api/v1/feedback/complaints/{cid}", headers=bearer(h, "hq-clerk"))
+    assert api.json()["sla"] == {"response": "paused", "resolution": "paused"}
+    # the customer takes a fortnight to answer: the job escalates nothing meanwhile
+    tz = h.app.state.settings.tz
+    with h.session() as session:
+        row = session.get(Complaint, cid)
+        row.waiting_since = row.waiting_since - timedelta(days=14)
+        session.commit()
+        since, first_due, resolution_due = row.waiting_since, row.first_response_due, \
+            row.resolution_due
+        assert services.escalate(session, resolution_due + timedelta(days=30)) == []
+        session.commit()
+    before = services.utcnow()
+    resumed = clerk.form(f"/feedback/complaints/{cid}/resume", {}, follow_redirects=False)
+    after = services.utcnow()
+    assert resumed.status_code == 303
+    low = policy.working_time_between(since, before, tz).total_seconds() // 60
+    high = policy.working_time_between(since, after, tz).total_seconds() // 60 + 1
+    with h.session() as session:
+        row = session.get(Complaint, cid)
+        assert row.waiting_since is None and row.escalated_at is None
+        assert low <= row.paused_minutes <= high and row.paused_minutes >= 9 * 9 * 60
+        hours = row.paused_minutes / 60  # the dues moved on by the pause, in working hours
+        assert abs(row.resolution_due - policy.add_working_hours(
+            resolution_due, hours, tz)) <= timedelta(minutes=1)
+        assert abs(row.first_response_due - policy.add_working_hours(
+            first_due, hours, tz)) <= timedelta(minutes=1)
+        assert not row.response_failed and not row.resolution_failed
+    assert clerk.form(f"/feedback/complaints/{cid}/resume", {}).status_code == 409
+    page = clerk.get(f"/feedback/complaints/{cid}")
+    assert 'id="complaint-paused"' in page.text and "running" in page.text
+
+
+def test_holidays_from_the_settings_move_the_sla_dues(make_app: Callable[..., Harness]) -> None:
+    """Gap 8 (ANCHORS OT#1168): the days in ``[plugin.feedback] holidays`` are not working
+    days for the SLA clock, through the desk."""
+    tz = ZoneInfo("Asia/Shanghai")
+    today = services.utcnow().astimezone(tz).date()
+    days_off = [today + timedelta(days=i) for i in range(8)]
+    h = make_app(plugins=["feedback"],
+                 plugin={"feedback": {"holidays": [d.isoformat() for d in days_off]}})
+    departments(h)
+    made = h.client("hq-clerk").form("/feedback/complaints", {
+        "subject": "Holiday", "body": "x", "contact_name": "A", "contact_phone": "1"},
+        follow_redirects=False)
+    cid = int(made.headers["location"].rsplit("/", 1)[1])
+    with h.session() as session:
+        row = session.get(Complaint, cid)
+        due = row.first_response_due.astimezone(tz)
+        assert due.date() > days_off[-1] and due.weekday() < 5
+        assert due == policy.add_working_hours(row.created_at, 2, tz, holidays=days_off)

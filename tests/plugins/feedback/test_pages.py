@@ -8,8 +8,15 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
+from core.entities import ServiceCase
 from plugins.feedback.models import Bulletin, Complaint, Consultation, Department
-from tests.plugins.feedback.helpers import bearer, closed_case, departments, new_case
+from tests.plugins.feedback.helpers import (
+    bearer,
+    closed_case,
+    departments,
+    new_case,
+    survey_token,
+)
 from tests.support import Harness
 
 
@@ -170,3 +177,43 @@ def test_each_service_point_acknowledges_a_bulletin_once_and_hq_sees_its_reach(
     assert "1 registered units in the field are affected" in hq
     assert "acknowledged by 1 service point(s)" in hq
     assert h.client("east-clerk").form("/feedback/bulletins/999/ack").status_code == 404
+
+
+def test_intake_lookup_shows_bulletins_and_usage_notes_and_the_timeline_tells_all(
+        h: Harness) -> None:
+    """Gaps 5 and 6: typing the body code at intake shows the unit's bulletins and usage
+    notes (the feedback panel under the lookup); the unit's timeline has the survey answer,
+    the consultation about it and the bulletins that touch it."""
+    cid = closed_case(h)  # registers unit PA2400-240315-00042, made 2024-03-15
+    with h.session() as session:
+        case = session.get(ServiceCase, cid)
+        unit_id, body_code = case.unit_id, case.unit.body_code
+    manager = h.client("hq-manager")
+    for kind, title in (("precaution", "Keep the vents clear"), ("fault", "Relay chatter")):
+        assert manager.form("/feedback/bulletins", {
+            "kind": kind, "model_code": "PA2400", "title": title, "body": "b",
+            "made_from": "2024-01-01"}, follow_redirects=False).status_code == 303
+    clerk = h.client("hq-clerk")
+    bad = clerk.form("/feedback/consultations", {
+        "contact_name": "Zhou", "body_code": "NOPE-1", "topic": "t", "question": "q",
+        "answer": "a"})
+    assert bad.status_code == 400 and "No unit with this body code" in bad.text
+    assert clerk.form("/feedback/consultations", {
+        "contact_name": "Zhou", "body_code": body_code.lower(), "topic": "Phantom power",
+        "question": "Can I use phantom power on input 2?", "answer": "Yes, 48 V."},
+        follow_redirects=False).status_code == 303
+    with h.session() as session:
+        note = session.scalars(select(Consultation)).one()
+        assert note.unit_id == unit_id and note.model_code == "PA2400"
+    token = survey_token(h, cid)
+    assert h.client().post(f"/s/{token}", data={"csat": "4", "nps": "8",
+                                                "comment": "Quick"}).status_code == 200
+    lookup = clerk.get(f"/desk/lookup?body_code={body_code}", headers={"hx-request": "true"})
+    assert lookup.status_code == 200 and f"/feedback/units/{unit_id}/panel" in lookup.text
+    panel = clerk.get(f"/feedback/units/{unit_id}/panel").text
+    assert "Keep the vents clear" in panel and "Precaution / usage note" in panel
+    assert "Relay chatter" in panel and "Phantom power" in panel
+    timeline = clerk.get(f"/desk/units/{body_code}").text
+    for text in ("Survey answer", "CSAT 4, NPS 8 — Quick", "Consultation",
+                 "Can I use phantom power on input 2?", "Service bulletin", "Keep the vents clear"):
+        assert text in timeline, text

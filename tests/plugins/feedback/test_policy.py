@@ -3,7 +3,7 @@ most specific rule, NPS and CSAT, follow-up dates."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -67,3 +67,36 @@ def test_scores() -> None:
 def test_followup_dates() -> None:
     assert policy.followup_dates(date(2026, 12, 1), [90, 7, 7]) == [
         (7, date(2026, 12, 8)), (90, date(2027, 3, 1))]
+
+
+def test_holidays_are_skipped_like_the_weekend() -> None:
+    """Gap 8 (ANCHORS OT#1168): a public holiday is not a working day."""
+    monday = date(2026, 12, 7)
+    assert policy.add_working_hours(at(4, 17), 2, TZ, holidays=[monday]) == at(8, 10)
+    assert policy.add_working_hours(at(7, 12), 1, TZ, holidays=[monday]) == at(8, 10)
+    assert policy.working_time_between(at(4, 17), at(8, 10), TZ, holidays=[monday]) == \
+        timedelta(hours=2)
+
+
+def test_working_time_between_counts_only_working_hours() -> None:
+    """How long a paused clock stood still: weekend and nights do not count."""
+    assert policy.working_time_between(at(4, 17), at(7, 10), TZ) == timedelta(hours=2)
+    assert policy.working_time_between(at(7, 10), at(7, 10, 30), TZ) == timedelta(minutes=30)
+    assert policy.working_time_between(at(7, 10), at(4, 10), TZ) == timedelta(0)
+    assert policy.working_time_between(at(5, 10), at(6, 20), TZ) == timedelta(0)  # weekend
+    assert policy.working_time_between(at(1, 9), at(2, 18), TZ) == timedelta(hours=18)
+    # pausing and resuming moves the due by the working time the pause took
+    due = policy.add_working_hours(at(4, 17), 16, TZ)
+    stood = policy.working_time_between(at(4, 17), at(7, 11), TZ)
+    assert policy.add_working_hours(due, stood.total_seconds() / 3600, TZ) == \
+        policy.add_working_hours(at(4, 17), 19, TZ)
+
+
+def test_pause_and_resume_rules() -> None:
+    policy.check_wait("assigned", waiting=False)
+    with pytest.raises(Conflict):
+        policy.check_wait("assigned", waiting=True)
+    with pytest.raises(Conflict):
+        policy.check_wait("closed", waiting=False)
+    with pytest.raises(Conflict):
+        policy.check_resume(waiting=False)

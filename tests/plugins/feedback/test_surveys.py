@@ -6,15 +6,16 @@ configured days with a visit list and outcomes."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from core.entities import OutboxMessage, ServiceCase
-from plugins.feedback.models import FollowUp, Survey
+from core.entities import OutboxMessage, ServiceCase, StaffNotice
+from plugins.feedback import policy, services
+from plugins.feedback.models import Callback, FollowUp, Survey
 from tests.live import fire
-from tests.plugins.feedback.helpers import bearer, closed_case, survey_token
+from tests.plugins.feedback.helpers import bearer, closed_case, new_case, survey_token
 from tests.support import Harness
 
 
@@ -181,3 +182,142 @@ def test_a_campaign_surveys_the_cases_closed_in_a_period_once(
     assert "0 survey(s) sent." in manager.form("/feedback/surveys/campaign", period).text
     with h.session() as session:
         assert len(session.scalars(select(Survey)).all()) == 2
+
+
+def test_survey_answers_are_throttled_per_address(make_app: Callable[..., Harness]) -> None:
+    """Gap 9: the public survey answer counts in the same per-address window as the
+    complaint form: over the limit, a 429 page and the answer is not recorded."""
+    h = make_app(plugins=["feedback"], plugin={"feedback": {"public_max_posts": 1}})
+    first, second = closed_case(h), closed_case(h, clerk="east-clerk", tech="east-tech")
+    with h.session() as session:  # the once-a-month rule is per customer: both were asked
+        assert len(session.scalars(select(Survey)).all()) == 2
+    public = h.client(client=("203.0.113.9", 4000))
+    assert public.post(f"/s/{survey_token(h, first)}",
+                       data={"csat": "5", "nps": "10"}).status_code == 200
+    refused = public.post(f"/s/{survey_token(h, second)}", data={"csat": "5", "nps": "10"})
+    assert refused.status_code == 429 and "Too many messages" in refused.text
+    with h.session() as session:
+        assert len(session.scalars(select(Survey).where(Survey.answered_at.is_not(None)))
+                   .all()) == 1
+    assert h.client(client=("198.51.100.3", 4000)).post(
+        f"/s/{survey_token(h, second)}", data={"csat": "4", "nps": "9"}).status_code == 200
+
+
+def test_a_low_score_opens_a_callback_for_the_supervisor_done_with_a_note(h: Harness) -> None:
+    """Gap 2: a low score opens a call back at the service point: owned by its supervisor,
+    due in working days, on the case panel, the call-back list and the dashboard, the owner
+    gets a notice; done once, with a note. A good score opens none."""
+    cid = closed_case(h)
+    public = h.client()
+    assert public.post(f"/s/{survey_token(h, cid)}",
+                       data={"csat": "1", "nps": "2", "comment": "Rude"}).status_code == 200
+    with h.session() as session:
+        row = session.scalars(select(Callback)).one()
+        assert row.case_id == cid and row.state == "open" and row.owner.login == "hq-supervisor"
+        today = services.local_today(session)
+        assert row.due_on == policy.add_working_days(today, 2) and row.due_on > today
+        notice = session.scalars(select(StaffNotice).where(
+            StaffNotice.user_id == row.owner_id)).one()
+        assert notice.link == f"/feedback/callbacks#callback-{row.id}" and \
+            notice.params["reference"].startswith("SC-")
+        cb_id = row.id
+    boss = h.client("hq-supervisor")
+    assert "Call back" in boss.get("/notices").text
+    panel = boss.get(f"/feedback/cases/{cid}/panel")
+    assert 'id="feedback-callback"' in panel.text and "open, due" in panel.text
+    listed = boss.get("/feedback/callbacks")
+    assert f'id="callback-{cb_id}"' in listed.text and "Rude" in listed.text
+    assert 'id="callbacks-open">1<' in boss.get("/feedback/widgets/callbacks").text
+    assert f'id="callback-{cb_id}"' in boss.get("/feedback/callbacks?mine=1").text
+    assert f'id="callback-{cb_id}"' not in h.client("hq-clerk").get(
+        "/feedback/callbacks?mine=1").text
+    assert h.client("hq-tech").form(f"/feedback/callbacks/{cb_id}/done",
+                                    {"note": "x"}).status_code == 403
+    assert f'id="callback-{cb_id}"' not in h.client("sw-supervisor").get(
+        "/feedback/callbacks").text  # region scope
+    assert h.client("sw-supervisor").form(f"/feedback/callbacks/{cb_id}/done",
+                                          {"note": "x"}).status_code == 404
+    empty = boss.form(f"/feedback/callbacks/{cb_id}/done", {"note": ""})
+    assert empty.status_code == 400 and "Note is required" in empty.text
+    done = boss.form(f"/feedback/callbacks/{cb_id}/done",
+                     {"note": "Apologised; a voucher for the next service"},
+                     follow_redirects=False)
+    assert done.status_code == 303
+    again = boss.form(f"/feedback/callbacks/{cb_id}/done", {"note": "again"})
+    assert again.status_code == 409 and "already done" in again.text
+    assert 'id="callbacks-open">0<' in boss.get("/feedback/widgets/callbacks").text
+    assert "voucher" in boss.get("/feedback/callbacks?state=done").text
+    assert "voucher" in boss.get(f"/feedback/cases/{cid}/panel").text
+    happy = closed_case(h, clerk="east-clerk", tech="east-tech")
+    assert public.post(f"/s/{survey_token(h, happy)}",
+                       data={"csat": "5", "nps": "10"}).status_code == 200
+    with h.session() as session:
+        assert len(session.scalars(select(Callback)).all()) == 1
+
+
+def test_callback_due_date_skips_weekends_and_holidays() -> None:
+    friday = date(2026, 12, 4)
+    assert policy.add_working_days(friday, 2) == date(2026, 12, 8)
+    assert policy.add_working_days(friday, 2, [date(2026, 12, 7)]) == date(2026, 12, 9)
+    assert policy.add_working_days(date(2026, 12, 5), 0) == date(2026, 12, 7)
+
+
+def test_survey_report_per_region_and_period_in_sql(h: Harness) -> None:
+    """Gap 4: the report's numbers per region, month (the local month: an answer at 00:30 on
+    1 November in Shanghai is November's, though it is still 31 October in UTC) and period
+    (from/to, local days included), summed by the database; a region sees its own."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from core.entities import Region
+
+    tz = ZoneInfo("Asia/Shanghai")
+    answers = [("hq-clerk", datetime(2026, 10, 15, 10, 0), 5, 10),
+               ("hq-clerk", datetime(2026, 10, 31, 23, 30), 4, 9),
+               ("hq-clerk", datetime(2026, 11, 1, 0, 30), 1, 2),
+               ("east-clerk", datetime(2026, 11, 10, 12, 0), 3, 7),
+               ("east-clerk", datetime(2026, 12, 1, 12, 0), 2, 5)]
+    cases = [int(new_case(h, bearer(h, clerk))["id"]) for clerk, *_rest in answers]
+    with h.session() as session:
+        for n, (cid, (_clerk, at, csat, nps)) in enumerate(zip(cases, answers, strict=True)):
+            case = session.get(ServiceCase, cid)
+            when = at.replace(tzinfo=tz)
+            session.add(Survey(case_id=cid, customer_id=case.customer_id, token_hash=f"t{n}",
+                               service_point_id=case.service_point_id, model_code="PA2400",
+                               coverage_class="C" if n == 3 else "A", created_at=when,
+                               expires_at=when + timedelta(days=30), answered_at=when,
+                               csat=csat, nps=nps, region_id=case.region_id,
+                               callback_needed=policy.needs_callback(csat, nps)))
+        session.commit()
+        hq = session.scalars(select(Region.id).where(Region.code == "HQ")).one()
+        east = session.get(ServiceCase, cases[3]).region_id
+    auth = bearer(h, "hq-manager")
+
+    def report(query: str = "", who: dict[str, str] = auth) -> dict:
+        answer = h.client().get(f"/api/v1/feedback/surveys{query}", headers=who)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def numbers(groups: list[dict]) -> dict:
+        return {g["key"]: (g["answers"], g["csat"], g["nps"]) for g in groups}
+
+    everything = report()
+    assert (everything["answered"], everything["csat"], everything["nps"]) == (5, 3.0, 0)
+    assert numbers(everything["by_region"]) == {hq: (3, 3.3, 33), east: (2, 2.5, -50)}
+    assert numbers(everything["by_month"]) == {"2026-10": (2, 4.5, 100),
+                                               "2026-11": (2, 2.0, -50),
+                                               "2026-12": (1, 2.0, -100)}
+    assert numbers(everything["by_class"]) == {"A": (4, 3.0, 0), "C": (1, 3.0, 0)}
+    november = report("?from=2026-11-01&to=2026-11-30")
+    assert (november["answered"], november["csat"], november["nps"]) == (2, 2.0, -50)
+    assert numbers(november["by_region"]) == {hq: (1, 1.0, -100), east: (1, 3.0, 0)}
+    assert numbers(november["by_month"]) == {"2026-11": (2, 2.0, -50)}
+    assert [c["csat"] for c in november["callbacks"]] == [1]
+    assert report("?to=2026-10-31")["answered"] == 2  # 23:30 on the last day is in
+    assert report("?from=2026-12-02")["answered"] == 0
+    assert report("?from=nonsense")["answered"] == 5  # a bad day is ignored
+    mine = report(who=bearer(h, "east-supervisor"))
+    assert numbers(mine["by_region"]) == {east: (2, 2.5, -50)}
+    page = h.client("hq-manager").get("/feedback/surveys?from=2026-11-01&to=2026-11-30")
+    assert page.status_code == 200 and "By region" in page.text
+    assert 'id="nps-total">-50<' in page.text and 'value="2026-11-01"' in page.text
