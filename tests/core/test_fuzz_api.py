@@ -10,6 +10,7 @@ operation, derandomized) so it runs in CI on both databases in well under a minu
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +21,9 @@ from schemathesis.generation import GenerationMode
 from tests.core.desk_helpers import bearer, new_case
 from tests.support import Harness
 
-EXAMPLES = 10  # per operation and pass (2 or 3 passes: 20-30 requests an operation)
+#: Per operation and pass (2 or 3 passes: 20-30 requests an operation);
+#: AFTERSALES_FUZZ_EXAMPLES=50 for a deeper run.
+EXAMPLES = int(os.environ.get("AFTERSALES_FUZZ_EXAMPLES", "10"))
 #: The query parameters the API's list and lookup endpoints read (grep ``query_params``).
 #: The document does not describe them, so the test adds them, as free strings, to every GET:
 #: an endpoint ignores the ones it does not know.

@@ -12,6 +12,7 @@ the error page never fails. Bounded (a fixed number of examples per route, deran
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from datetime import date
@@ -25,7 +26,8 @@ from sqlalchemy import text
 from tests.core.desk_helpers import BODY_CODE, bearer, new_case
 from tests.support import Client, Harness
 
-EXAMPLES = 8  # per route (about 700 requests a database)
+#: Per route (about 700 requests a database); AFTERSALES_FUZZ_EXAMPLES=50 for a deeper run.
+EXAMPLES = int(os.environ.get("AFTERSALES_FUZZ_EXAMPLES", "8"))
 ROOT = Path(__file__).resolve().parents[2]
 
 #: Path parameters -> the table whose newest row fills them.
