@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.generation import GenerationMode
 
 from tests.core.desk_helpers import bearer, new_case
+from tests.core.test_fuzz_forms import field_names
 from tests.support import Harness
 
 #: Per operation and pass (2 or 3 passes: 20-30 requests an operation);
@@ -27,6 +28,8 @@ EXAMPLES = int(os.environ.get("AFTERSALES_FUZZ_EXAMPLES", "10"))
 #: The query parameters the API's list and lookup endpoints read (grep ``query_params``).
 #: The document does not describe them, so the test adds them, as free strings, to every GET:
 #: an endpoint ignores the ones it does not know.
+FIELD_NAMES = [name for name in field_names() if "." not in name]
+SCALAR = {"type": ["string", "integer", "number", "boolean", "null"]}
 QUERY = ("page", "after", "sort", "q", "state", "status", "model", "region", "service_point",
          "technician", "from", "to", "due_by", "overdue", "late", "month", "kind",
          "body_code", "case_id", "part_id", "stock_id", "warehouse_id")
@@ -56,6 +59,13 @@ def test_schemathesis_no_500_and_json_errors(make_app: Callable[..., Harness],
         if "get" in item:
             item["get"]["parameters"] += [{"name": name, "in": "query", "required": False,
                                            "schema": {"type": "string"}} for name in QUERY]
+        for method, operation in item.items():
+            if method == "post" and "requestBody" not in operation:
+                # a body the document does not describe (the plugins' operations): an object
+                # with any of the field names the code reads, each any scalar
+                operation["requestBody"] = {"required": True, "content": {"application/json": {
+                    "schema": {"type": "object",
+                               "properties": {name: SCALAR for name in FIELD_NAMES}}}}}
     schema = schemathesis.openapi.from_dict(document)
     schema.app = h.app
     operations = [result.ok() for result in schema.get_all_operations()]

@@ -54,7 +54,7 @@ HOSTILE = [
 ]
 
 
-def _field_names() -> list[str]:
+def field_names() -> list[str]:
     """Every form field name the templates and the views use."""
     names: set[str] = set()
     for path in [*ROOT.glob("core/**/templates/**/*.html"),
@@ -63,7 +63,8 @@ def _field_names() -> list[str]:
     pattern = re.compile(r'(?:\.get|getlist|text|integer|money|cents|date|choice|boolean|'
                          r'flag|number|required|optional\w*)\(\s*(?:[a-z_]+,\s*)?"'
                          r'([a-z_][a-z_0-9.]*)"')
-    for path in [*ROOT.glob("core/web/**/*.py"), *ROOT.glob("plugins/*/*.py"),
+    for path in [*ROOT.glob("core/web/**/*.py"), *ROOT.glob("core/api/*.py"),
+                 *ROOT.glob("plugins/*/*.py"),
                  *ROOT.glob("plugins/*/web/**/*.py"), *ROOT.glob("plugins/*/views/**/*.py")]:
         names.update(pattern.findall(path.read_text()))
     names.update(f"customer.{field}" for field in ("name", "company", "address", "phone",
@@ -148,7 +149,7 @@ def test_random_forms_on_every_browser_post_route(make_app: Callable[..., Harnes
         session.commit()
     case = new_case(h, bearer(h, "hq-admin"))
     ids = {**_ids(h), "case_id": case["id"]}
-    names = _field_names()
+    names = field_names()
     base = {name: _plausible(name, ids) for name in names}
     routes = [spec for spec in h.app.state.registry.routes
               if "POST" in spec.methods and not spec.path.startswith("/api/")]
