@@ -13,6 +13,8 @@ from core.api.jsonio import ApiResponse
 from core.entities.cases import STATES
 
 ERROR = {"$ref": "#/components/schemas/Error"}
+#: Starlette's path convertors as JSON Schema (``{case_id:int}`` is digits only).
+PATH_TYPES: dict[str, dict[str, Any]] = {"int": {"type": "integer", "minimum": 0}}
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/units"): {
         "type": "object", "required": ["body_code"],
@@ -97,7 +99,7 @@ def document(request: Request) -> dict[str, Any]:
     for route in request.app.state.registry.routes:
         if not route.path.startswith("/api/v1"):
             continue
-        params = re.findall(r"{(\w+)(?::\w+)?}", route.path)
+        params = re.findall(r"{(\w+)(?::(\w+))?}", route.path)
         path = re.sub(r"{(\w+):\w+}", r"{\1}", route.path)
         for method in route.methods:
             key = (method.lower(), path)
@@ -106,7 +108,8 @@ def document(request: Request) -> dict[str, Any]:
                 "summary": (route.endpoint.__doc__ or route.id).strip().splitlines()[0],
                 "x-permission": route.permission,
                 "parameters": [{"name": p, "in": "path", "required": True,
-                                "schema": {"type": "string"}} for p in params],
+                                "schema": PATH_TYPES.get(kind, {"type": "string"})}
+                               for p, kind in params],
                 "responses": {"200": {"description": "OK"},
                               "4XX": {"description": "Error",
                                       "content": {"application/json": {"schema": ERROR}}}},

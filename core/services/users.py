@@ -124,7 +124,7 @@ def _lock_out(session: Session, user: User) -> None:
     a later reactivation does not bring old tokens back."""
     sessions.end_sessions(session, user.id, "deactivated")
     for row in tokens_of(session, user):
-        revoke_token(session, row)
+        revoke_token(session, row, user)
 
 
 def find_user(session: Session, login: str) -> User:
@@ -163,10 +163,12 @@ def create_token(session: Session, login: str, name: str) -> tuple[str, ApiToken
     return token, row
 
 
-def revoke_token(session: Session, row: ApiToken) -> None:
+def revoke_token(session: Session, row: ApiToken, owner: User) -> None:
+    """Revoke ``owner``'s token ``row``. The owner is passed, not read through ``row.user``:
+    under an HQ user's region filter that load is scoped and finds no one (issue 17: a 500)."""
     if row.revoked_at is None:
         row.revoked_at = utcnow()
-        audit.record(session, "api_token", row.id, "revoke", region_id=row.user.region_id)
+        audit.record(session, "api_token", row.id, "revoke", region_id=owner.region_id)
 
 
 def set_active(session: Session, user: User, active: bool, *, actor: User | None = None

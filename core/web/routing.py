@@ -113,9 +113,11 @@ def _run(spec: RouteSpec, request: Request) -> Response:
                 return _unauthenticated(request)
             if spec.permission != AUTHENTICATED and spec.permission not in identity.permissions:
                 raise Forbidden(N_("You do not have permission for this page or action."))
+        # csrf=False exempts a bearer token and a public single-use link; a route that needs
+        # a signed-in user still needs the token when the session cookie signs it in (17).
         if (
             request.method not in SAFE_METHODS
-            and spec.csrf
+            and (spec.csrf or spec.permission != PUBLIC)
             and not identity.via_token
             and not _csrf_ok(request, request.state.form)
         ):

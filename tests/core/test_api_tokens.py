@@ -44,7 +44,8 @@ def test_revoked_or_wrong_token_is_401(harness: Harness) -> None:
     assert client.get("/api/v1/me", headers={"Authorization": "Bearer as_wrong"}).status_code \
         == 401
     with harness.session() as session:
-        revoke_token(session, session.scalars(select(ApiToken)).one())
+        row = session.scalars(select(ApiToken)).one()
+        revoke_token(session, row, row.user)
         session.commit()
     response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401

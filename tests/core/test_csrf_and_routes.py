@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -86,3 +87,22 @@ def test_unknown_page_is_a_404_page_in_the_shell_style(make_app: Callable[..., H
     api = h.client().get("/api/v1/nothing-here")
     assert api.status_code == 404
     assert api.json() == {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
+
+
+def test_csrf_exempt_api_routes_still_need_the_token_with_a_cookie(harness: Harness) -> None:
+    """Issue 17: ``csrf=False`` exempts a bearer token (a browser never sends one by itself)
+    and a single-use public link, not a signed-in browser. The parts and loaner plugins'
+    API routes are ``csrf=False``; with the session cookie alone they ran without a token."""
+    client = harness.client("hq-admin")
+    exempt = [spec for spec in harness.app.state.registry.routes
+              if not spec.csrf and spec.permission != PUBLIC and "POST" in spec.methods]
+    assert len(exempt) >= 10
+    for spec in exempt:
+        path = re.sub(r"{\w+:int}", "1", spec.path)
+        response = client.post(path, json={}, follow_redirects=False)
+        assert response.status_code == 403, (spec.id, response.status_code, response.text[:200])
+        assert response.json()["error"]["code"] == "csrf_failed", spec.id
+        # with the token, the same browser gets past the check (to the route's own answer)
+        response = client.post(path, json={}, headers={"x-csrf-token": client.csrf()},
+                               follow_redirects=False)
+        assert response.status_code != 403 or "csrf" not in response.text, spec.id

@@ -123,3 +123,16 @@ def test_next_only_redirects_within_the_site(harness: Harness) -> None:
                                            "csrf_token": client.csrf()},
                            follow_redirects=False)
     assert response.headers["location"] == "/"
+
+
+def test_admin_sees_throttled_accounts_and_addresses(make_app: Callable[..., Harness]) -> None:
+    """Issue 17, item 5: the accounts backing off and the addresses throttled are listed for
+    an administrator (users admins only)."""
+    h = make_app(security={"login_address_max_failures": 3, "login_backoff_base_ms": 0})
+    attacker = h.client(client=("10.9.8.7", 50000))
+    for _ in range(6):
+        _attempt(attacker, "hq-finance", "bad-password")
+    page = h.client("hq-admin").get("/admin/security")
+    assert page.status_code == 200
+    assert "hq-finance" in page.text and "10.9.8.7" in page.text
+    assert h.client("hq-clerk").get("/admin/security").status_code == 403

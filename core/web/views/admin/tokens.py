@@ -71,7 +71,7 @@ def token_revoke(request: Request) -> Response:
     _require_browser(request)
     row = user_service.token_of(request.state.db, request.state.user,
                                 request.path_params["token_id"])
-    user_service.revoke_token(request.state.db, row)
+    user_service.revoke_token(request.state.db, row, request.state.user)
     _ = gettext_for(request).gettext
     flash(request, _("Token %(name)s revoked.") % {"name": row.name})
     return see_other("/account/tokens")

@@ -180,7 +180,7 @@ def revoke_token(request: Request) -> Response:
     """An admin revokes one of a user's tokens (confirmed on the user's page first)."""
     user = get_user(request)
     row = user_service.token_of(request.state.db, user, request.path_params["token_id"])
-    user_service.revoke_token(request.state.db, row)
+    user_service.revoke_token(request.state.db, row, user)
     _ = gettext_for(request).gettext
     flash(request, _("Token %(name)s revoked.") % {"name": row.name})
     return see_other(f"/admin/users/{user.id}#tokens")
