@@ -20,7 +20,6 @@ NOT_YET = {
     "plugins/warranty/api.py": "warranty's reasons move to codes with the policy (issue 12)",
     "plugins/warranty/policy.py": "returns (reason_en, reason_zh) pairs; to codes (issue 12)",
     "plugins/warranty/services.py": "converted with warranty's policy (issue 12)",
-    "plugins/loaner/hooks.py": "the E-2 veto, being converted with loaner's messages",
 }
 
 
