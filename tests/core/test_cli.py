@@ -102,3 +102,17 @@ def test_bad_settings_file_is_one_line_without_traceback(tmp_path: Path) -> None
     assert "policy.warranty_months" in completed.stderr and str(config) in completed.stderr
     assert "Traceback" not in completed.stderr
     assert len(completed.stderr.strip().splitlines()) == 1
+
+
+def test_check_shows_each_plugins_own_settings(harness: Harness, env: dict[str, str]) -> None:
+    """issue 12 item 3: ``aftersales check`` prints every enabled plugin's settings, with the
+    value an environment variable gives it."""
+    runner = CliRunner()
+    checked = runner.invoke(cli, ["check"], env={
+        **env, "AFTERSALES_PLUGIN__TRAINING__CERTIFICATION_VALIDITY_MONTHS": "18"})
+    assert checked.exit_code == 0, checked.output
+    lines = checked.output.splitlines()
+    assert any(line.strip().startswith("[plugin.training]") and
+               "certification_validity_months" in line and "18" in line for line in lines), \
+        checked.output
+    assert "migrations: current" in checked.output

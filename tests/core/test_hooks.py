@@ -495,6 +495,38 @@ def test_validate_transition_may_take_only_the_arguments_it_needs(
     assert moved.json()["state"] == "inspected"
 
 
+def test_wrappers_and_tracing_see_each_plugins_veto_call(
+        make_app: Callable[..., Harness]) -> None:
+    """issue 12 item 5: vetoes are collected per plugin (to name whose veto is whose) yet every
+    call still goes through pluggy, so a hook wrapper and pluggy's tracing see each one."""
+    h = make_app(plugins=[])
+    pm = h.app.state.pm
+    seen: list[str] = []
+    traced: list[str] = []
+
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def validate_transition(self, to: str) -> Any:
+            seen.append(to)
+            return (yield)
+
+    pm.register(Wrapper(), name="wrapper")
+    pm.register(Objector("HT-9"), name="objector")
+    undo = pm.add_hookcall_monitoring(
+        lambda name, impls, kwargs: traced.append(name) if name == "validate_transition"
+        else None, lambda *args: None)
+    try:
+        refused = move(h, bearer(h, "hq-tech"), new_case(h, bearer(h, "hq-clerk"))["id"],
+                       "inspected", fault_found="Hum", coverage_class="B")
+    finally:
+        undo()
+    assert refused.status_code == 409
+    assert [v["plugin"] for v in refused.json()["error"]["vetoes"]] == ["objector"]
+    answering = [i for i in pm.hook.validate_transition.get_hookimpls() if not i.wrapper]
+    assert seen == ["inspected"] * len(answering)  # once per answering implementation
+    assert len(traced) == len(answering)
+
+
 class Recorder:
     def __init__(self, fail_on: str = "") -> None:
         self.fail_on = fail_on

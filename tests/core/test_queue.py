@@ -341,3 +341,40 @@ def test_a_killed_worker_is_seen_at_once_and_its_job_runs_again(
         sent = session.get(OutboxMessage, message.id)
         assert sent is not None and (sent.state, sent.attempts) == ("sent", 1)
     assert (h.settings.var_dir / "outbox.log").read_text().count('"to": "13900000001"') == 1
+
+
+def test_two_worker_processes_deliver_each_message_once(make_app: Callable[..., Harness],
+                                                        backend: str) -> None:
+    """Several workers on several machines share one database (issue 13): two real
+    ``aftersales tick`` processes, started together on 30 queued messages, deliver each once."""
+    import os
+    import subprocess
+    import sys
+
+    from core.entities import OutboxMessage, ServiceCase
+    from core.services.messages import queue_message
+    from tests.core.test_attachments import open_case
+    from tests.core.test_backup import env_for
+
+    h = make_app(plugins=[])
+    case_id = open_case(h)
+    with h.session() as session:
+        case = session.get(ServiceCase, case_id)
+        for n in range(30):
+            queue_message(session, kind="test.note", channel="sms", recipient=f"139{n:08d}",
+                          subject="Note", body="Hello", case=case)
+        session.commit()
+    env = {**os.environ, **env_for(h)}
+    ticks = [subprocess.Popen([sys.executable, "-m", "core.cli", "tick"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outputs = [tick.communicate(timeout=120) for tick in ticks]
+    assert [tick.returncode for tick in ticks] == [0, 0], outputs
+    with h.session() as session:
+        states = session.scalars(select(OutboxMessage.state)
+                                 .where(OutboxMessage.kind == "test.note")).all()
+        attempts = session.scalars(select(OutboxMessage.attempts)
+                                   .where(OutboxMessage.kind == "test.note")).all()
+    assert states == ["sent"] * 30 and set(attempts) == {1}
+    log = (h.settings.var_dir / "outbox.log").read_text(encoding="utf-8")
+    assert all(log.count(f'"to": "139{n:08d}"') == 1 for n in range(30))
