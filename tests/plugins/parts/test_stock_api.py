@@ -93,6 +93,27 @@ def test_issue_in_class_a_is_free_and_refurbished_is_marked(parts: Harness) -> N
         assert "R-6" in charge.clause and "refurbished" in charge.description
 
 
+def test_a_part_broken_by_misuse_is_charged_even_in_class_a(parts: Harness) -> None:
+    """W-A: the warranty does not cover damage by improper use, so a part issued for it on a
+    class A case is charged; the same part for a normal fault stays free."""
+    keeper = bearer(parts, "hq-warehouse")
+    parts.client().post(f"{API}/receipts", headers=keeper, json={
+        "part": "P-OUT", "warehouse": "WH-HQ", "quantity": 2, "condition": "new"})
+    cid = case_in_repair(parts, "A")
+    tech = bearer(parts, "hq-tech")
+    misuse = parts.client().post(f"{API}/cases/{cid}/issues", headers=tech, json={
+        "part": "P-OUT", "quantity": 1, "cause": "improper_use"})
+    normal = parts.client().post(f"{API}/cases/{cid}/issues", headers=tech, json={
+        "part": "P-OUT", "quantity": 1, "cause": "normal"})
+    assert misuse.status_code == normal.status_code == 201, (misuse.text, normal.text)
+    with parts.session() as session:
+        charged = session.get(Charge, misuse.json()["charge_id"])
+        free = session.get(Charge, normal.json()["charge_id"])
+        assert charged is not None and not charged.waived and charged.amount_cents > 0
+        assert "W-A" in (charged.clause or "")
+        assert free is not None and free.waived
+
+
 def test_issue_refuses_wrong_state_wrong_model_and_bad_input(parts: Harness) -> None:
     cid = inspected_case(parts)
     tech = bearer(parts, "hq-tech")
