@@ -95,6 +95,10 @@ from core.services.intake import intake as open_case
 from core.errors import Message
 
 # isort: split
+# withdraw a quote line a plugin made (a part that goes back to stock), audited (API 1.1)
+from core.services.quotes import void_charge
+
+# isort: split
 # staff notices: tell a colleague in-app (a late requisition, an escalated complaint)
 from core.services.staff_notices import notify as notify_staff
 
@@ -209,6 +213,7 @@ __all__ += ["JobKind", "QueuedJob", "attach", "attachments_of", "enqueue"]  # is
 __all__ += ["record_payment"]  # issue 14
 __all__ += ["open_case"]  # issue 16
 __all__ += ["notify_staff"]  # staff notices (API 1.1)
+__all__ += ["void_charge"]  # withdraw a quote line (API 1.1)
 __all__ += ["Message"]  # a message as a parameter of another (API 1.1)
 __all__ += ["CalendarEntry"]  # issue 18
 __all__ += ["CaseCredit", "CreditNote", "UnitSwap", "credits_of", "grant_credit",  # issue 10

@@ -225,6 +225,16 @@ def issue(request: Request) -> Response:
                         "faulty_recorded": result.faulty_recorded}, status_code=201)
 
 
+def return_from_case(request: Request) -> Response:
+    """An issued part that was not fitted goes back to stock; its quote line is withdrawn.
+    Body: ``{"reason": "..."}``."""
+    data = json_body(request)
+    found = services.return_from_case(request.state.db, request.path_params["case_id"],
+                                      request.path_params["reservation_id"], _actor(request),
+                                      str(data.get("reason", "")))
+    return ApiResponse(reservation_json(found))
+
+
 # --- transfers and requisitions -------------------------------------------------------------
 
 

@@ -87,6 +87,8 @@ def register_routes() -> list[RouteSpec]:
                   api.release, WORK, methods=POST, csrf=False),
         RouteSpec("parts.api.issue", f"{case}/issues", api.issue, WORK, methods=POST,
                   csrf=False),
+        RouteSpec("parts.api.return", case + "/reservations/{reservation_id:int}/return",
+                  api.return_from_case, WORK, methods=POST, csrf=False),
         RouteSpec("parts.api.transfers", f"{a}/transfers", api.transfers, VIEW),
         RouteSpec("parts.api.ship", f"{a}/transfers", api.ship, STOCK, methods=POST,
                   csrf=False),

@@ -29,7 +29,7 @@ MOVE_KINDS = (
 )
 TRANSFER_STATES = ("in_transit", "received")
 REQUISITION_STATES = ("submitted", "approved", "rejected", "shipped", "received", "cancelled")
-RESERVATION_STATES = ("reserved", "issued", "released")
+RESERVATION_STATES = ("reserved", "issued", "released", "returned")
 
 
 def split_codes(text: str) -> tuple[str, ...]:

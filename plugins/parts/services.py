@@ -36,6 +36,7 @@ from core.plugin_api import (
     place_hold,
     release_hold,
     utcnow,
+    void_charge,
 )
 from plugins.parts import stock as ledger
 from plugins.parts.models import (
@@ -456,6 +457,40 @@ def issue(session: Session, case_id: int, actor: User | None, data: dict[str, An
                      case_id=case.id, reason=f"taken out of case {case.id}")
     session.flush()
     return IssueResult(reservation, charge.id, faulty_returned)
+
+
+def return_from_case(session: Session, case_id: int, reservation_id: object,
+                     actor: User | None, reason: str) -> Reservation:
+    """A part issued to a case but not fitted goes back on the shelf it came from (ledger
+    ``return``) and its quote line is withdrawn, while the case is still in repair: what the
+    customer is charged and what the shelf holds stay true."""
+    problems = Problems()
+    chosen = problems.integer({"reservation_id": reservation_id}, "reservation_id")
+    if not reason.strip():
+        problems.add("reason", N_("Say why the part goes back."))
+    problems.raise_if_any()
+    case = lock_case(session, case_id)
+    if case.state not in ISSUE_STATES:
+        raise Conflict(N_("A part goes back to stock while the case is in repair, not while "
+                          "it is %(state)s."), params={"state": case.state},
+                       code="invalid_state")
+    found = get_reservation(session, int(chosen or 0), case.id)
+    reservation = lock_row(session, Reservation, found.id)
+    assert reservation is not None
+    if reservation.state != "issued":
+        raise Conflict(N_("Only an issued part goes back; this one is %(state)s."),
+                       params={"state": reservation.state}, code="not_issued")
+    row = lock_row(session, Stock, reservation.stock_id)
+    assert row is not None
+    ledger.apply(session, row, "return", on_hand=reservation.quantity, actor=actor,
+                 case_id=case.id, reason=reason.strip()[:200])
+    if reservation.charge_id is not None:
+        void_charge(session, case, reservation.charge_id, actor,
+                    f"{row.part.number} returned to stock: {reason.strip()}"[:400],
+                    session.info["pm"])
+    reservation.state, reservation.closed_at = "returned", utcnow()
+    session.flush()
+    return reservation
 
 
 # --- transfers ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from core.entities import CaseHold, Charge
 from plugins.parts import stock as ledger
-from plugins.parts.models import Stock
+from plugins.parts.models import Move, Stock
 from tests.plugins.parts.helpers import (
     bearer,
     case_in_repair,
@@ -112,6 +112,33 @@ def test_a_part_broken_by_misuse_is_charged_even_in_class_a(parts: Harness) -> N
         assert charged is not None and not charged.waived and charged.amount_cents > 0
         assert "W-A" in (charged.clause or "")
         assert free is not None and free.waived
+
+
+def test_a_part_not_fitted_goes_back_to_stock_and_off_the_quote(parts: Harness) -> None:
+    """The ledger's ``return``: an issued part that was not needed goes back on its shelf and
+    its quote line is withdrawn; twice is refused, and so is a part never issued."""
+    cid = case_in_repair(parts, "B")
+    tech = bearer(parts, "hq-tech")
+    before = stock_of(parts, "WH-HQ")
+    issued = parts.client().post(f"{API}/cases/{cid}/issues", headers=tech,
+                                 json={"part": "P-OUT", "quantity": 1})
+    assert issued.status_code == 201, issued.text
+    rid = issued.json()["reservation"]["id"]
+    assert stock_of(parts, "WH-HQ")[0] == before[0] - 1
+    url = f"{API}/cases/{cid}/reservations/{rid}/return"
+    assert parts.client().post(url, headers=tech, json={}).status_code == 422  # no reason
+    back = parts.client().post(url, headers=tech, json={"reason": "Not needed after all"})
+    assert back.status_code == 200, back.text
+    assert back.json()["state"] == "returned"
+    assert stock_of(parts, "WH-HQ") == before
+    with parts.session() as session:
+        charge = session.get(Charge, issued.json()["charge_id"])
+        assert charge is not None and charge.voided_at is not None
+        kinds = session.scalars(select(Move.kind).where(Move.case_id == cid)
+                                .order_by(Move.id)).all()
+        assert kinds[-1] == "return"
+    again = parts.client().post(url, headers=tech, json={"reason": "again"})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "not_issued"
 
 
 def test_issue_refuses_wrong_state_wrong_model_and_bad_input(parts: Harness) -> None:
