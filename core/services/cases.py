@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core.entities import Customer, ServiceCase, ServicePoint, Unit, User
 from core.entities.cases import STATES
@@ -18,6 +18,18 @@ from core.i18n import N_
 from core.settings import Settings
 
 PAGE_SIZE = 50
+#: What a list row shows: the case, its unit's body code, customer, service point and
+#: technician, in one statement. Without these options every listed case also joined the
+#: unit's model and buyer, the service point's region, the technician's service point and
+#: region, and then ran two more statements for the technician's roles and permissions
+#: (a ten-way join to print four columns, issue 11). Deeper relations still load lazily if a
+#: caller touches them, so nothing is silently missing.
+LIST_LOADING = (
+    joinedload(ServiceCase.unit).lazyload("*"),
+    joinedload(ServiceCase.customer).lazyload("*"),
+    joinedload(ServiceCase.service_point).lazyload("*"),
+    joinedload(ServiceCase.technician).lazyload("*"),
+)
 SORTS = {"newest": ("opened_at", True), "oldest": ("opened_at", False),
          "updated": ("updated_at", True)}
 
@@ -144,7 +156,8 @@ def case_page(session: Session, params: dict[str, str], page_size: int = PAGE_SI
             query = query.where(or_(column > at, (column == at) & (ServiceCase.id > last_id)))
     order = (column.desc(), ServiceCase.id.desc()) if descending \
         else (column.asc(), ServiceCase.id.asc())
-    rows = list(session.scalars(query.order_by(*order).limit(page_size + 1)))
+    rows = list(session.scalars(query.options(*LIST_LOADING).order_by(*order)
+                                .limit(page_size + 1)))
     next_cursor = None
     if len(rows) > page_size:
         rows = rows[:page_size]

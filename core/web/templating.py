@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2.environment import TemplateModule
+from jinja2.runtime import Context, Macro
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -146,5 +148,51 @@ def render(
     ):
         ctx.update(extra or {})
     ctx.update(context or {})
-    html = env.get_template(template_name).render(ctx)
+    template = env.get_template(template_name)
+    jinja_context = template.new_context(ctx)
+    try:
+        html = env.concat(template.root_render_func(jinja_context))  # type: ignore[attr-defined]
+    except Exception:
+        env.handle_exception()
+    finally:
+        release_context(jinja_context)
     return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+def release_context(context: Context) -> None:
+    """Break the reference cycles a rendered Jinja context is left in, so the request, its
+    closed database session and every ORM object the page showed are freed by reference
+    counting, at once and on the thread that served the request.
+
+    A macro holds its defining context in a closure and that context holds the macro
+    (``{% import ... with context %}`` and every ``{% macro %}`` do this), so without this
+    the whole page's data was left to the cyclic garbage collector, which then freed it on
+    whichever thread happened to allocate next -- in the middle of another request's
+    database fetch. That is the setting of issue 11's SIGSEGV under four concurrent
+    clients; see docs/decisions.md.
+    """
+    todo = [context]
+    seen: set[int] = set()
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        for value in (*current.vars.values(), *current.parent.values()):
+            module_macros: list[Any] = []
+            if isinstance(value, TemplateModule):
+                module_macros = [v for v in vars(value).values() if isinstance(v, Macro)]
+            elif isinstance(value, Macro):
+                module_macros = [value]
+            for macro in module_macros:
+                for cell in getattr(macro._func, "__closure__", None) or ():
+                    try:
+                        inner = cell.cell_contents
+                    except ValueError:  # an empty cell
+                        continue
+                    if isinstance(inner, Context):
+                        todo.append(inner)
+        current.vars.clear()
+        current.exported_vars.clear()
+        if isinstance(current.parent, dict):
+            current.parent = {}
