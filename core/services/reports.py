@@ -38,6 +38,7 @@ from core.entities.cases import OPEN_STATES
 from core.i18n import N_
 from core.security.scope import SCOPE_KEY
 from core.services import payments as payments_service
+from core.services.cases import LIST_LOADING
 from core.services.workflow import TECHNICIAN_ROLE
 
 #: Age buckets of open cases: (label, lower bound in whole days, upper bound or None).
@@ -88,7 +89,8 @@ def waiting_for_confirmation(session: Session, limit: int = 8
     """Cases quoted and waiting for the customer (W-4): how many, and the oldest few."""
     count = session.scalar(select(func.count()).select_from(ServiceCase)
                            .where(ServiceCase.state == "quoted")) or 0
-    oldest = list(session.scalars(select(ServiceCase).where(ServiceCase.state == "quoted")
+    oldest = list(session.scalars(select(ServiceCase).options(*LIST_LOADING)
+                                  .where(ServiceCase.state == "quoted")
                                   .order_by(ServiceCase.updated_at, ServiceCase.id)
                                   .limit(limit)))
     return int(count), oldest

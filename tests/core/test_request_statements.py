@@ -73,3 +73,16 @@ def test_permissions_are_the_roles_permissions(desk: Harness) -> None:
         roles = sorted(user.role_ids)
     assert body["permissions"] == expected
     assert body["roles"] == roles
+
+
+def test_unit_lookup_loads_only_the_cases_columns(desk: Harness) -> None:
+    """The lookup prints four columns of the unit's cases: no joins for them."""
+    client = desk.client()
+    headers = bearer(desk, "hq-supervisor")
+    url = "/api/v1/units/MC58-250101-00000"
+    statements = _statements(desk, lambda: client.get(url, headers=headers).status_code)
+    [cases] = [s for s in statements if "FROM service_case" in s]
+    assert "JOIN" not in cases.upper(), cases
+    assert len(statements) <= 4, statements  # token+user, permissions, unit, its cases
+    assert [c["state"] for c in client.get(url, headers=headers).json()["cases"]] \
+        == ["dispatched"]
