@@ -74,6 +74,51 @@ def sign_in(client: TestClient, login: str = "hq-manager") -> None:
     assert response.status_code == 303, response.status_code
 
 
+def run_live(db: Path, threads: int, seconds: float) -> int:
+    """The same load against a real uvicorn server in this process (as ``aftersales
+    serve`` runs it), with one HTTP connection per client thread."""
+    import socket
+
+    import httpx2 as httpx
+    import uvicorn
+
+    app = create_app(settings_for(db))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    served = [0] * threads
+    errors: list[str] = []
+    stop = time.monotonic() + seconds
+
+    def worker(index: int) -> None:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            match = CSRF_RE.search(client.get("/login").text)
+            assert match, "no CSRF token on the sign-in page"
+            client.post("/login", data={"login": "hq-manager", "password": DEMO_PASSWORD,
+                                        "csrf_token": match.group(1)})
+            n = 0
+            while time.monotonic() < stop:
+                response = client.get(URLS[n % len(URLS)])
+                if response.status_code != 200:
+                    errors.append(f"{response.status_code} {URLS[n % len(URLS)]}")
+                n += 1
+                served[index] = n
+
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    server.should_exit = True
+    print(f"live: served {sum(served):,} requests in {seconds:.0f} s with {threads} clients "
+          f"({sum(served) / seconds:.1f} req/s); {len(errors)} errors", flush=True)
+    return 1 if errors else 0
+
+
 def run(db: Path, threads: int, seconds: float) -> int:
     app = create_app(settings_for(db))
     served = [0] * threads
@@ -120,9 +165,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--db", type=Path, default=Path("/tmp/aftersales-crash/bench.db"))
+    parser.add_argument("--live", action="store_true",
+                        help="serve with uvicorn and send real HTTP requests")
     args = parser.parse_args(argv)
     faulthandler.enable()
     build(args.db, args.units)
+    if args.live:
+        return run_live(args.db, args.threads, args.seconds)
     return run(args.db, args.threads, args.seconds)
 
 
