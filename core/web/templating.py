@@ -148,18 +148,31 @@ def render(
     ):
         ctx.update(extra or {})
     ctx.update(context or {})
-    template = env.get_template(template_name)
-    jinja_context = template.new_context(ctx)
-    try:
-        html = env.concat(template.root_render_func(jinja_context))  # type: ignore[attr-defined]
-    except Exception:
-        env.handle_exception()
-    finally:
-        release_context(jinja_context)
+    html = render_template(env, template_name, ctx)
     return HTMLResponse(html, status_code=status_code, headers=headers)
 
 
-def release_context(context: Context) -> None:
+def render_template(env: Environment, template_name: str, variables: dict[str, Any]) -> str:
+    """``env.get_template(name).render(variables)``, then :func:`release_context`."""
+    token = object()
+    template = env.get_template(template_name)
+    jinja_context = template.new_context({**variables, RENDER_TOKEN: token})
+    try:
+        return str(env.concat(template.root_render_func(jinja_context)))  # type: ignore[attr-defined]
+    except Exception:
+        env.handle_exception()
+        raise  # not reached: handle_exception raises
+    finally:
+        release_context(jinja_context, token)
+
+
+#: A key put in every render's variables, so the contexts this render made (its own and
+#: those of ``{% import ... with context %}``, which copy its variables) can be told from a
+#: module Jinja caches and shares between renders (an import without context).
+RENDER_TOKEN = "_aftersales_render"
+
+
+def release_context(context: Context, token: object) -> None:
     """Break the reference cycles a rendered Jinja context is left in, so the request, its
     closed database session and every ORM object the page showed are freed by reference
     counting, at once and on the thread that served the request.
@@ -178,6 +191,9 @@ def release_context(context: Context) -> None:
         if id(current) in seen:
             continue
         seen.add(id(current))
+        if current.vars.get(RENDER_TOKEN) is not token \
+                and current.parent.get(RENDER_TOKEN) is not token:
+            continue  # a cached module's context, shared with later renders: keep it
         for value in (*current.vars.values(), *current.parent.values()):
             module_macros: list[Any] = []
             if isinstance(value, TemplateModule):

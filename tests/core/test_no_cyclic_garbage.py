@@ -58,3 +58,28 @@ def test_pages_leave_no_request_objects_in_cycles(
         assert response.status_code == 200
     gc.collect()
     assert _left_to_gc(saved_garbage) == []
+
+
+def test_release_keeps_modules_jinja_shares_between_renders(
+        saved_garbage: list[object]) -> None:
+    """An import *without* context is a module Jinja caches and reuses: releasing one render
+    must not empty it for the next; an import *with* context is this render's and is freed."""
+    from jinja2 import DictLoader, Environment
+
+    from core.web.templating import render_template
+
+    class Shown:
+        """Stands for the page's data: must not outlive the render in a cycle."""
+
+    env = Environment(loader=DictLoader({
+        "m.html": "{% macro hi(n) %}{{ greet }} {{ n }}{{ bang() }}{% endmacro %}"
+                  "{% macro bang() %}!{% endmacro %}",
+        "page.html": '{% import "m.html" as shared %}{% import "m.html" as mine with context %}'
+                     "{{ shared.hi(1) }}|{{ mine.hi(thing.__class__.__name__) }}",
+    }))
+    env.globals["greet"] = "hello"
+    for _ in range(3):
+        assert render_template(env, "page.html", {"thing": Shown()}) \
+            == "hello 1!|hello Shown!"
+    gc.collect()
+    assert not [o for o in saved_garbage if isinstance(o, Shown)]
