@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from starlette.requests import Request
 
 from core.db import WRITE_OPTION, utcnow
-from core.entities import ApiToken, RolePermission, User, UserRole
+from core.entities import ApiToken, RolePermission, User, UserRole, UserSession
 from core.security import sessions
 from core.security.scope import set_scope
 
@@ -100,9 +100,16 @@ def identify(request: Request, session: Session) -> Identity:
     uid = request.session.get(SESSION_USER_KEY)
     if not isinstance(uid, int):
         return Identity()
-    user = session.get(User, uid, options=[lazyload(User.roles)])  # permissions_for instead
-    if user is None or not user.active or not sessions.check(
-            session, request, uid, request.app.state.settings.security):
+    # The user and the cookie's session row in one statement (issue 11); roles are not
+    # loaded: permissions_for reads the permission ids.
+    token_hash = sessions.cookie_hash(request)
+    found = None if token_hash is None else session.execute(
+        select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == uid, UserSession.token_hash == token_hash)
+        .options(lazyload(User.roles))).first()
+    user, row = (found[0], found[1]) if found is not None else (None, None)
+    if user is None or not user.active or not sessions.check_row(
+            session, row, uid, request.app.state.settings.security):
         request.session.pop(SESSION_USER_KEY, None)
         request.session.pop(sessions.SESSION_ID_KEY, None)  # issue 17: ended on the server
         return Identity()
