@@ -73,13 +73,45 @@ def _connect(engine: Engine) -> Iterator[Connection]:
         yield connection
 
 
-def states(engine: Engine, enabled: list[str]) -> list[BranchState]:
-    """Where each branch is and where its head is."""
-    script = ScriptDirectory.from_config(alembic_config())
+@dataclass(frozen=True)
+class Revisions:
+    """What the installed migration scripts say, read once: every known revision, each
+    revision's ancestors, and each enabled branch's head and own lineage.
+
+    Reading alembic's script folders parses every revision file; doing that for each
+    ``/healthz`` call made the health check cost milliseconds of file I/O (issue 11). The
+    scripts do not change while a process runs, so an app keeps one of these for its life
+    and each check only reads ``alembic_version``.
+    """
+
+    known: frozenset[str]
+    ancestors: dict[str, frozenset[str]]
+    branches: tuple[tuple[str, str, tuple[str, ...]], ...]  # (branch, head, own lineage)
+
+    @classmethod
+    def load(cls, enabled: list[str]) -> Revisions:
+        script = ScriptDirectory.from_config(alembic_config())
+        known = frozenset(rev.revision for rev in script.walk_revisions())
+        ancestors = {rev: frozenset(r.revision for r in script.iterate_revisions(rev, "base"))
+                     for rev in known}
+        branches = []
+        for branch in branches_for(enabled):
+            head = script.get_revision(f"{branch}@head")
+            assert head is not None
+            branches.append((branch, head.revision,
+                             tuple(_own_lineage(script, head.revision))))
+        return cls(known, ancestors, tuple(branches))
+
+
+def states(engine: Engine, enabled: list[str], revisions: Revisions | None = None
+           ) -> list[BranchState]:
+    """Where each branch is and where its head is (``revisions``: the scripts as read once
+    by the caller; read now when not given)."""
+    if revisions is None:
+        revisions = Revisions.load(enabled)
     with engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
-    known = {rev.revision for rev in script.walk_revisions()}
-    missing = sorted(current - known)
+    missing = sorted(current - revisions.known)
     if missing:
         raise PluginError(
             f"the database has migration revisions {', '.join(missing)} that no installed "
@@ -90,13 +122,11 @@ def states(engine: Engine, enabled: list[str]) -> list[BranchState]:
     # reached by any recorded head, dependencies included.
     reached: set[str] = set()
     for rev in current:
-        reached.update(r.revision for r in script.iterate_revisions(rev, "base"))
+        reached.update(revisions.ancestors[rev])
     result = []
-    for branch in branches_for(enabled):
-        head = script.get_revision(f"{branch}@head")
-        assert head is not None
-        at = next((rev for rev in _own_lineage(script, head.revision) if rev in reached), None)
-        result.append(BranchState(branch, at, head.revision))
+    for branch, head, lineage in revisions.branches:
+        at = next((rev for rev in lineage if rev in reached), None)
+        result.append(BranchState(branch, at, head))
     return result
 
 
@@ -115,8 +145,9 @@ def _own_lineage(script: ScriptDirectory, head: str) -> list[str]:
     return lineage
 
 
-def pending(engine: Engine, enabled: list[str]) -> list[str]:
-    return [state.branch for state in states(engine, enabled) if state.pending]
+def pending(engine: Engine, enabled: list[str], revisions: Revisions | None = None
+            ) -> list[str]:
+    return [state.branch for state in states(engine, enabled, revisions) if state.pending]
 
 
 def upgrade(engine: Engine, enabled: list[str]) -> list[str]:

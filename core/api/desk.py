@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -191,8 +191,9 @@ def read_unit(request: Request) -> Response:
     """A unit by body code, with the cases the caller may see."""
     session = request.state.db
     unit = catalogue.get_unit(session, request.path_params["body_code"])
-    cases = list(session.scalars(select(ServiceCase).where(ServiceCase.unit_id == unit.id)
-                                 .order_by(ServiceCase.id)))
+    # the cases' own columns are all it prints: no joined loads (issue 11)
+    cases = list(session.scalars(select(ServiceCase).options(lazyload("*"))
+                                 .where(ServiceCase.unit_id == unit.id).order_by(ServiceCase.id)))
     return ApiResponse(unit_json(unit, cases=cases))
 
 

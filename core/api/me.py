@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
 from core.api.jsonio import ApiResponse
+from core.entities import UserRole
 
 
 def me(request: Request) -> Response:
@@ -18,6 +20,8 @@ def me(request: Request) -> Response:
         "locale": user.locale,
         "service_point": user.service_point.code,
         "region": user.service_point.region.code,
-        "roles": sorted(user.role_ids),
+        # role ids as strings: ``user.role_ids`` would load each role and its permissions
+        "roles": sorted(request.state.db.scalars(
+            select(UserRole.role_id).where(UserRole.user_id == user.id))),
         "permissions": sorted(request.state.permissions),
     })

@@ -53,12 +53,27 @@ def expired(row: UserSession, security: SecuritySettings, now: datetime) -> str 
     return None
 
 
-def check(db: Session, request: Request, user_id: int, security: SecuritySettings) -> bool:
-    """Whether the cookie's session is live for ``user_id``; touches it once a minute."""
+def cookie_hash(request: Request) -> str | None:
+    """The hash of the cookie's session token, as stored in ``UserSession.token_hash``."""
     token = request.session.get(SESSION_ID_KEY)
     if not isinstance(token, str) or not token:
+        return None
+    return _hash(token)
+
+
+def check(db: Session, request: Request, user_id: int, security: SecuritySettings) -> bool:
+    """Whether the cookie's session is live for ``user_id``; touches it once a minute."""
+    token_hash = cookie_hash(request)
+    if token_hash is None:
         return False
-    row = db.scalars(select(UserSession).where(UserSession.token_hash == _hash(token))).first()
+    row = db.scalars(select(UserSession).where(UserSession.token_hash == token_hash)).first()
+    return check_row(db, row, user_id, security)
+
+
+def check_row(db: Session, row: UserSession | None, user_id: int,
+              security: SecuritySettings) -> bool:
+    """:func:`check` for a session row the caller has already read (authentication reads it
+    with the user, in one statement)."""
     if row is None or row.user_id != user_id or row.ended_at is not None:
         return False
     now = utcnow()

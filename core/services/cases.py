@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, or_, select, tuple_
+from sqlalchemy.orm import Session, joinedload
 
 from core.entities import Customer, ServiceCase, ServicePoint, Unit, User
 from core.entities.cases import STATES
@@ -18,6 +18,18 @@ from core.i18n import N_
 from core.settings import Settings
 
 PAGE_SIZE = 50
+#: What a list row shows: the case, its unit's body code, customer, service point and
+#: technician, in one statement. Without these options every listed case also joined the
+#: unit's model and buyer, the service point's region, the technician's service point and
+#: region, and then ran two more statements for the technician's roles and permissions
+#: (a ten-way join to print four columns, issue 11). Deeper relations still load lazily if a
+#: caller touches them, so nothing is silently missing.
+LIST_LOADING = (
+    joinedload(ServiceCase.unit).lazyload("*"),
+    joinedload(ServiceCase.customer).lazyload("*"),
+    joinedload(ServiceCase.service_point).lazyload("*"),
+    joinedload(ServiceCase.technician).lazyload("*"),
+)
 SORTS = {"newest": ("opened_at", True), "oldest": ("opened_at", False),
          "updated": ("updated_at", True)}
 
@@ -133,6 +145,20 @@ def filtered_cases(params: dict[str, str]) -> tuple[Select[tuple[ServiceCase]], 
     return query, used
 
 
+def _after(column: Any, at: datetime, last_id: int, descending: bool) -> tuple[Any, Any]:
+    """The keyset condition "after (at, last_id) in this order", written so a database can
+    use it as an index range: a plain bound on the sort column, which the sort column's
+    index turns into a range scan, and the row-value comparison ``(column, id) < (at, id)``
+    for the ties. The previous ``column < at OR (column = at AND id < last_id)`` was run by
+    PostgreSQL as a filter over an index scan from the first row: tens of thousands of rows
+    read and thrown away on a deep page (issue 11)."""
+    bound = bindparam(None, at, type_=column.type)
+    key = bindparam(None, last_id, type_=ServiceCase.id.type)
+    if descending:
+        return column <= bound, tuple_(column, ServiceCase.id) < tuple_(bound, key)
+    return column >= bound, tuple_(column, ServiceCase.id) > tuple_(bound, key)
+
+
 def case_page(session: Session, params: dict[str, str], page_size: int = PAGE_SIZE
               ) -> CasePage:
     query, used = filtered_cases(params)
@@ -147,13 +173,11 @@ def case_page(session: Session, params: dict[str, str], page_size: int = PAGE_SI
     cursor = params.get("after", "")
     if cursor:
         at, last_id = _decode(cursor)
-        if descending:
-            query = query.where(or_(column < at, (column == at) & (ServiceCase.id < last_id)))
-        else:
-            query = query.where(or_(column > at, (column == at) & (ServiceCase.id > last_id)))
+        query = query.where(*_after(column, at, last_id, descending))
     order = (column.desc(), ServiceCase.id.desc()) if descending \
         else (column.asc(), ServiceCase.id.asc())
-    rows = list(session.scalars(query.order_by(*order).limit(page_size + 1)))
+    rows = list(session.scalars(query.options(*LIST_LOADING).order_by(*order)
+                                .limit(page_size + 1)))
     next_cursor = None
     if len(rows) > page_size:
         rows = rows[:page_size]

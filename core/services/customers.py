@@ -22,6 +22,7 @@ from core.db import Base, utcnow
 from core.entities import Customer, OutboxMessage, ServiceCase, Unit
 from core.errors import DomainError, NotFound
 from core.i18n import N_
+from core.services.cases import LIST_LOADING
 
 #: The country a phone without "+" is read in (the company and its distributors are in China).
 DEFAULT_PHONE_REGION = "CN"
@@ -119,7 +120,8 @@ def units_of(session: Session, customer: Customer) -> list[Unit]:
 
 
 def cases_of(session: Session, customer: Customer) -> list[ServiceCase]:
-    return list(session.scalars(select(ServiceCase).where(ServiceCase.customer_id == customer.id)
+    return list(session.scalars(select(ServiceCase).options(*LIST_LOADING)
+                                .where(ServiceCase.customer_id == customer.id)
                                 .order_by(ServiceCase.id.desc())))
 
 

@@ -9,12 +9,16 @@ region's without any filter here.
 from __future__ import annotations
 
 import statistics
+import threading
+import time
+import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, case, func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from core.entities import (
@@ -36,7 +40,9 @@ from core.entities import (
 )
 from core.entities.cases import OPEN_STATES
 from core.i18n import N_
+from core.security.scope import SCOPE_KEY
 from core.services import payments as payments_service
+from core.services.cases import LIST_LOADING
 from core.services.workflow import TECHNICIAN_ROLE
 
 #: Age buckets of open cases: (label, lower bound in whole days, upper bound or None).
@@ -113,7 +119,8 @@ def waiting_for_confirmation(session: Session, limit: int = 8
     """Cases quoted and waiting for the customer (W-4): how many, and the oldest few."""
     count = session.scalar(select(func.count()).select_from(ServiceCase)
                            .where(ServiceCase.state == "quoted")) or 0
-    oldest = list(session.scalars(select(ServiceCase).where(ServiceCase.state == "quoted")
+    oldest = list(session.scalars(select(ServiceCase).options(*LIST_LOADING)
+                                  .where(ServiceCase.state == "quoted")
                                   .order_by(ServiceCase.updated_at, ServiceCase.id)
                                   .limit(limit)))
     return int(count), oldest
@@ -301,22 +308,71 @@ def case_file(session: Session, service_case: ServiceCase) -> CaseFile:
 # --- case list -----------------------------------------------------------------------------
 
 
-@dataclass
+class PointChoice(NamedTuple):
+    code: str
+    name: str
+
+
+class TechnicianChoice(NamedTuple):
+    login: str
+    display_name: str
+
+
+class ModelChoice(NamedTuple):
+    code: str
+
+
+@dataclass(frozen=True)
 class FilterChoices:
-    service_points: list[ServicePoint] = field(default_factory=list)
-    technicians: list[User] = field(default_factory=list)
-    models: list[ProductModel] = field(default_factory=list)
+    """Plain values, not ORM objects: they are shared between requests and threads."""
+
+    service_points: tuple[PointChoice, ...] = ()
+    technicians: tuple[TechnicianChoice, ...] = ()
+    models: tuple[ModelChoice, ...] = ()
+
+
+#: How long the filter choices are reused. They change when an administrator adds a service
+#: point, a technician or a product model; a new one showing up in the case list's filter
+#: half a minute later is harmless, and the list page no longer runs three queries (and
+#: builds a hundred ORM objects) for them on every load (issue 11).
+FILTER_CHOICES_TTL = 30.0
+_choices_cache: weakref.WeakKeyDictionary[Engine, dict[int | None, tuple[float, FilterChoices]]] \
+    = weakref.WeakKeyDictionary()
+_choices_lock = threading.Lock()
 
 
 def filter_choices(session: Session) -> FilterChoices:
-    """What the case list's filter selects offer (within the user's scope)."""
+    """What the case list's filter selects offer (within the user's scope), per database and
+    region scope, recomputed at most every :data:`FILTER_CHOICES_TTL` seconds."""
+    engine = session.get_bind().engine
+    scope = session.info.get(SCOPE_KEY)
+    now = time.monotonic()
+    with _choices_lock:
+        cached = _choices_cache.get(engine, {}).get(scope)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    choices = _load_filter_choices(session)
+    with _choices_lock:
+        _choices_cache.setdefault(engine, {})[scope] = (now + FILTER_CHOICES_TTL, choices)
+    return choices
+
+
+def _load_filter_choices(session: Session) -> FilterChoices:
     return FilterChoices(
-        list(session.scalars(select(ServicePoint).order_by(ServicePoint.code))),
-        list(session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
-                             .where(UserRole.role_id == TECHNICIAN_ROLE)
-                             .order_by(User.display_name))),
-        list(session.scalars(select(ProductModel).order_by(ProductModel.code))),
+        tuple(PointChoice(*row) for row in session.execute(
+            select(ServicePoint.code, ServicePoint.name).order_by(ServicePoint.code))),
+        tuple(TechnicianChoice(*row) for row in session.execute(
+            select(User.login, User.display_name).join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role_id == TECHNICIAN_ROLE).order_by(User.display_name))),
+        tuple(ModelChoice(code) for code in session.scalars(
+            select(ProductModel.code).order_by(ProductModel.code))),
     )
+
+
+def clear_filter_choices() -> None:
+    """Forget the cached choices (tests, and callers that just changed them)."""
+    with _choices_lock:
+        _choices_cache.clear()
 
 
 def case_batches(session: Session, statement: Select[tuple[ServiceCase]], batch: int = 500

@@ -19,6 +19,7 @@ from core.entities.cases import OPEN_STATES
 from core.errors import DomainError
 from core.hooktypes import BodyCode, TimelineEntry
 from core.i18n import N_
+from core.services.cases import LIST_LOADING
 from core.services.catalogue import unit_by_code
 
 STATE_TITLES = {
@@ -65,7 +66,8 @@ def core_entries(session: Session, unit: Unit) -> list[TimelineEntry]:
     if unit.sold_on:
         buyer = unit.sold_to.name if unit.sold_to else ""
         entries.append(TimelineEntry(day_moment(unit.sold_on), "sale", N_("Sold"), buyer))
-    cases = list(session.scalars(select(ServiceCase).where(ServiceCase.unit_id == unit.id)
+    cases = list(session.scalars(select(ServiceCase).options(*LIST_LOADING)
+                                 .where(ServiceCase.unit_id == unit.id)
                                  .order_by(ServiceCase.opened_at, ServiceCase.id)))
     by_id = {case.id: case for case in cases}
     for case in cases:
@@ -150,7 +152,8 @@ def lookup(session: Session, pm: pluggy.PluginManager, raw: str) -> Lookup:
     result.unit = unit_by_code(session, code)
     if result.unit is not None:
         result.open_cases = list(session.scalars(
-            select(ServiceCase).where(ServiceCase.unit_id == result.unit.id,
+            select(ServiceCase).options(*LIST_LOADING)
+            .where(ServiceCase.unit_id == result.unit.id,
                                       ServiceCase.state.in_(OPEN_STATES))
             .order_by(ServiceCase.opened_at.desc())))
         return result

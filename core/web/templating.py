@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2.environment import TemplateModule
+from jinja2.runtime import Context, Macro
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -146,5 +148,67 @@ def render(
     ):
         ctx.update(extra or {})
     ctx.update(context or {})
-    html = env.get_template(template_name).render(ctx)
+    html = render_template(env, template_name, ctx)
     return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+def render_template(env: Environment, template_name: str, variables: dict[str, Any]) -> str:
+    """``env.get_template(name).render(variables)``, then :func:`release_context`."""
+    token = object()
+    template = env.get_template(template_name)
+    jinja_context = template.new_context({**variables, RENDER_TOKEN: token})
+    try:
+        return str(env.concat(template.root_render_func(jinja_context)))  # type: ignore[attr-defined]
+    except Exception:
+        env.handle_exception()
+        raise  # not reached: handle_exception raises
+    finally:
+        release_context(jinja_context, token)
+
+
+#: A key put in every render's variables, so the contexts this render made (its own and
+#: those of ``{% import ... with context %}``, which copy its variables) can be told from a
+#: module Jinja caches and shares between renders (an import without context).
+RENDER_TOKEN = "_aftersales_render"
+
+
+def release_context(context: Context, token: object) -> None:
+    """Break the reference cycles a rendered Jinja context is left in, so the request, its
+    closed database session and every ORM object the page showed are freed by reference
+    counting, at once and on the thread that served the request.
+
+    A macro holds its defining context in a closure and that context holds the macro
+    (``{% import ... with context %}`` and every ``{% macro %}`` do this), so without this
+    the whole page's data was left to the cyclic garbage collector, which then freed it on
+    whichever thread happened to allocate next -- in the middle of another request's
+    database fetch. That is the setting of issue 11's SIGSEGV under four concurrent
+    clients; see docs/decisions.md.
+    """
+    todo = [context]
+    seen: set[int] = set()
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if current.vars.get(RENDER_TOKEN) is not token \
+                and current.parent.get(RENDER_TOKEN) is not token:
+            continue  # a cached module's context, shared with later renders: keep it
+        for value in (*current.vars.values(), *current.parent.values()):
+            module_macros: list[Any] = []
+            if isinstance(value, TemplateModule):
+                module_macros = [v for v in vars(value).values() if isinstance(v, Macro)]
+            elif isinstance(value, Macro):
+                module_macros = [value]
+            for macro in module_macros:
+                for cell in getattr(macro._func, "__closure__", None) or ():
+                    try:
+                        inner = cell.cell_contents
+                    except ValueError:  # an empty cell
+                        continue
+                    if isinstance(inner, Context):
+                        todo.append(inner)
+        current.vars.clear()
+        current.exported_vars.clear()
+        if isinstance(current.parent, dict):
+            current.parent = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import text
 
 from tests.support import Harness
@@ -43,3 +44,29 @@ def test_healthz_for_a_signed_in_user(harness: Harness) -> None:
     response = harness.client("hq-admin").get("/healthz")
     assert response.status_code == 200
     assert response.json()["migrations"] == "current"
+
+
+def test_healthz_reads_migration_scripts_once(make_app: Callable[..., Harness],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 11: the scripts are read once per app, not on every call (it made /healthz
+    30x slower than a bare app); each call still reads the database's revision."""
+    from alembic.script import ScriptDirectory
+
+    from core import migrate
+
+    h = make_app()
+    reads: list[int] = []
+    original = ScriptDirectory.from_config.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[ScriptDirectory], config: object) -> ScriptDirectory:
+        reads.append(1)
+        return original(cls, config)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(migrate.ScriptDirectory, "from_config", classmethod(counting))
+    client = h.client()
+    for _ in range(3):
+        assert client.get("/healthz").json()["migrations"] == "current"
+    assert len(reads) <= 1
+    with h.app.state.engine.begin() as connection:
+        connection.execute(text("DELETE FROM alembic_version"))
+    assert client.get("/healthz").status_code == 503

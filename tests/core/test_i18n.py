@@ -319,3 +319,21 @@ def test_a_signed_in_users_choice_is_kept_on_the_user(harness: Harness) -> None:
         assert user.locale == "zh_CN"
     # a new sign-in, in another browser, is Chinese too
     assert _text("Dashboard") in harness.client("hq-clerk").get("/").text
+
+
+def test_date_cells_do_not_parse_the_locale_each_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 11: Babel locales are parsed once per process, not once per date cell."""
+    import babel.core
+
+    from core import i18n
+
+    for locale in ("en", "zh_CN"):
+        i18n.format_day(date(2025, 1, 2), locale)  # first use parses
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("locale identifier parsed again")
+
+    monkeypatch.setattr(babel.core, "parse_locale", refuse)
+    assert i18n.format_day(date(2025, 1, 2), "en") == "2 Jan 2025"
+    assert i18n.format_day(date(2025, 1, 2), "zh_CN") == "2025年1月2日"
+    assert i18n.format_money(1250, "en").endswith("12.50")

@@ -1,0 +1,89 @@
+"""Issue 11: how many SQL statements the hot paths run, with technicians on the rows.
+
+Authentication is the user row (with service point and region) plus one statement of
+permission ids; the case list loads only what it prints; the filter choices are reused.
+Each bound fails on the code before issue 11 (roles and permissions through ``selectin``,
+a ten-way joined load per case, three filter queries per load).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import select
+
+from core.entities import ServiceCase, User
+from core.services import workflow
+from tests.core.desk_helpers import bearer
+from tests.core.test_desk_pages_cases import open_cases
+from tests.support import Harness, QueryCounter
+
+
+@pytest.fixture
+def desk(make_app: Callable[..., Harness], backend: str) -> Harness:
+    h = make_app(plugins=[])
+    ids = open_cases(h, 4)
+    with h.session() as session:  # technicians on rows: their roles must not load
+        tech = session.scalars(select(User).where(User.login == "hq-tech")).one()
+        for cid in ids[:2]:
+            case = session.get(ServiceCase, cid)
+            workflow.transition(session, h.app.state.pm, case, "inspected", tech, {
+                "fault_found": "x", "coverage_class": "A"})
+            workflow.transition(session, h.app.state.pm, case, "dispatched", tech,
+                                {"technician_id": tech.id})
+        session.commit()
+    return h
+
+
+def _statements(h: Harness, get: Callable[[], int]) -> list[str]:
+    assert get() == 200  # warm up
+    with QueryCounter(h.app.state.engine) as counter:
+        assert get() == 200
+    return [s for s in counter.statements if s.strip().upper() != "BEGIN"]
+
+
+def test_case_list_page_statements(desk: Harness) -> None:
+    client = desk.client("hq-supervisor")
+    statements = _statements(desk, lambda: client.get("/desk/cases").status_code)
+    # user with its browser session row, permissions, the page of cases, the shell's
+    # region choices
+    assert len(statements) <= 4, statements
+    assert not any("role_permission.role_id IN" in s for s in statements), statements
+    assert sum("service_point" in s.split("FROM", 1)[-1].split("WHERE")[0]
+               for s in statements if s.lstrip().upper().startswith("SELECT")) <= 3
+
+
+def test_api_case_list_with_token_statements(desk: Harness) -> None:
+    client = desk.client()
+    headers = bearer(desk, "hq-supervisor")
+    statements = _statements(
+        desk, lambda: client.get("/api/v1/cases", headers=headers).status_code)
+    # token with its user, permissions, the page of cases
+    assert len(statements) <= 3, statements
+
+
+def test_permissions_are_the_roles_permissions(desk: Harness) -> None:
+    """The one-statement permission lookup gives what the roles give."""
+    client = desk.client()
+    headers = bearer(desk, "hq-supervisor")
+    body = client.get("/api/v1/me", headers=headers).json()
+    with desk.session() as session:
+        user = session.scalars(select(User).where(User.login == "hq-supervisor")).one()
+        expected = sorted({p for role in user.roles for p in role.permission_ids})
+        roles = sorted(user.role_ids)
+    assert body["permissions"] == expected
+    assert body["roles"] == roles
+
+
+def test_unit_lookup_loads_only_the_cases_columns(desk: Harness) -> None:
+    """The lookup prints four columns of the unit's cases: no joins for them."""
+    client = desk.client()
+    headers = bearer(desk, "hq-supervisor")
+    url = "/api/v1/units/MC58-250101-00000"
+    statements = _statements(desk, lambda: client.get(url, headers=headers).status_code)
+    [cases] = [s for s in statements if "FROM service_case" in s]
+    assert "JOIN" not in cases.upper(), cases
+    assert len(statements) <= 4, statements  # token+user, permissions, unit, its cases
+    assert [c["state"] for c in client.get(url, headers=headers).json()["cases"]] \
+        == ["dispatched"]
