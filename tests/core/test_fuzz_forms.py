@@ -40,6 +40,9 @@ TABLES = {
     "transfer_id": "parts_transfer", "requisition_id": "parts_requisition",
     "tool_id": "parts_tool", "course_id": "training_course",
     "session_id": "training_session", "certification_id": "training_certification",
+    "notice_id": "staff_notice", "callback_id": "feedback_callback",
+    "reservation_id": "parts_reservation", "credit_note_id": "credit_note",
+    "payment_id": "payment",
 }
 
 #: Control characters: refused for the whole form (422) before a view runs, so kept rare.
@@ -106,6 +109,7 @@ def _path(spec_path: str, ids: dict[str, int], body_code: str) -> list[str]:
     """The concrete paths to post to (an ``{action}`` segment gives one per action)."""
     path = re.sub(r"{(\w+):int}", lambda m: str(ids.get(m.group(1), 1)), spec_path)
     path = path.replace("{body_code}", body_code).replace("{token}", "not-a-real-token")
+    path = path.replace("{import_id}", "0" * 32)  # an import of nobody's: 404, never 500
     if "{action}" in path:
         return [path.replace("{action}", action) for action in ("check-out", "return", "x")]
     assert "{" not in path, spec_path
