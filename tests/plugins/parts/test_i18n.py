@@ -3,47 +3,22 @@ placeholders (its own catalog), and a Chinese reader sees the parts pages in Chi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 
-from babel.messages.extract import extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.pofile import read_po
-
+from tests.plugins import catalogue
 from tests.plugins.parts.helpers import setup_parts
 from tests.support import Harness
 
 ROOT = Path(__file__).resolve().parents[3]
-PLUGIN = ROOT / "plugins" / "parts"
-ZH_PO = PLUGIN / "locale" / "zh_CN" / "LC_MESSAGES" / "messages.po"
-PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?([diouxXeEfFgGcrsa%])")
-
-
-@cache
-def extracted() -> set[str]:
-    with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
-        method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")
-    found = set()
-    for _f, _l, message, _c, _ctx in extract_from_dir(
-            str(PLUGIN), method_map, options_map, keywords={"_": None, "N_": None}):
-        msgid = message[0] if isinstance(message, tuple | list) else message
-        if msgid:
-            found.add(msgid)
-    return found
+ZH_PO = catalogue.zh_po("parts")
 
 
 def test_every_message_has_a_chinese_translation_with_the_same_placeholders() -> None:
-    with ZH_PO.open("rb") as handle:
-        strings = {str(m.id): str(m.string) for m in read_po(handle, locale="zh_CN")
-                   if m.id and not m.fuzzy}
-    found = extracted()
+    found = catalogue.extracted("parts")
     assert "Packing list" in found and len(found) > 100
-    missing = sorted(m for m in found if not strings.get(m))
-    assert not missing, missing
-    wrong = [m for m, text in strings.items()
-             if sorted(PLACEHOLDER.findall(text)) != sorted(PLACEHOLDER.findall(m))]
+    missing, wrong = catalogue.problems("parts")
+    assert not missing, "no zh_CN translation in the parts catalog:\n  " + "\n  ".join(missing)
     assert not wrong, wrong
 
 

@@ -1,5 +1,5 @@
 """Every string the warranty plugin marks for translation has a zh_CN translation with the
-same placeholders (its own catalog, consulted before core's), and a Chinese reader sees the
+same placeholders (its own catalog, consulted after core's), and a Chinese reader sees the
 warranty pages in Chinese.
 
 The policy's reasons (``reason_en``/``reason_zh`` in ``policy.py``) are bilingual data, not
@@ -8,75 +8,36 @@ gettext strings, so they are not in the catalog.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date, timedelta
-from functools import cache
 from pathlib import Path
 
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.pofile import read_po
-
 from tests.core.desk_helpers import bearer, move, new_case
+from tests.plugins import catalogue
 from tests.support import Harness
 
 ROOT = Path(__file__).resolve().parents[3]
-PLUGIN = ROOT / "plugins" / "warranty"
-ZH_PO = PLUGIN / "locale" / "zh_CN" / "LC_MESSAGES" / "messages.po"
+ZH_PO = catalogue.zh_po("warranty")
 OTHER_ZH_POS = sorted({ROOT / "core" / "locale" / "zh_CN" / "LC_MESSAGES" / "messages.po",
                        *ROOT.glob("plugins/*/locale/zh_CN/LC_MESSAGES/messages.po")} - {ZH_PO})
-PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?([diouxXeEfFgGcrsa%])")
-
-
-@cache
-def extracted() -> dict[str, list[str]]:
-    with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
-        method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")
-    found: dict[str, list[str]] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
-            str(PLUGIN), method_map, options_map, keywords=DEFAULT_KEYWORDS):
-        msgid = message[0] if isinstance(message, tuple | list) else message
-        if msgid:
-            found.setdefault(msgid, []).append(f"{filename}:{lineno}")
-    return found
-
-
-def _read(po_file: Path) -> dict[str, str]:
-    with po_file.open("rb") as handle:
-        return {str(m.id): str(m.string) for m in read_po(handle, locale="zh_CN")
-                if m.id and not m.fuzzy}
-
-
-@cache
-def catalog() -> dict[str, str]:
-    return _read(ZH_PO)
-
-
-def _placeholders(text: str) -> list[tuple[str, str]]:
-    return sorted(PLACEHOLDER.findall(text))
 
 
 def test_every_message_has_a_chinese_translation_with_the_same_placeholders() -> None:
-    found = extracted()
+    found = catalogue.extracted("warranty")
     assert "Warranty costs" in found and "The coverage class was overridden." in found
     assert len(found) >= 50
-    strings = catalog()
-    missing = [f"{msgid!r} ({', '.join(where[:2])})" for msgid, where in sorted(found.items())
-               if not strings.get(msgid)]
-    assert not missing, "no zh_CN translation in the warranty catalog:\n  " + \
-        "\n  ".join(missing)
-    wrong = [msgid for msgid, text in strings.items()
-             if _placeholders(text) != _placeholders(msgid)]
+    missing, wrong = catalogue.problems("warranty")
+    assert not missing, "no zh_CN translation in the warranty catalog:\n  " + "\n  ".join(missing)
     assert not wrong, wrong
 
 
 def test_shared_messages_read_the_same_as_in_the_other_catalogs() -> None:
-    """This catalog is consulted before core's on every page, so a msgid it shares with core
-    (or another plugin) must not change that string's Chinese elsewhere."""
-    strings = catalog()
+    """A msgid this catalog shares with core or another plugin reads the same here: core's
+    catalog is consulted first (a plugin cannot reword core), so a different Chinese here
+    would show on warranty's pages only, and the same words would read two ways."""
+    strings = catalogue.catalog("warranty")
     differ = [f"{msgid!r}: {text!r} here, {other[msgid]!r} in {po.relative_to(ROOT)}"
-              for po in OTHER_ZH_POS for other in [_read(po)]
+              for po in OTHER_ZH_POS for other in [catalogue.read(po)]
               for msgid, text in strings.items() if other.get(msgid, text) != text]
     assert not differ, "\n".join(differ)
 
@@ -108,8 +69,8 @@ def test_the_cost_report_is_in_chinese_after_choosing_chinese(
     _waived_labour(h)
     page = manager.get("/warranty/report")
     assert page.status_code == 200 and "PA2400" in page.text
-    strings = catalog()
-    shown = [msgid for msgid, where in extracted().items()
+    strings = catalogue.catalog("warranty")
+    shown = [msgid for msgid, where in catalogue.extracted("warranty").items()
              if any("report.html" in w for w in where)]
     assert len(shown) >= 8
     for msgid in shown:
