@@ -290,6 +290,15 @@ def post_refund(request: Request) -> Response:
     refunds.record_refund(session, case, request.state.user, json_body(request))
     return ApiResponse(case_json(session, case), status_code=201)
 
+def post_write_off(request: Request) -> Response:
+    """Write off what is still outstanding, with a reason (P-4): ``{"reason": "..."}``."""
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    payments.write_off(session, case, request.state.user,
+                       str(json_body(request).get("reason", "")))
+    return ApiResponse(case_json(session, case), status_code=201)
+
+
 def post_hold(request: Request) -> Response:
     """Put a case on hold with a kind and a reason; the case keeps its state."""
     session = request.state.db

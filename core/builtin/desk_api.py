@@ -43,6 +43,9 @@ def register_permissions() -> list[Permission]:
                    default_roles=("technician", "service_clerk", "finance")),
         Permission("payment.refund", N_("Pay refunds and exchange settlements on credit notes"),
                    default_roles=("service_clerk", "finance")),
+        Permission("payment.write_off",
+                   N_("Write off what a customer still owes, with a reason (P-4)"),
+                   default_roles=("supervisor", "hq_manager")),
         Permission("finance.handover", N_("Confirm cash handovers (P-4)"),
                    default_roles=("finance",)),
         Permission("reports.view", N_("See turnaround and service reports (P-6)"),
@@ -81,4 +84,6 @@ def register_routes() -> list[RouteSpec]:
                   desk.post_payment, "payment.collect", methods=("POST",)),
         RouteSpec("core.api.cases.refunds", f"{api}/cases/{{case_id:int}}/refunds",
                   desk.post_refund, "payment.refund", methods=("POST",)),
+        RouteSpec("core.api.cases.write_offs", f"{api}/cases/{{case_id:int}}/write-offs",
+                  desk.post_write_off, "payment.write_off", methods=("POST",)),
     ]

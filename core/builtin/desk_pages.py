@@ -46,6 +46,8 @@ def register_routes() -> list[RouteSpec]:
                   "payment.collect", methods=POST),
         RouteSpec("core.desk.case_refund", f"{CASE}/refunds", detail.record_refund,
                   "payment.refund", methods=POST),
+        RouteSpec("core.desk.case_write_off", f"{CASE}/write-offs", detail.write_off,
+                  "payment.write_off", methods=POST),
         RouteSpec("core.desk.credit_note", "/desk/credit-notes/{credit_note_id:int}",
                   prints.credit_note, "case.view"),
         RouteSpec("core.desk.case_sheet", f"{CASE}/sheet", prints.case_sheet, "case.view"),

@@ -141,7 +141,7 @@ class Payment(RegionScoped, Base):
 
 # --- money out (issue 10, item 5): credits owed, credit notes paid, unit swaps ------------
 
-CREDIT_KINDS = ("refund", "exchange_settlement", "deposit")
+CREDIT_KINDS = ("refund", "exchange_settlement", "deposit", "write_off")
 CREDIT_NOTE_KINDS = ("refund", "exchange_settlement", "overpayment", "deposit")
 #: A deposit (a loaner's, issue 14) is held outside the case's charges and payments: giving
 #: it back is capped by the deposit alone, and it is not cash of the till's handover.

@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.db import utcnow
-from core.entities import CaseEvent, Handover, Payment, ReceiptCounter, ServiceCase, User
+from core.entities import (
+    CaseCredit,
+    CaseEvent,
+    Handover,
+    Payment,
+    ReceiptCounter,
+    ServiceCase,
+    User,
+)
 from core.entities.money import PAYMENT_METHODS
 from core.errors import Conflict, DomainError, NotFound
 from core.i18n import N_
@@ -153,3 +161,32 @@ def confirm_handover(session: Session, handover_id: int, finance: User,
 def case_events(session: Session, case: ServiceCase) -> list[CaseEvent]:
     return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
                                 .order_by(CaseEvent.at, CaseEvent.id)))
+
+
+def write_off(session: Session, case: ServiceCase, actor: User, reason: str) -> CaseCredit:
+    """P-4, issue 18: what is still outstanding is written off by a supervisor with a reason,
+    as a money movement of its own (a ``write_off`` credit, on the case and the finance page),
+    never by closing the case over it. Decided under the case's lock: of two write-offs sent
+    at once, the second finds nothing outstanding."""
+    from core.services.refunds import grant_credit
+
+    case = lock_case(session, case)
+    if not reason.strip():
+        raise DomainError(N_("Say why the amount is written off."), field="reason")
+    owed = outstanding(session, case)
+    if owed <= 0:
+        raise Conflict(N_("Nothing is outstanding on this case."), code="nothing_outstanding")
+    return grant_credit(session, case, actor, kind="write_off", amount_cents=owed,
+                        description=reason.strip()[:400], clause="P-4", source="core")
+
+
+def write_offs(session: Session, limit: int = 50) -> list[tuple[CaseCredit, ServiceCase, str]]:
+    """The latest write-offs with their case and who wrote them off, in one statement, for
+    the finance page. Credits carry no region of their own: the join to the case brings the
+    central region scope with it."""
+    rows = session.execute(select(CaseCredit, ServiceCase, User.display_name)
+                           .join(ServiceCase, ServiceCase.id == CaseCredit.case_id)
+                           .outerjoin(User, User.id == CaseCredit.created_by_id)
+                           .where(CaseCredit.kind == "write_off")
+                           .order_by(CaseCredit.id.desc()).limit(limit))
+    return [(credit, case, name or "") for credit, case, name in rows]

@@ -199,7 +199,7 @@ def _timestamp(problems: Problems, payload: dict[str, Any], field: str,
 
 def core_vetoes(session: Session, case: ServiceCase, to: str, clean: dict[str, Any],
                 pm: pluggy.PluginManager) -> list[Veto]:
-    """Core's own policy checks: W-3, W-4 and P-3."""
+    """Core's own policy checks: W-3, W-4, P-3 and P-4 (no close with money outstanding)."""
     from core.services.quotes import confirmation_is_valid, payable_total
 
     vetoes: list[Veto] = []
@@ -227,6 +227,15 @@ def core_vetoes(session: Session, case: ServiceCase, to: str, clean: dict[str, A
                                      "quote.") if to == "in_repair"
                            else N_("The unit cannot be shipped back before the customer "
                                    "confirms the quote.")))
+    if to == "closed":  # P-4: money is never silently short
+        from core.services.payments import outstanding
+
+        owed = outstanding(session, case)
+        if owed > 0:
+            vetoes.append(Veto("P-4", N_("%(amount)s is still outstanding: take the payment, or "
+                                         "a supervisor writes it off with a reason, before the "
+                                         "case closes."),
+                               params={"amount": f"{owed / 100:.2f}"}))
     if to == "dispatched" and clean.get("technician_id") is not None:
         technician = session.get(User, clean["technician_id"])
         if technician is None or not technician.active:

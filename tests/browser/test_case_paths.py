@@ -68,6 +68,11 @@ def test_declined_quote_returned_unrepaired_in_the_browser(
     assert badge(clerk) == "Returned"
     assert "Returned unrepaired" in clerk.locator(".flash.outcome").inner_text()
     submit(clerk, clerk.locator("#actions").get_by_role("button", name="Move to: Closed"))
+    assert "P-4" in clerk.locator(".vetoes").inner_text()  # the fee is still owed
+    submit(clerk, clerk.locator("form.payment-form").get_by_role(
+        "button", name="Record payment and print receipt"))
+    clerk.goto(case_url)
+    submit(clerk, clerk.locator("#actions").get_by_role("button", name="Move to: Closed"))
     assert badge(clerk) == "Closed"
     history = clerk.locator("#history").inner_text()
     for step in ("Quoted → Quote declined", "Quote declined → Returned", "Returned → Closed"):

@@ -17,11 +17,11 @@ from starlette.responses import Response
 from core.entities import ServiceCase
 from core.entities.cases import OPEN_STATES
 from core.errors import DomainError
-from core.i18n import LOCALE_NAMES
+from core.i18n import LOCALE_NAMES, format_money
 from core.services import holds, payments, quotes, refunds, reports, transfers, workflow
 from core.services.cases import get_case
 from core.web.routing import form_data
-from core.web.templating import flash, gettext_for, panels_for, render
+from core.web.templating import flash, gettext_for, panels_for, render, request_locale
 from core.web.views.desk.common import (
     LABELS,
     error_context,
@@ -67,6 +67,7 @@ def render_case(request: Request, case: ServiceCase, *, status_code: int = 200,
         "can_pay": case.state in payments.PAYABLE_STATES and file.outstanding_cents > 0
         and has(request, "payment.collect"),
         "can_refund": file.refundable_cents > 0 and has(request, "payment.refund"),
+        "can_write_off": file.outstanding_cents > 0 and has(request, "payment.write_off"),
         "panels": panels_for(request, "case", case),
         "holds": holds.active_holds(session, case),
         "transfer_targets": transfers.transfer_targets(session, case)
@@ -257,6 +258,28 @@ def record_refund(request: Request) -> Response:
     _ = gettext_for(request).gettext
     flash(request, _("Credit note %(number)s issued.") % {"number": note.credit_note})
     return see_other(f"/desk/credit-notes/{note.id}")
+
+def write_off(request: Request) -> Response:
+    """P-4: a supervisor writes off what is outstanding, with a reason; then the case may
+    close."""
+    session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    data = {k: v for k, v in form_data(request).items() if isinstance(v, str)}
+    try:
+        credit = payments.write_off(session, case, request.state.user,
+                                    data.get("write_off_reason", ""))
+    except DomainError as error:
+        undo(request)
+        context = error_context(request, error)
+        if "reason" in context["errors"]:
+            context["errors"]["write_off_reason"] = context["errors"].pop("reason")
+        return render_case(request, get_case(session, case.id), form="write_off", values=data,
+                           status_code=form_status(error), **context)
+    _ = gettext_for(request).gettext
+    flash(request, _("%(amount)s written off.")
+          % {"amount": format_money(credit.amount_cents, request_locale(request))})
+    return see_other(f"/desk/cases/{case.id}")
+
 
 def place_hold(request: Request) -> Response:
     """Put the case on hold (waiting for parts, for the customer...): its state stays."""

@@ -25,6 +25,7 @@ def _finance_page(request: Request, *, status_code: int = 200, form: str = "",
         "holders": reports.cash_by_collector(session),
         "waiting": reports.handovers(session, confirmed=False),
         "recent": reports.handovers(session, confirmed=True, limit=20),
+        "write_offs": payments.write_offs(session),  # P-4: money written off, never hidden
         "form": form, "values": values or {}, "errors": errors or {},
         "form_error": form_error, "labels": LABELS,
     }, status_code=status_code)
