@@ -188,12 +188,10 @@ def _quantity(problems: Problems, data: dict[str, Any], field: str = "quantity")
     return value or 0
 
 
-def receive(session: Session, actor: User | None, data: dict[str, Any]) -> Stock:
-    """Goods received from a supplier into a warehouse (new or refurbished)."""
-    problems = Problems()
-    quantity = _quantity(problems, data)
-    condition = problems.choice(data, "condition", CONDITIONS[:2], required=False) or "new"
-    reason = problems.text(data, "reason", required=False, max_length=400)
+def _part_and_warehouse(session: Session, problems: Problems, data: dict[str, Any]
+                        ) -> tuple[Part | None, Warehouse | None]:
+    """The form's ``part`` and ``warehouse``, each unknown one a field error among the
+    others (so every mistake is shown at once)."""
     part = warehouse = None
     try:
         part = get_part(session, data.get("part"))
@@ -203,6 +201,16 @@ def receive(session: Session, actor: User | None, data: dict[str, Any]) -> Stock
         warehouse = get_warehouse(session, data.get("warehouse"))
     except NotFound as error:
         problems.add_error("warehouse", error)
+    return part, warehouse
+
+
+def receive(session: Session, actor: User | None, data: dict[str, Any]) -> Stock:
+    """Goods received from a supplier into a warehouse (new or refurbished)."""
+    problems = Problems()
+    quantity = _quantity(problems, data)
+    condition = problems.choice(data, "condition", CONDITIONS[:2], required=False) or "new"
+    reason = problems.text(data, "reason", required=False, max_length=400)
+    part, warehouse = _part_and_warehouse(session, problems, data)
     problems.raise_if_any()
     assert part is not None and warehouse is not None
     row = ledger.locked_stock(session, part.id, warehouse.id, condition, create=True)
@@ -218,15 +226,7 @@ def adjust(session: Session, actor: User | None, data: dict[str, Any]) -> Stock:
     counted = problems.integer(data, "counted", minimum=0)
     condition = problems.choice(data, "condition", CONDITIONS)
     reason = problems.text(data, "reason", max_length=400, label=N_("Reason"))
-    part = warehouse = None
-    try:
-        part = get_part(session, data.get("part"))
-    except NotFound as error:
-        problems.add_error("part", error)
-    try:
-        warehouse = get_warehouse(session, data.get("warehouse"))
-    except NotFound as error:
-        problems.add_error("warehouse", error)
+    part, warehouse = _part_and_warehouse(session, problems, data)
     problems.raise_if_any()
     assert part is not None and warehouse is not None and counted is not None
     row = ledger.locked_stock(session, part.id, warehouse.id, condition, create=True)
@@ -245,17 +245,9 @@ def refurbish(session: Session, actor: User | None, data: dict[str, Any]) -> Sto
     quantity = _quantity(problems, data)
     action = problems.choice(data, "action", ("refurbish", "scrap"))
     reason = problems.text(data, "reason", required=False, max_length=400)
-    part = warehouse = None
-    try:
-        part = get_part(session, data.get("part"))
-        if action == "refurbish" and not part.refurbishable:
-            problems.add("part", N_("This part is not refurbishable."))
-    except NotFound as error:
-        problems.add_error("part", error)
-    try:
-        warehouse = get_warehouse(session, data.get("warehouse"))
-    except NotFound as error:
-        problems.add_error("warehouse", error)
+    part, warehouse = _part_and_warehouse(session, problems, data)
+    if part is not None and action == "refurbish" and not part.refurbishable:
+        problems.add("part", N_("This part is not refurbishable."))
     problems.raise_if_any()
     assert part is not None and warehouse is not None
     keys = [(part.id, warehouse.id, "faulty")]
@@ -847,15 +839,7 @@ def set_reorder(session: Session, data: dict[str, Any]) -> ReorderPoint:
     target = problems.integer(data, "target", minimum=1)
     if minimum is not None and target is not None and target <= minimum:
         problems.add("target", N_("Order up to more than the reorder point."))
-    part = warehouse = None
-    try:
-        part = get_part(session, data.get("part"))
-    except NotFound as error:
-        problems.add_error("part", error)
-    try:
-        warehouse = get_warehouse(session, data.get("warehouse"))
-    except NotFound as error:
-        problems.add_error("warehouse", error)
+    part, warehouse = _part_and_warehouse(session, problems, data)
     problems.raise_if_any()
     assert part is not None and warehouse is not None
     found = session.scalars(select(ReorderPoint).where(
