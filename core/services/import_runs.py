@@ -100,11 +100,14 @@ def recent(session: Session, user: User, limit: int = 10) -> list[ImportRun]:
                                 .order_by(ImportRun.started_at.desc()).limit(limit)))
 
 
-def shown_state(session: Session, run: ImportRun) -> str:
-    """What the page says: a run whose worker is gone is *interrupted*, at once."""
+def shown_state(session: Session, run: ImportRun, jobs: dict[int, QueuedJob] | None = None
+                ) -> str:
+    """What the page says: a run whose worker is gone is *interrupted*, at once. ``jobs``
+    (from :func:`jobs_of`) saves a query per run on a list."""
     if run.state not in ("queued", "running"):
         return run.state
-    job = session.get(QueuedJob, run.job_id) if run.job_id else None
+    job = (jobs.get(run.job_id) if jobs is not None else session.get(QueuedJob, run.job_id)) \
+        if run.job_id else None
     if job is None or job.state in ("dead", "cancelled", "done"):
         return "interrupted"
     if job.state == "running" and _owner_gone(job):
@@ -124,6 +127,15 @@ def _owner_gone(job: QueuedJob) -> bool:
     except ValueError:
         return False
     return not queue.process_alive(pid)
+
+
+def jobs_of(session: Session, runs: list[ImportRun]) -> dict[int, QueuedJob]:
+    """The queue rows of unfinished runs, in one statement."""
+    ids = [run.job_id for run in runs if run.job_id and run.state in ("queued", "running")]
+    if not ids:
+        return {}
+    return {job.id: job for job in session.scalars(select(QueuedJob)
+                                                   .where(QueuedJob.id.in_(ids)))}
 
 
 def first_errors(session: Session, run: ImportRun, limit: int = SHOWN_ERRORS

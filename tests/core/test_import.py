@@ -562,3 +562,24 @@ def _any_customer(h: Harness) -> int:
             session.commit()
             found = customer.id
         return int(found)
+
+
+def test_the_import_page_reads_a_fixed_number_of_statements(
+        make_app: Callable[..., Harness]) -> None:
+    """Recent imports waiting for the worker: their queue rows come in one statement."""
+    from tests.support import QueryCounter
+
+    h = make_app()
+    client = h.client("hq-manager")
+
+    def count() -> int:
+        client.get("/desk/import")
+        with QueryCounter(h.app.state.engine) as counter:
+            assert client.get("/desk/import").status_code == 200
+        return counter.count
+
+    _upload(client, "units", "a.csv", UNIT_HEADER)
+    one = count()
+    for name in ("b.csv", "c.csv", "d.csv"):
+        _upload(client, "units", name, UNIT_HEADER)
+    assert count() == one

@@ -60,8 +60,9 @@ class ImportJob:
         return self.state not in ("queued", "running")
 
 
-def shown(session: Session, run: ImportRun, *, with_errors: bool = False) -> ImportJob:
-    state = import_runs.shown_state(session, run)
+def shown(session: Session, run: ImportRun, *, with_errors: bool = False,
+          jobs: dict[int, Any] | None = None) -> ImportJob:
+    state = import_runs.shown_state(session, run, jobs)
     done = state not in ("queued", "running")
     percent = 100 if state in ("done", "rolled_back") else \
         min(99, int(run.bytes_read * 100 / run.size)) if run.size else 0
@@ -79,11 +80,12 @@ def shown(session: Session, run: ImportRun, *, with_errors: bool = False) -> Imp
 def _form(request: Request, values: dict[str, str], errors: dict[str, str],
           status_code: int = 200) -> Response:
     session = request.state.db
+    runs = import_runs.recent(session, request.state.user)
+    jobs = import_runs.jobs_of(session, runs)  # one statement for the list, not one per run
     return render(request, "imports/form.html", {
         "values": values, "errors": errors, "kinds": KINDS,
         "columns": {"units": UNIT_COLUMNS, "customers": CUSTOMER_COLUMNS},
-        "recent": [shown(session, run)
-                   for run in import_runs.recent(session, request.state.user)],
+        "recent": [shown(session, run, jobs=jobs) for run in runs],
     }, status_code=status_code)
 
 
