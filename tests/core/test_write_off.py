@@ -89,7 +89,8 @@ def test_the_write_off_shows_on_the_case_and_the_finance_page(desk: Harness) -> 
     done = supervisor.form(f"/desk/cases/{cid}/write-offs",
                            {"write_off_reason": "Goodwill after a late repair"},
                            follow_redirects=True)
-    assert "CN¥120.00 written off." in done.text and "Written off" in done.text
+    assert "CN¥120.00 written off." in done.text and 'class="written-off"' in done.text
+    assert "Money back to the customer" not in done.text  # not money owed back
     finance = desk.client("hq-finance").get("/desk/finance").text
     assert "Goodwill after a late repair" in finance and "data-write-off=" in finance
     # another region's finance desk does not see it
