@@ -59,6 +59,39 @@ def localize(text: Text, gettext: Callable[[str], str] | None = None) -> str:
     return render(template, params, gettext)
 
 
+def message_to_json(params: Params | None) -> dict[str, Any]:
+    """Parameters stored as JSON (a case event's note, say): a nested :class:`Message`
+    becomes ``{"$message": template, "params": {...}}`` and a :class:`Term`
+    ``{"$term": text}``, so :func:`message_from_json` gives back what it was and the note is
+    translated when it is read, in the reader's language."""
+    stored: dict[str, Any] = {}
+    for name, value in (params or {}).items():
+        if isinstance(value, Message):
+            stored[name] = {"$message": value.template,
+                            "params": message_to_json(value.params)}
+        elif isinstance(value, Term):
+            stored[name] = {"$term": str(value)}
+        elif value is None or isinstance(value, str | int | float | bool):
+            stored[name] = value
+        else:
+            stored[name] = str(value)
+    return stored
+
+
+def message_from_json(stored: Mapping[str, Any] | None) -> dict[str, object]:
+    """The inverse of :func:`message_to_json`."""
+    params: dict[str, object] = {}
+    for name, value in (stored or {}).items():
+        if isinstance(value, dict) and "$message" in value:
+            params[name] = Message(str(value["$message"]),
+                                   message_from_json(value.get("params")))
+        elif isinstance(value, dict) and "$term" in value:
+            params[name] = Term(str(value["$term"]))
+        else:
+            params[name] = value
+    return params
+
+
 def _format(template: str, params: Params | None,
             gettext: Callable[[str], str] | None = None) -> str:
     if not params:

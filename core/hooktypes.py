@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from core.errors import Message
+
 #: The permission id for routes that anybody may call (sign-in page, health check).
 PUBLIC = "public"
 #: The permission id for routes any signed-in user may call (own profile, dashboard).
@@ -225,7 +227,9 @@ class TimelineEntry:
     at: datetime
     kind: str
     title: str
-    detail: str = ""
+    #: Data as it is (a reference, a model), or a :class:`core.errors.Message` formatted in
+    #: the reader's language.
+    detail: str | Message = ""
     url: str = ""
     source: str = "core"
 

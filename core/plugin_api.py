@@ -61,6 +61,7 @@ from core.hooktypes import (
 from core.i18n import N_, format_day, format_money, format_timestamp, translations
 from core.manifest import Manifest, hookimpl
 from core.plugin_settings import PluginSettings, plugin_settings
+from core.services.case_events import record_case_event
 from core.services.cases import get_case, local_today
 from core.services.catalogue import model_by_code, unit_by_code
 from core.services.holds import active_holds, place_hold, release_hold
@@ -115,7 +116,7 @@ from core.services.refunds import (
 )
 
 #: The plugin API's own version: minor bumps add names, major bumps may remove them.
-API_VERSION = (1, 1)
+API_VERSION = (1, 2)
 
 __all__ = [
     "API_VERSION",
@@ -218,6 +219,7 @@ __all__ += ["Message"]  # a message as a parameter of another (API 1.1)
 __all__ += ["CalendarEntry"]  # issue 18
 __all__ += ["CaseCredit", "CreditNote", "UnitSwap", "credits_of", "grant_credit",  # issue 10
             "record_refund", "refundable", "swap_of", "swap_unit"]
+__all__ += ["record_case_event"]  # a case history line as a message id (API 1.2, issue 18)
 __all__ += ["client_address"]  # the client's address behind trusted proxies (issue 16)
 
 

@@ -160,7 +160,7 @@ def case_json(session: Session, case: ServiceCase) -> dict[str, Any]:
         "confirmations": [confirmation_json(c) for c in confirmations],
         "payments": [payment_json(p) for p in paid],
         "events": [{"at": e.at, "kind": e.kind, "from": e.from_state or None,
-                    "to": e.to_state or None, "note": e.note,
+                    "to": e.to_state or None, "note": e.note_text(),
                     "by": e.user.login if e.user else None} for e in events],
         "allowed_transitions": list(workflow.allowed_targets(case)),
         **money_json(session, case),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from core.db import Base, UTCDateTime, utcnow
 from core.entities.catalogue import Customer, Unit
 from core.entities.org import RegionScoped, ServicePoint
 from core.entities.users import User
+from core.errors import message_from_json, render
 
 STATES = (
     "registered", "inspected", "quoted", "confirmed", "declined", "dispatched", "in_repair",
@@ -101,6 +103,18 @@ class CaseEvent(Base):
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     user: Mapped[User | None] = relationship(lazy="joined")
+
+    def note_text(self, gettext: Callable[[str], str] | None = None) -> str:
+        """The note in the reader's language. A note recorded as a message id with parameters
+        (``record_case_event(..., Message(N_("..."), {...}))``) keeps them in
+        ``data["note_params"]`` and is formatted here; a plain note is translated as it is
+        (a fixed sentence) or shown as typed (a person's words)."""
+        if not self.note:
+            return ""
+        params = (self.data or {}).get("note_params")
+        if params is None:
+            return gettext(self.note) if gettext else self.note
+        return render(self.note, message_from_json(params), gettext)
 
 
 class FaultLine(Base):

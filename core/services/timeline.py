@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from core import bodycode
 from core.entities import CaseEvent, ServiceCase, Unit, UnitSwap
 from core.entities.cases import OPEN_STATES
-from core.errors import DomainError
+from core.errors import DomainError, Message, Term, message_from_json
 from core.hooktypes import BodyCode, TimelineEntry
 from core.i18n import N_
 from core.services.cases import LIST_LOADING
@@ -86,7 +86,14 @@ def core_entries(session: Session, unit: Unit) -> list[TimelineEntry]:
                 title = STATE_TITLES.get(event.to_state, event.to_state)
             else:
                 title = EVENT_TITLES.get(event.kind, event.kind)
-            detail = case.reference + (f" · {event.note}" if event.note else "")
+            detail: str | Message = case.reference
+            if event.note:
+                detail = Message("%(case)s · %(note)s", {
+                    "case": case.reference,
+                    "note": Message(event.note,
+                                    message_from_json((event.data or {}).get("note_params")))
+                    if (event.data or {}).get("note_params") is not None
+                    else Term(event.note)})
             entries.append(TimelineEntry(event.at, f"case.{event.kind}", title, detail,
                                          f"/desk/cases/{case.id}"))
     entries.extend(swap_entries(session, unit))

@@ -19,7 +19,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from core import i18n
-from core.errors import DomainError
+from core.errors import DomainError, Message
+from core.errors import render as render_message
 from core.hooktypes import AUTHENTICATED
 from core.web.routing import csrf_token
 
@@ -124,6 +125,7 @@ def shell_context(request: Request) -> dict[str, Any]:
         "_": trans.gettext,
         "gettext": trans.gettext,
         "ngettext": trans.ngettext,
+        "localize": lambda text: message_text(text, trans.gettext),
         "fmt_date": lambda d: i18n.format_day(d, locale),
         "fmt_time": lambda t: i18n.format_timestamp(t, locale, tz),
         "fmt_money": lambda c: i18n.format_money(c, locale),
@@ -132,6 +134,13 @@ def shell_context(request: Request) -> dict[str, Any]:
         "region_filter": request.session.get("region_filter") if "session" in request.scope
         else None,
     }
+
+
+def message_text(text: object, gettext: Any) -> str:
+    """A :class:`~core.errors.Message` in the reader's language; anything else as it is."""
+    if isinstance(text, Message):
+        return render_message(text.template, text.params, gettext)
+    return "" if text is None else str(text)
 
 
 def render(
