@@ -228,6 +228,7 @@ def core_vetoes(session: Session, case: ServiceCase, to: str, clean: dict[str, A
                            else N_("The unit cannot be shipped back before the customer "
                                    "confirms the quote.")))
     if to == "closed":  # P-4: money is never silently short
+        from core.i18n import format_money
         from core.services.payments import outstanding
 
         owed = outstanding(session, case)
@@ -235,7 +236,8 @@ def core_vetoes(session: Session, case: ServiceCase, to: str, clean: dict[str, A
             vetoes.append(Veto("P-4", N_("%(amount)s is still outstanding: take the payment, or "
                                          "a supervisor writes it off with a reason, before the "
                                          "case closes."),
-                               params={"amount": f"{owed / 100:.2f}"}))
+                               # with its currency, the same in both languages
+                               params={"amount": format_money(owed, "en")}))
     if to == "dispatched" and clean.get("technician_id") is not None:
         technician = session.get(User, clean["technician_id"])
         if technician is None or not technician.active:
