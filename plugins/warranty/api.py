@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.plugin_api import (
+    N_,
     ApiResponse,
     DomainError,
     Problems,
@@ -19,9 +20,11 @@ from core.plugin_api import (
     Unit,
     decode_body_code,
     get_case,
+    gettext_for,
     json_body,
     local_today,
     model_by_code,
+    render_message,
     unit_by_code,
 )
 from plugins.warranty import policy
@@ -35,10 +38,10 @@ DEFECTS = ("webhead", "chassis", "controls", "internal")
 def parse(data: dict[str, Any], today: date) -> tuple[dict[str, Any], Problems]:
     problems = Problems()
     for unknown in sorted(set(data) - FIELDS):
-        problems.add(unknown, f"Unknown field {unknown!r}.")
+        problems.add(unknown, N_("Unknown field %(field)r."), field=unknown)
     code = data.get("body_code")
     if code is not None and (not isinstance(code, str) or not code.strip()):
-        problems.add("body_code", "The body code must be a non-empty string or null.")
+        problems.add("body_code", N_("The body code must be a non-empty string or null."))
         code = None
     flags = {name: _flag(problems, data, name, default) for name, default in (
         ("own_product", True), ("oem", False), ("performance_mismatch", False),
@@ -48,7 +51,7 @@ def parse(data: dict[str, Any], today: date) -> tuple[dict[str, Any], Problems]:
     on = problems.day(data, "on") or today
     defects = data.get("defects", [])
     if not isinstance(defects, list) or any(d not in DEFECTS for d in defects):
-        problems.add("defects", f"A list of: {', '.join(DEFECTS)}.")
+        problems.add("defects", N_("A list of: %(choices)s."), choices=", ".join(DEFECTS))
         defects = []
     return {"body_code": code, "request": request, "on": on,
             "defects": frozenset(defects), **flags}, problems
@@ -57,7 +60,7 @@ def parse(data: dict[str, Any], today: date) -> tuple[dict[str, Any], Problems]:
 def _flag(problems: Problems, data: dict[str, Any], name: str, default: bool) -> bool:
     value = data.get(name, default)
     if not isinstance(value, bool):
-        problems.add(name, "Must be true or false.")
+        problems.add(name, N_("Must be true or false."))
         return default
     return value
 
@@ -81,8 +84,10 @@ def assess_request(session: Session, pm: Any, data: dict[str, Any], today: date
                         own_product=True, oem=bool(model and model.oem))
         oem = oem or unit.oem or bool(unit.model and unit.model.oem)  # R-9
         if factory_date > values["on"]:
-            raise DomainError(f"The unit was made on {factory_date}, after the date asked "
-                              f"about ({values['on']}).", field="on")
+            raise DomainError(N_("The unit was made on %(made)s, after the date asked about "
+                                 "(%(on)s)."), params={"made": factory_date.isoformat(),
+                                                       "on": values["on"].isoformat()},
+                              field="on")
     params = params_for(session, unit)
     if unit is not None:
         # A product-line plugin may answer assess_coverage with its own warranty length.
@@ -99,7 +104,8 @@ def assess_request(session: Session, pm: Any, data: dict[str, Any], today: date
         used=values["used"], well_kept=values["well_kept"]), params)
 
 
-def decision_json(decision: policy.Decision, locale: str) -> dict[str, Any]:
+def decision_json(decision: policy.Decision, gettext: Any) -> dict[str, Any]:
+    """The contract's shape; ``reason`` in the reader's language (``gettext``)."""
     return {
         "coverage_class": decision.coverage_class,
         "factory_date": decision.factory_date,
@@ -108,7 +114,7 @@ def decision_json(decision: policy.Decision, locale: str) -> dict[str, Any]:
         "charged": decision.charged,
         "customer_pays_shipping": decision.customer_pays_shipping,
         "clauses": list(decision.clauses),
-        "reason": decision.reason_zh if locale == "zh_CN" else decision.reason_en,
+        "reason": render_message(decision.reason.template, decision.reason.params, gettext),
     }
 
 
@@ -120,7 +126,7 @@ def assess(request: Request) -> Response:
                                   local_today(settings))
     finally:
         request.state.db.rollback()  # transient probe objects are never written
-    return ApiResponse(decision_json(decision, request.state.user.locale))
+    return ApiResponse(decision_json(decision, gettext_for(request).gettext))
 
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from core.plugin_api import Coverage, ServiceCase, Unit
 from plugins.warranty import policy
+from plugins.warranty.texts import english
 
 
 def params_for(session: Session, unit: Unit | None) -> policy.WarrantyParams:
@@ -34,10 +34,7 @@ def assess_case(session: Session, case: ServiceCase) -> Coverage | None:
     found = coverage_of(session, case.own_product, case.unit, case.intake_on)
     if found.coverage_class is None:
         return None
+    # core keeps the reason as text on the case; the warranty panel shows it localised
     return Coverage(coverage_class=found.coverage_class, clauses=found.clauses,
-                    reason=found.reason_en, warranty_end=found.warranty_end,
+                    reason=english(found.reason), warranty_end=found.warranty_end,
                     months=params_for(session, case.unit).warranty_months)
-
-
-def locale_reason(item: Any, locale: str) -> str:
-    return str(item.reason_zh if locale == "zh_CN" else item.reason_en)

@@ -12,11 +12,13 @@ from core.plugin_api import (
     Coverage,
     FaultLine,
     MenuItem,
+    Message,
     Panel,
     Permission,
     Pricing,
     RouteSpec,
     ServiceCase,
+    Term,
     TimelineEntry,
     Unit,
     hookimpl,
@@ -24,6 +26,7 @@ from core.plugin_api import (
 from plugins.warranty import api, policy, views
 from plugins.warranty.coverage import assess_case
 from plugins.warranty.models import ReturnRequest
+from plugins.warranty.texts import OUTCOMES, REQUEST_TITLES
 
 
 @hookimpl
@@ -120,7 +123,11 @@ def unit_timeline(session: Session, unit: Unit) -> list[TimelineEntry]:
     rows = session.scalars(select(ReturnRequest).join(
         ServiceCase, ServiceCase.id == ReturnRequest.case_id).where(
         ServiceCase.unit_id == unit.id))
+    # issue 18: the title is a fixed message (translated where shown), the detail the
+    # outcome and the reason as messages, in the reader's language
     return [TimelineEntry(at=r.created_at, kind="warranty_request",
-                          title=f"{r.kind.capitalize()} request: {r.outcome}",
-                          detail=f"{r.reason_en} ({r.clauses})",
+                          title=REQUEST_TITLES.get(r.kind, r.kind),
+                          detail=Message(N_("%(outcome)s: %(reason)s"), {
+                              "outcome": Term(OUTCOMES.get(r.outcome, r.outcome)),
+                              "reason": r.reason}),
                           url=f"/desk/cases/{r.case_id}", source="warranty") for r in rows]

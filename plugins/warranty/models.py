@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.plugin_api import Base, UTCDateTime, utcnow
+from core.plugin_api import Base, Message, UTCDateTime, utcnow
+from plugins.warranty.texts import loaded
 
 
 class ReturnRequest(Base):
@@ -30,10 +32,18 @@ class ReturnRequest(Base):
     charged: Mapped[bool] = mapped_column(default=False)
     customer_pays_shipping: Mapped[bool] = mapped_column(default=False)
     clauses: Mapped[str] = mapped_column(String(120))
-    reason_en: Mapped[str] = mapped_column(Text)
-    reason_zh: Mapped[str] = mapped_column(Text)
+    #: The reason as a message id and its parameters (``texts.stored``), shown in the
+    #: reader's language; a reason kept before ids (w0002) that matched none is the old
+    #: English text with no parameters, shown as it is.
+    reason_id: Mapped[str] = mapped_column(Text)
+    reason_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     refund_cents: Mapped[int | None] = mapped_column()
     price_difference_cents: Mapped[int | None] = mapped_column()
     exchange_model_code: Mapped[str] = mapped_column(String(32), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def reason(self) -> Message:
+        """The decision's reason, for ``localize`` on a page or ``texts.text_in``."""
+        return loaded(self.reason_id, self.reason_params)

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 from core.plugin_api import (
     N_,
     QUOTABLE_STATES,
-    CaseEvent,
     Conflict,
+    Message,
     Problems,
     ServiceCase,
+    Term,
     UnitSwap,
     User,
     add_charge,
@@ -24,12 +25,14 @@ from core.plugin_api import (
     grant_credit,
     lock_case,
     model_by_code,
+    record_case_event,
     reprice,
     swap_unit,
 )
 from plugins.warranty import policy
 from plugins.warranty.coverage import params_for
 from plugins.warranty.models import ReturnRequest
+from plugins.warranty.texts import KINDS, OUTCOMES, REQUEST_EVENT, stored
 
 DEFECTS = ("webhead", "chassis", "controls", "internal")
 #: Outcomes that approve a return or an exchange (R-1, R-8).
@@ -49,20 +52,22 @@ def override_class(session: Session, case: ServiceCase, actor: User, data: dict[
     problems.raise_if_any()
     case = lock_case(session, case)
     if case.state in ("returned", "closed", "refused", "cancelled"):
-        raise Conflict(f"The class cannot change while the case is {case.state}.")
+        raise Conflict(N_("The class cannot change while the case is %(state)s."),
+                       params={"state": case.state}, code="invalid_state")
     before = {"coverage_class": case.coverage_class, "coverage_source": case.coverage_source}
     case.coverage_class = new_class
     case.coverage_source = "override"
     case.coverage_reason = f"Overridden by {actor.display_name}: {reason}"[:400]
-    session.add(CaseEvent(case_id=case.id, user_id=actor.id, kind="class_override",
-                          note=reason, data={"from": before["coverage_class"],
-                                             "to": new_class}))
+    record_case_event(session, case.id, actor, "class_override", Message(
+        N_("Class %(old)s overridden to %(new)s: %(reason)s"),
+        {"old": before["coverage_class"] or "-", "new": new_class, "reason": reason}),
+        {"from": before["coverage_class"], "to": new_class})
     audit.record(session, "service_case", case.id, "coverage_override", before=before,
                  after={"coverage_class": new_class, "reason": reason},
                  region_id=case.region_id)
     if before["coverage_class"] != new_class:
         reprice(session, pm or session.info["pm"], case, actor,
-                f"Class {before['coverage_class'] or '-'} -> {new_class}: lines priced again")
+                N_("The class was overridden: the lines are priced again."))
     return case
 
 
@@ -84,10 +89,11 @@ def record_request(session: Session, pm: pluggy.PluginManager, case: ServiceCase
         if data.get("shipping_cents") not in (None, "") else 0
     exchange_model = model_by_code(session, exchange_code) if exchange_code else None
     if exchange_code and exchange_model is None:
-        problems.add("exchange_model_code", f"Unknown model {exchange_code!r}.")
+        problems.add("exchange_model_code", N_("Unknown model %(model)r."), model=exchange_code)
     problems.raise_if_any()
     if case.state in ("refused", "cancelled", "closed"):
-        raise Conflict(f"No requests on a case that is {case.state}.")
+        raise Conflict(N_("No requests on a case that is %(state)s."),
+                       params={"state": case.state}, code="invalid_state")
     unit = case.unit
     params = params_for(session, unit)
     decision = policy.decide_request(policy.Request(
@@ -104,17 +110,20 @@ def record_request(session: Session, pm: pluggy.PluginManager, case: ServiceCase
             difference = policy.price_difference_cents(price, exchange_model.list_price_cents)
     elif decision.outcome == "return_or_exchange" and kind == "exchange" and exchange_model:
         difference = policy.price_difference_cents(price, exchange_model.list_price_cents)
+    reason_id, reason_params = stored(decision.reason)
     row = ReturnRequest(
         case_id=case.id, kind=kind, decided_on=case.intake_on, defects=",".join(defects),
         outcome=decision.outcome, coverage_class=decision.coverage_class,
         charged=decision.charged, customer_pays_shipping=decision.customer_pays_shipping,
-        clauses=", ".join(decision.clauses), reason_en=decision.reason_en,
-        reason_zh=decision.reason_zh, refund_cents=refund, price_difference_cents=difference,
+        clauses=", ".join(decision.clauses), reason_id=reason_id, reason_params=reason_params,
+        refund_cents=refund, price_difference_cents=difference,
         exchange_model_code=exchange_code, created_by_id=actor.id, **flags)
     session.add(row)
     session.flush()
-    session.add(CaseEvent(case_id=case.id, user_id=actor.id, kind="warranty_request",
-                          note=f"{kind}: {decision.outcome} ({row.clauses})"))
+    # issue 18: the history line reads in each reader's language, the reason with it
+    record_case_event(session, case.id, actor, "warranty_request", Message(REQUEST_EVENT, {
+        "kind": Term(KINDS[kind]), "outcome": Term(OUTCOMES[decision.outcome]),
+        "clauses": row.clauses}), {"request_id": row.id})
     _grant_money_back(session, case, actor, row, price,
                       exchange_model.list_price_cents if exchange_model else None)
     audit.record(session, "warranty_request", row.id, "create", after={
