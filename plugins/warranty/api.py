@@ -1,5 +1,6 @@
 """``POST /api/v1/warranty/assess``: the decision for a unit, exactly in the contract's shape
-(integrations and the desk's own tools depend on it)."""
+(integrations and the desk's own tools depend on it); recording a request on a case and
+completing an approved exchange."""
 
 from __future__ import annotations
 
@@ -145,3 +146,49 @@ def exchange(request: Request) -> Response:
         "returned_body_code": returned.body_code if returned else None,
         "replacement_body_code": replacement.body_code if replacement else None,
         "customer_id": swap.customer_id}, status_code=201)
+
+
+REQUEST_FIELDS = {"kind", "defects", "performance_mismatch", "human_factor", "quality_problem",
+                  "used", "well_kept", "exchange_model_code", "shipping_cents"}
+
+
+def request_json(row: Any, gettext: Any) -> dict[str, Any]:
+    """A recorded request with its decision and every amount it decided (cents; None when not
+    part of the decision), the reason in the reader's language."""
+    return {
+        "id": row.id, "case_id": row.case_id, "kind": row.kind, "outcome": row.outcome,
+        "coverage_class": row.coverage_class, "charged": row.charged,
+        "customer_pays_shipping": row.customer_pays_shipping,
+        "clauses": [c for c in row.clauses.split(", ") if c],
+        "reason": render_message(row.reason.template, row.reason.params, gettext),
+        "exchange_model_code": row.exchange_model_code or None,
+        "price_cents": row.price_cents, "refund_cents": row.refund_cents,
+        "price_difference_cents": row.price_difference_cents,
+        "shipping_cents": row.shipping_cents,
+    }
+
+
+def record(request: Request) -> Response:
+    """Record a return, exchange or repair request on a case: the same checks as the form (R-8's
+    facts answered, an exchange model of the unit's type), 422 naming the field otherwise."""
+    from plugins.warranty.services import record_request
+
+    session: Session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    body = json_body(request)
+    problems = Problems()
+    for unknown in sorted(set(body) - REQUEST_FIELDS):
+        problems.add(unknown, N_("Unknown field %(field)r."), field=unknown)
+    defects = body.get("defects", [])
+    if not isinstance(defects, list) or any(d not in DEFECTS for d in defects):
+        problems.add("defects", N_("A list of: %(choices)s."), choices=", ".join(DEFECTS))
+        defects = []
+    for name in ("performance_mismatch", "human_factor", "quality_problem", "used",
+                 "well_kept"):
+        if body.get(name) is not None and not isinstance(body[name], bool):
+            problems.add(name, N_("Must be true or false."))
+    problems.raise_if_any()
+    data = {key: value for key, value in body.items() if key != "defects"}
+    data.update({f"defect_{name}": True for name in defects})
+    row = record_request(session, request.app.state.pm, case, request.state.user, data)
+    return ApiResponse(request_json(row, gettext_for(request).gettext), status_code=201)

@@ -46,6 +46,8 @@ def register_routes() -> list[RouteSpec]:
     return [
         RouteSpec("warranty.api.assess", "/api/v1/warranty/assess", api.assess, "case.view",
                   methods=("POST",)),
+        RouteSpec("warranty.api.request", "/api/v1/warranty/cases/{case_id:int}/requests",
+                  api.record, "warranty.requests", methods=("POST",)),
         RouteSpec("warranty.api.exchange", "/api/v1/warranty/cases/{case_id:int}/exchange",
                   api.exchange, "warranty.requests", methods=("POST",)),
         RouteSpec("warranty.unit_panel", "/warranty/units/{body_code}/panel",

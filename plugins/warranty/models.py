@@ -37,8 +37,15 @@ class ReturnRequest(Base):
     #: English text with no parameters, shown as it is.
     reason_id: Mapped[str] = mapped_column(Text)
     reason_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Every amount the decision made, shown with it (issue 18): what the customer gets back
+    #: for a return (R-8: the price less depreciation; R-1: the price), the exchange's price
+    #: difference (positive: the customer pays it; negative: paid back; R-1, R-8), the
+    #: shipping entered that the customer pays (R-8, W-C), and the unit's price they came
+    #: from. None: not part of this decision.
     refund_cents: Mapped[int | None] = mapped_column()
     price_difference_cents: Mapped[int | None] = mapped_column()
+    shipping_cents: Mapped[int | None] = mapped_column()
+    price_cents: Mapped[int | None] = mapped_column()
     exchange_model_code: Mapped[str] = mapped_column(String(32), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -57,6 +57,10 @@ _DEFECT_TEXT: dict[str, str] = {
     ),
 }
 
+#: R-8's facts that a request reaching R-8 needs answered, each with its form error.
+UNANSWERED: dict[str, str] = {"used": N_("Say whether the unit has been used."),
+                              "well_kept": N_("Say whether the unit has been well kept.")}
+
 #: W-A: the causes a fault line is recorded with; all but "normal" are the four exclusions.
 CAUSES: tuple[str, ...] = FAULT_CAUSES
 EXCLUDED_CAUSES: frozenset[str] = frozenset(CAUSES[1:])  # W-A
@@ -240,6 +244,10 @@ class Request:
     is not ours the body code is kept as text and not decoded, so ``factory_date`` is
     ignored. R-8's conditions count as met only when stated: by default a unit is taken as
     used and not shown to be well kept, so silence never grants an exchange or a return.
+    ``None`` for ``used`` or ``well_kept`` means "not asked yet" (the desk's form has no
+    pre-ticked answers, issue 18): a request that R-8 must decide then stops with an error on
+    the unanswered fields instead of a refusal, while one that an earlier rule decides
+    (W-1, W-C, R-9, a defect, R-1) needs no answer.
     """
 
     request: RequestKind
@@ -252,8 +260,8 @@ class Request:
     performance_mismatch: bool = False  # R-1
     human_factor: bool = False  # R-1's exception
     quality_problem: bool = False  # R-7, R-8
-    used: bool = True  # R-8
-    well_kept: bool = False  # R-8
+    used: bool | None = True  # R-8; None: not answered
+    well_kept: bool | None = False  # R-8; None: not answered
 
     def __post_init__(self) -> None:
         if self.request not in REQUEST_KINDS:
@@ -393,7 +401,11 @@ def decide_request(req: Request, params: WarrantyParams) -> Decision:
         )
 
     # Step 6 — R-8: within the window after leaving the factory, no quality problem,
-    # unused and well kept (prototypes, trial units).
+    # unused and well kept (prototypes, trial units). Its facts must be known from here on.
+    unanswered = {name: text for name, text in UNANSWERED.items()
+                  if getattr(req, name) is None}
+    if unanswered:
+        raise DomainError.for_fields(unanswered, code="unanswered")
     window = params.return_window_months
     window_end = return_window_end(factory_date, window)
     in_window = within_return_window(factory_date, req.on, window)

@@ -27,6 +27,9 @@ OUTCOMES: dict[str, str] = {
     "return_or_exchange": N_("Return or exchange"),
     "exchange_or_depreciated_return": N_("Exchange, or return with depreciation"),
 }
+#: Product lines ("the same type" of R-8), as the training plugin names them.
+LINES: dict[str, str] = {"amplifier": N_("Amplifiers"), "mixer": N_("Mixers"),
+                         "microphone": N_("Microphones"), "other": N_("Other products")}
 #: A recorded request on the unit's timeline.
 REQUEST_TITLES: dict[str, str] = {"return": N_("Return request"),
                                   "exchange": N_("Exchange request"),

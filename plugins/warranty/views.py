@@ -73,11 +73,12 @@ def case_panel(request: Request, errors: dict[str, str] | None = None,
         ReturnRequest.case_id == case.id).order_by(ReturnRequest.id)))
     coverage = coverage_of(session, case.own_product, case.unit, case.intake_on) \
         if case.unit or not case.own_product else None
-    from plugins.warranty.services import approved_exchange
+    from plugins.warranty.services import approved_exchange, exchange_models
 
     swap = swap_of(session, case)
     return render(request, "warranty/case_panel.html", {
         "case": case, "coverage": coverage, "requests": requests,
+        "exchange_models": exchange_models(session, case.unit),
         "exchange": approved_exchange(session, case), "swap": swap,
         "swap_units": (session.get(Unit, swap.returned_unit_id),
                        session.get(Unit, swap.replacement_unit_id)) if swap else None,
