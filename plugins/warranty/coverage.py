@@ -6,15 +6,14 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from core.plugin_api import Coverage, ServiceCase, Unit
+from core.plugin_api import Coverage, ServiceCase, Unit, plugin_settings
 from plugins.warranty import policy
 from plugins.warranty.texts import english
 
 
 def params_for(session: Session, unit: Unit | None) -> policy.WarrantyParams:
     """The instance's parameters with the unit's model override (W-2)."""
-    settings = session.info["settings"]
-    params = policy.WarrantyParams.from_settings(settings.policy)
+    params = policy.WarrantyParams.from_settings(plugin_settings(session, "warranty"))
     model_months = unit.model.warranty_months if unit is not None and unit.model else None
     return params.for_model(model_months)
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, Protocol
 
-from core.plugin_api import FAULT_CAUSES, N_, DomainError, Message, PolicySettings, add_months
+from core.plugin_api import FAULT_CAUSES, N_, DomainError, Message, add_months
 from core.plugin_api import Coverage as CoverageAnswer
 
 CoverageClass = Literal["A", "B", "C"]
@@ -69,6 +69,17 @@ EXCLUDED_CAUSES: frozenset[str] = frozenset(CAUSES[1:])  # W-A
 # --- parameters ---------------------------------------------------------------------------
 
 
+class Parameters(Protocol):
+    """What ``from_settings`` reads: ``[plugin.warranty]`` (``settings.WarrantySettings``)."""
+
+    @property
+    def warranty_months(self) -> int: ...
+    @property
+    def return_window_months(self) -> int: ...
+    @property
+    def return_depreciation_percent(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class WarrantyParams:
     """The parameters of POLICY.md that these rules use; the defaults mirror its table.
@@ -96,12 +107,12 @@ class WarrantyParams:
             )
 
     @classmethod
-    def from_settings(cls, policy: PolicySettings) -> WarrantyParams:
-        """The instance's parameters (``Settings.policy``), HQ's or a region's."""
+    def from_settings(cls, settings: Parameters) -> WarrantyParams:
+        """The instance's parameters (``[plugin.warranty]``), HQ's or a region's."""
         return cls(
-            warranty_months=policy.warranty_months,
-            return_window_months=policy.return_window_months,
-            return_depreciation_percent=policy.return_depreciation_percent,
+            warranty_months=settings.warranty_months,
+            return_window_months=settings.return_window_months,
+            return_depreciation_percent=settings.return_depreciation_percent,
         )
 
     def for_model(self, model_warranty_months: int | None) -> WarrantyParams:

@@ -10,7 +10,6 @@ import pytest
 
 from core import hooktypes
 from core.errors import DomainError, Message
-from core.settings import PolicySettings
 from plugins.warranty.policy import (
     CAUSES,
     Coverage,
@@ -27,6 +26,7 @@ from plugins.warranty.policy import (
     warranty_end,
     within_return_window,
 )
+from plugins.warranty.settings import WarrantySettings
 from plugins.warranty.texts import english as en
 from plugins.warranty.texts import text_in
 
@@ -66,13 +66,13 @@ def test_defaults_mirror_the_policy_parameters_table() -> None:
     defaults = WarrantyParams()
     assert (defaults.warranty_months, defaults.return_window_months,
             defaults.return_depreciation_percent) == (24, 1, 10)
-    assert WarrantyParams.from_settings(PolicySettings()) == defaults
+    assert WarrantyParams.from_settings(WarrantySettings()) == defaults
 
 
 def test_params_come_from_the_instance_settings() -> None:
-    policy = PolicySettings(warranty_months=36, return_window_months=2,
-                            return_depreciation_percent=15)
-    assert WarrantyParams.from_settings(policy) == WarrantyParams(36, 2, 15)
+    settings = WarrantySettings(warranty_months=36, return_window_months=2,
+                                return_depreciation_percent=15)
+    assert WarrantyParams.from_settings(settings) == WarrantyParams(36, 2, 15)
 
 
 def test_a_product_model_may_override_the_warranty_months() -> None:  # W-2
