@@ -104,13 +104,23 @@ def price_charge(session: Session, case: ServiceCase, line: ChargeDraft) -> Pric
         clauses.append("R-6")
     clause = ", ".join(clauses)
     if result.charged:
-        reason = "Excluded from warranty: " + cause.replace("_", " ") \
-            if case.coverage_class == "A" else ""
+        reason = EXCLUDED.get(cause or "normal", "") if case.coverage_class == "A" else ""
         return Pricing(waived=False, clause=clause, reason=reason)
-    reason = "In warranty (class A): free"
+    # issue 18: fixed message ids, so the case page and the customer's confirmation link
+    # (which translate the line's reason) read them in the reader's language
     if line.kind == "part" and line.refurbished:
-        reason += ", refurbished part (R-6)"
-    return Pricing(waived=True, clause=clause, reason=reason)
+        return Pricing(waived=True, clause=clause,
+                       reason=N_("In warranty (class A): free, refurbished part (R-6)"))
+    return Pricing(waived=True, clause=clause, reason=N_("In warranty (class A): free"))
+
+
+#: Why a class-A line is charged (W-A's exclusions), by the fault's cause.
+EXCLUDED = {
+    "improper_use": N_("Excluded from warranty: improper use"),
+    "improper_maintenance": N_("Excluded from warranty: improper maintenance"),
+    "improper_storage": N_("Excluded from warranty: improper storage"),
+    "force_majeure": N_("Excluded from warranty: force majeure"),
+}
 
 
 def _only_cause(session: Session, case: ServiceCase) -> str:

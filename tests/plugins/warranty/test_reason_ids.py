@@ -150,3 +150,21 @@ def test_the_migration_keeps_reasons_as_ids_or_as_text(w: Harness) -> None:
     panel = w.client("hq-clerk").get(f"/warranty/cases/{r8}/panel").text
     assert R8_EN.format(made=made, until=until) in panel
     assert "Refused by the old rules (R-8)" in panel
+
+
+def test_a_lines_warranty_reason_reads_in_chinese(w: Harness) -> None:
+    """issue 18: "In warranty (class A): free" on a line was English on Chinese pages."""
+    cid = _inspected(w, "sw", 30, 505)
+    clerk = bearer(w, "sw-clerk")
+    for extra in ({"refurbished": True}, {"cause": "improper_use"}, {}):
+        answer = w.client().post(f"/api/v1/cases/{cid}/charges", headers=clerk, json={
+            "kind": "part", "description": "Output transistor", "unit_price_cents": 6500,
+            **extra})
+        assert answer.status_code == 201, answer.text
+    page = w.client("sw-clerk").get(f"/desk/cases/{cid}").text
+    assert "保修期内（A类）：免费，使用翻新配件（R-6）" in page
+    assert page.count("保修期内（A类）：免费") == 2  # the plain one and the refurbished one
+    assert "In warranty (class A)" not in page
+    reasons = [c["waive_reason"] for c in w.client().get(
+        f"/api/v1/cases/{cid}", headers=clerk).json()["charges"]]
+    assert "In warranty (class A): free, refurbished part (R-6)" in reasons  # API: English
