@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from core.entities import CaseEvent
 from plugins.warranty.models import ReturnRequest
 from tests.core.desk_helpers import bearer, move, new_case
+from tests.live import fire
 from tests.support import Harness
 
 
@@ -202,3 +203,19 @@ def test_a_chinese_clerk_reads_the_amounts_in_chinese(w: Harness) -> None:
     for label in ("机器价格", "扣除折旧后的退款", "客户承担的运费", "扣除运费后的退款"):
         assert label in panel, label
     assert "Refund less shipping" not in panel
+
+
+def test_parallel_returns_through_the_api_grant_the_refund_once(
+        w: Harness, live_app: Callable[..., tuple[Harness, str]]) -> None:
+    """Two clerks record the same R-8 return at once: both requests are kept, the refund is
+    owed once (the case lock; one API token per client)."""
+    cid = _case(w, "hq", 611)
+    tokens = [bearer(w, "hq-clerk") for _ in range(2)]
+    _, base = live_app(w)
+    answers = fire(2, lambda c, i: c.post(
+        f"/api/v1/warranty/cases/{cid}/requests", headers=tokens[i],
+        json={"kind": "return", "used": False, "well_kept": True}), base)
+    assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]
+    case = w.client().get(f"/api/v1/cases/{cid}", headers=tokens[0]).json()
+    assert [(c["kind"], c["amount_cents"]) for c in case["credits"]] == [("refund", 4_482_00)]
+    assert _requests(w, cid) == (2, 2)
