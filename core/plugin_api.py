@@ -115,6 +115,10 @@ from core.services.refunds import (
     swap_unit,
 )
 
+# isort: split
+# a message kept in a plugin's table with its parameters (warranty's reasons; API 1.2)
+from core.errors import message_from_json, message_to_json
+
 #: The plugin API's own version: minor bumps add names, major bumps may remove them.
 API_VERSION = (1, 2)
 
@@ -220,6 +224,7 @@ __all__ += ["CalendarEntry"]  # issue 18
 __all__ += ["CaseCredit", "CreditNote", "UnitSwap", "credits_of", "grant_credit",  # issue 10
             "record_refund", "refundable", "swap_of", "swap_unit"]
 __all__ += ["record_case_event"]  # a case history line as a message id (API 1.2, issue 18)
+__all__ += ["message_from_json", "message_to_json"]  # a stored message (API 1.2)
 __all__ += ["client_address"]  # the client's address behind trusted proxies (issue 16)
 
 

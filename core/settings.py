@@ -7,8 +7,9 @@ values that arrive as strings from the environment.
 
 Precedence, lowest first: built-in defaults, the TOML file, environment variables.
 Environment variables map to keys by name: ``AFTERSALES_DATABASE_URL`` sets ``database_url``,
-``AFTERSALES_POLICY__WARRANTY_MONTHS`` sets ``[policy] warranty_months``; lists are
-comma-separated (``AFTERSALES_PLUGINS=warranty,loaner``).
+``AFTERSALES_POLICY__INSPECTION_FEE_CENTS`` sets ``[policy] inspection_fee_cents``, and
+``AFTERSALES_PLUGIN__WARRANTY__WARRANTY_MONTHS`` a plugin's ``[plugin.warranty]
+warranty_months``; lists are comma-separated (``AFTERSALES_PLUGINS=warranty,loaner``).
 """
 
 from __future__ import annotations
@@ -47,16 +48,32 @@ class _Strict(BaseModel):
 
 
 class PolicySettings(_Strict):
-    """The parameters table of POLICY.md; every value is per instance (HQ or a region)."""
+    """Core's rows of POLICY.md's parameters table; every value is per instance (HQ or a
+    region). The rules a plugin implements keep their parameters in the plugin's own table."""
 
-    warranty_months: int = Field(24, ge=1, le=240)  # W-2
-    return_window_months: int = Field(1, ge=0, le=24)  # R-7, R-8
-    return_depreciation_percent: int = Field(10, ge=0, le=100)  # R-8
     #: W-4: charged when the customer declines the quote and the unit goes back unrepaired;
     #: 0 means no fee. When above 0 it is a line the customer must confirm.
     inspection_fee_cents: int = Field(0, ge=0, le=10_000_000)
-    # The loaner's, feedback's and training's parameters (E-2, T-3, P-1) are theirs:
-    # ``[plugin.<name>]`` tables, validated by each plugin's model (core.plugin_settings).
+    # The warranty's, loaner's, feedback's and training's parameters (W-2, R-7, R-8, E-2,
+    # T-3, P-1) are theirs: ``[plugin.<name>]`` tables, validated by each plugin's model
+    # (core.plugin_settings). Keys that moved there are named by MOVED_TO_PLUGINS.
+
+
+#: ``[policy]`` keys that a plugin owns now, by the plugin: a settings file (or environment)
+#: that still sets one stops at start-up with a message naming the new place, instead of a
+#: bare "unknown key" (issue 12 item 3).
+MOVED_TO_PLUGINS: dict[str, str] = {
+    "warranty_months": "warranty",
+    "return_window_months": "warranty",
+    "return_depreciation_percent": "warranty",
+}
+
+
+def _moved(key: str) -> str:
+    plugin = MOVED_TO_PLUGINS[key]
+    return (f"[policy] {key} is now the {plugin} plugin's setting: write it as "
+            f"[plugin.{plugin}] {key} (environment: "
+            f"AFTERSALES_PLUGIN__{plugin.upper()}__{key.upper()})")
 
 
 class SecuritySettings(_Strict):
@@ -202,6 +219,8 @@ def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
         if name.startswith(RESERVED_ENV_PREFIXES):
             continue
         path = name[len(ENV_PREFIX) :].lower().split("__")
+        if len(path) == 2 and path[0] == "policy" and path[1] in MOVED_TO_PLUGINS:
+            raise SettingsError(f"environment variable {name}: {_moved(path[1])}")
         if path[0] == "plugin":  # AFTERSALES_PLUGIN__<NAME>__<KEY>: the plugin validates it
             if len(path) != 3 or not all(path):
                 raise SettingsError(f"environment variable {name}: use "
@@ -236,6 +255,11 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def _build(data: dict[str, Any], source: str) -> Settings:
+    policy = data.get("policy")
+    if isinstance(policy, dict):
+        moved = [_moved(key) for key in policy if key in MOVED_TO_PLUGINS]
+        if moved:
+            raise SettingsError(f"{source}: " + "; ".join(moved))
     try:
         return Settings.model_validate({**data, "source": source})
     except ValidationError as exc:

@@ -7,10 +7,12 @@ holds only the manifest.
 """
 
 from core.plugin_api import Manifest
+from plugins.warranty.settings import WarrantySettings
 
 MANIFEST = Manifest(
     name="warranty",
     version="0.1.0",
     depends=(),
     description="Coverage A/B/C from the body code, return and exchange decisions",
+    settings=WarrantySettings,
 )

@@ -1,5 +1,6 @@
 """``POST /api/v1/warranty/assess``: the decision for a unit, exactly in the contract's shape
-(integrations and the desk's own tools depend on it)."""
+(integrations and the desk's own tools depend on it); recording a request on a case and
+completing an approved exchange."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.plugin_api import (
+    N_,
     ApiResponse,
     DomainError,
     Problems,
@@ -19,9 +21,11 @@ from core.plugin_api import (
     Unit,
     decode_body_code,
     get_case,
+    gettext_for,
     json_body,
     local_today,
     model_by_code,
+    render_message,
     unit_by_code,
 )
 from plugins.warranty import policy
@@ -35,10 +39,10 @@ DEFECTS = ("webhead", "chassis", "controls", "internal")
 def parse(data: dict[str, Any], today: date) -> tuple[dict[str, Any], Problems]:
     problems = Problems()
     for unknown in sorted(set(data) - FIELDS):
-        problems.add(unknown, f"Unknown field {unknown!r}.")
+        problems.add(unknown, N_("Unknown field %(field)r."), field=unknown)
     code = data.get("body_code")
     if code is not None and (not isinstance(code, str) or not code.strip()):
-        problems.add("body_code", "The body code must be a non-empty string or null.")
+        problems.add("body_code", N_("The body code must be a non-empty string or null."))
         code = None
     flags = {name: _flag(problems, data, name, default) for name, default in (
         ("own_product", True), ("oem", False), ("performance_mismatch", False),
@@ -48,7 +52,7 @@ def parse(data: dict[str, Any], today: date) -> tuple[dict[str, Any], Problems]:
     on = problems.day(data, "on") or today
     defects = data.get("defects", [])
     if not isinstance(defects, list) or any(d not in DEFECTS for d in defects):
-        problems.add("defects", f"A list of: {', '.join(DEFECTS)}.")
+        problems.add("defects", N_("A list of: %(choices)s."), choices=", ".join(DEFECTS))
         defects = []
     return {"body_code": code, "request": request, "on": on,
             "defects": frozenset(defects), **flags}, problems
@@ -57,7 +61,7 @@ def parse(data: dict[str, Any], today: date) -> tuple[dict[str, Any], Problems]:
 def _flag(problems: Problems, data: dict[str, Any], name: str, default: bool) -> bool:
     value = data.get(name, default)
     if not isinstance(value, bool):
-        problems.add(name, "Must be true or false.")
+        problems.add(name, N_("Must be true or false."))
         return default
     return value
 
@@ -81,8 +85,10 @@ def assess_request(session: Session, pm: Any, data: dict[str, Any], today: date
                         own_product=True, oem=bool(model and model.oem))
         oem = oem or unit.oem or bool(unit.model and unit.model.oem)  # R-9
         if factory_date > values["on"]:
-            raise DomainError(f"The unit was made on {factory_date}, after the date asked "
-                              f"about ({values['on']}).", field="on")
+            raise DomainError(N_("The unit was made on %(made)s, after the date asked about "
+                                 "(%(on)s)."), params={"made": factory_date.isoformat(),
+                                                       "on": values["on"].isoformat()},
+                              field="on")
     params = params_for(session, unit)
     if unit is not None:
         # A product-line plugin may answer assess_coverage with its own warranty length.
@@ -99,7 +105,8 @@ def assess_request(session: Session, pm: Any, data: dict[str, Any], today: date
         used=values["used"], well_kept=values["well_kept"]), params)
 
 
-def decision_json(decision: policy.Decision, locale: str) -> dict[str, Any]:
+def decision_json(decision: policy.Decision, gettext: Any) -> dict[str, Any]:
+    """The contract's shape; ``reason`` in the reader's language (``gettext``)."""
     return {
         "coverage_class": decision.coverage_class,
         "factory_date": decision.factory_date,
@@ -108,7 +115,7 @@ def decision_json(decision: policy.Decision, locale: str) -> dict[str, Any]:
         "charged": decision.charged,
         "customer_pays_shipping": decision.customer_pays_shipping,
         "clauses": list(decision.clauses),
-        "reason": decision.reason_zh if locale == "zh_CN" else decision.reason_en,
+        "reason": render_message(decision.reason.template, decision.reason.params, gettext),
     }
 
 
@@ -120,7 +127,7 @@ def assess(request: Request) -> Response:
                                   local_today(settings))
     finally:
         request.state.db.rollback()  # transient probe objects are never written
-    return ApiResponse(decision_json(decision, request.state.user.locale))
+    return ApiResponse(decision_json(decision, gettext_for(request).gettext))
 
 
 
@@ -139,3 +146,49 @@ def exchange(request: Request) -> Response:
         "returned_body_code": returned.body_code if returned else None,
         "replacement_body_code": replacement.body_code if replacement else None,
         "customer_id": swap.customer_id}, status_code=201)
+
+
+REQUEST_FIELDS = {"kind", "defects", "performance_mismatch", "human_factor", "quality_problem",
+                  "used", "well_kept", "exchange_model_code", "shipping_cents"}
+
+
+def request_json(row: Any, gettext: Any) -> dict[str, Any]:
+    """A recorded request with its decision and every amount it decided (cents; None when not
+    part of the decision), the reason in the reader's language."""
+    return {
+        "id": row.id, "case_id": row.case_id, "kind": row.kind, "outcome": row.outcome,
+        "coverage_class": row.coverage_class, "charged": row.charged,
+        "customer_pays_shipping": row.customer_pays_shipping,
+        "clauses": [c for c in row.clauses.split(", ") if c],
+        "reason": render_message(row.reason.template, row.reason.params, gettext),
+        "exchange_model_code": row.exchange_model_code or None,
+        "price_cents": row.price_cents, "refund_cents": row.refund_cents,
+        "price_difference_cents": row.price_difference_cents,
+        "shipping_cents": row.shipping_cents,
+    }
+
+
+def record(request: Request) -> Response:
+    """Record a return, exchange or repair request on a case: the same checks as the form (R-8's
+    facts answered, an exchange model of the unit's type), 422 naming the field otherwise."""
+    from plugins.warranty.services import record_request
+
+    session: Session = request.state.db
+    case = get_case(session, request.path_params["case_id"])
+    body = json_body(request)
+    problems = Problems()
+    for unknown in sorted(set(body) - REQUEST_FIELDS):
+        problems.add(unknown, N_("Unknown field %(field)r."), field=unknown)
+    defects = body.get("defects", [])
+    if not isinstance(defects, list) or any(d not in DEFECTS for d in defects):
+        problems.add("defects", N_("A list of: %(choices)s."), choices=", ".join(DEFECTS))
+        defects = []
+    for name in ("performance_mismatch", "human_factor", "quality_problem", "used",
+                 "well_kept"):
+        if body.get(name) is not None and not isinstance(body[name], bool):
+            problems.add(name, N_("Must be true or false."))
+    problems.raise_if_any()
+    data = {key: value for key, value in body.items() if key != "defects"}
+    data.update({f"defect_{name}": True for name in defects})
+    row = record_request(session, request.app.state.pm, case, request.state.user, data)
+    return ApiResponse(request_json(row, gettext_for(request).gettext), status_code=201)

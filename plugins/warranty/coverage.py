@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core.plugin_api import Coverage, ServiceCase, Unit
+from core.plugin_api import Coverage, ServiceCase, Unit, plugin_settings
 from plugins.warranty import policy
+from plugins.warranty.texts import english
 
 
 def params_for(session: Session, unit: Unit | None) -> policy.WarrantyParams:
     """The instance's parameters with the unit's model override (W-2)."""
-    settings = session.info["settings"]
-    params = policy.WarrantyParams.from_settings(settings.policy)
+    params = policy.WarrantyParams.from_settings(plugin_settings(session, "warranty"))
     model_months = unit.model.warranty_months if unit is not None and unit.model else None
     return params.for_model(model_months)
 
@@ -34,10 +33,7 @@ def assess_case(session: Session, case: ServiceCase) -> Coverage | None:
     found = coverage_of(session, case.own_product, case.unit, case.intake_on)
     if found.coverage_class is None:
         return None
+    # core keeps the reason as text on the case; the warranty panel shows it localised
     return Coverage(coverage_class=found.coverage_class, clauses=found.clauses,
-                    reason=found.reason_en, warranty_end=found.warranty_end,
+                    reason=english(found.reason), warranty_end=found.warranty_end,
                     months=params_for(session, case.unit).warranty_months)
-
-
-def locale_reason(item: Any, locale: str) -> str:
-    return str(item.reason_zh if locale == "zh_CN" else item.reason_en)

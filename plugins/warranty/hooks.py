@@ -12,11 +12,13 @@ from core.plugin_api import (
     Coverage,
     FaultLine,
     MenuItem,
+    Message,
     Panel,
     Permission,
     Pricing,
     RouteSpec,
     ServiceCase,
+    Term,
     TimelineEntry,
     Unit,
     hookimpl,
@@ -24,6 +26,7 @@ from core.plugin_api import (
 from plugins.warranty import api, policy, views
 from plugins.warranty.coverage import assess_case
 from plugins.warranty.models import ReturnRequest
+from plugins.warranty.texts import OUTCOMES, REQUEST_TITLES
 
 
 @hookimpl
@@ -43,6 +46,8 @@ def register_routes() -> list[RouteSpec]:
     return [
         RouteSpec("warranty.api.assess", "/api/v1/warranty/assess", api.assess, "case.view",
                   methods=("POST",)),
+        RouteSpec("warranty.api.request", "/api/v1/warranty/cases/{case_id:int}/requests",
+                  api.record, "warranty.requests", methods=("POST",)),
         RouteSpec("warranty.api.exchange", "/api/v1/warranty/cases/{case_id:int}/exchange",
                   api.exchange, "warranty.requests", methods=("POST",)),
         RouteSpec("warranty.unit_panel", "/warranty/units/{body_code}/panel",
@@ -99,13 +104,23 @@ def price_charge(session: Session, case: ServiceCase, line: ChargeDraft) -> Pric
         clauses.append("R-6")
     clause = ", ".join(clauses)
     if result.charged:
-        reason = "Excluded from warranty: " + cause.replace("_", " ") \
-            if case.coverage_class == "A" else ""
+        reason = EXCLUDED.get(cause or "normal", "") if case.coverage_class == "A" else ""
         return Pricing(waived=False, clause=clause, reason=reason)
-    reason = "In warranty (class A): free"
+    # issue 18: fixed message ids, so the case page and the customer's confirmation link
+    # (which translate the line's reason) read them in the reader's language
     if line.kind == "part" and line.refurbished:
-        reason += ", refurbished part (R-6)"
-    return Pricing(waived=True, clause=clause, reason=reason)
+        return Pricing(waived=True, clause=clause,
+                       reason=N_("In warranty (class A): free, refurbished part (R-6)"))
+    return Pricing(waived=True, clause=clause, reason=N_("In warranty (class A): free"))
+
+
+#: Why a class-A line is charged (W-A's exclusions), by the fault's cause.
+EXCLUDED = {
+    "improper_use": N_("Excluded from warranty: improper use"),
+    "improper_maintenance": N_("Excluded from warranty: improper maintenance"),
+    "improper_storage": N_("Excluded from warranty: improper storage"),
+    "force_majeure": N_("Excluded from warranty: force majeure"),
+}
 
 
 def _only_cause(session: Session, case: ServiceCase) -> str:
@@ -120,7 +135,11 @@ def unit_timeline(session: Session, unit: Unit) -> list[TimelineEntry]:
     rows = session.scalars(select(ReturnRequest).join(
         ServiceCase, ServiceCase.id == ReturnRequest.case_id).where(
         ServiceCase.unit_id == unit.id))
+    # issue 18: the title is a fixed message (translated where shown), the detail the
+    # outcome and the reason as messages, in the reader's language
     return [TimelineEntry(at=r.created_at, kind="warranty_request",
-                          title=f"{r.kind.capitalize()} request: {r.outcome}",
-                          detail=f"{r.reason_en} ({r.clauses})",
+                          title=REQUEST_TITLES.get(r.kind, r.kind),
+                          detail=Message(N_("%(outcome)s: %(reason)s"), {
+                              "outcome": Term(OUTCOMES.get(r.outcome, r.outcome)),
+                              "reason": r.reason}),
                           url=f"/desk/cases/{r.case_id}", source="warranty") for r in rows]

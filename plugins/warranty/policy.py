@@ -4,7 +4,11 @@ Why pure: every answer the warranty plugin gives (a coverage class, a return or 
 decision, whether a fault line is charged) must be explainable and testable without a
 database. These functions take plain values and a ``WarrantyParams`` built from the
 instance settings, and return small frozen dataclasses carrying the clause ids they applied
-and a reason in English and Simplified Chinese. Services apply them; views only show them.
+and a reason: a message id with parameters (``Message(N_("Class A — in warranty until
+%(end)s (W-2, W-A)"), {"end": ...})``), never a sentence in one language. Whoever shows a
+reason renders it in the reader's language with the warranty catalogue (``texts.py``, the
+pages' ``localize``), and a stored reason keeps its id and parameters (issue 12 item 4,
+issue 18 item 1). Services apply these functions; views only show their answers.
 
 Dates here are calendar dates of policy (factory date, warranty end, decision date) in the
 instance time zone; money is integer cents.
@@ -12,12 +16,12 @@ instance time zone; money is integer cents.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, Protocol
 
-from core.plugin_api import FAULT_CAUSES, DomainError, PolicySettings, add_months
+from core.plugin_api import FAULT_CAUSES, N_, DomainError, Message, add_months
 from core.plugin_api import Coverage as CoverageAnswer
 
 CoverageClass = Literal["A", "B", "C"]
@@ -41,21 +45,21 @@ DEFECT_CLAUSES: dict[str, str] = {
     "controls": "R-4",
     "internal": "R-5",
 }
-_DEFECT_TEXT: dict[str, tuple[str, str]] = {
-    "webhead": ("webhead severely deformed or rusted", "网头严重变形或生锈"),
-    "chassis": (
-        "chassis front or side panel scratched, rusted, peeling, discoloured or deformed",
-        "机箱前面板或侧面板有划痕、生锈、掉漆、变色或变形",
+#: Each defect as a reason names it, with its clause.
+_DEFECT_TEXT: dict[str, str] = {
+    "webhead": N_("webhead severely deformed or rusted (R-2)"),
+    "chassis": N_(
+        "chassis front or side panel scratched, rusted, peeling, discoloured or deformed (R-3)"
     ),
-    "controls": (
-        "knobs, buttons, pushers or panel plugs discoloured, aged or oxidised",
-        "旋钮、按键、推子或面板插座变色、老化或氧化",
-    ),
-    "internal": (
-        "circuit board discoloured or oxidised, or potentiometers damaged by oxidation",
-        "电路板变色或氧化，或电位器氧化损坏",
+    "controls": N_("knobs, buttons, pushers or panel plugs discoloured, aged or oxidised (R-4)"),
+    "internal": N_(
+        "circuit board discoloured or oxidised, or potentiometers damaged by oxidation (R-5)"
     ),
 }
+
+#: R-8's facts that a request reaching R-8 needs answered, each with its form error.
+UNANSWERED: dict[str, str] = {"used": N_("Say whether the unit has been used."),
+                              "well_kept": N_("Say whether the unit has been well kept.")}
 
 #: W-A: the causes a fault line is recorded with; all but "normal" are the four exclusions.
 CAUSES: tuple[str, ...] = FAULT_CAUSES
@@ -63,6 +67,17 @@ EXCLUDED_CAUSES: frozenset[str] = frozenset(CAUSES[1:])  # W-A
 
 
 # --- parameters ---------------------------------------------------------------------------
+
+
+class Parameters(Protocol):
+    """What ``from_settings`` reads: ``[plugin.warranty]`` (``settings.WarrantySettings``)."""
+
+    @property
+    def warranty_months(self) -> int: ...
+    @property
+    def return_window_months(self) -> int: ...
+    @property
+    def return_depreciation_percent(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -92,12 +107,12 @@ class WarrantyParams:
             )
 
     @classmethod
-    def from_settings(cls, policy: PolicySettings) -> WarrantyParams:
-        """The instance's parameters (``Settings.policy``), HQ's or a region's."""
+    def from_settings(cls, settings: Parameters) -> WarrantyParams:
+        """The instance's parameters (``[plugin.warranty]``), HQ's or a region's."""
         return cls(
-            warranty_months=policy.warranty_months,
-            return_window_months=policy.return_window_months,
-            return_depreciation_percent=policy.return_depreciation_percent,
+            warranty_months=settings.warranty_months,
+            return_window_months=settings.return_window_months,
+            return_depreciation_percent=settings.return_depreciation_percent,
         )
 
     def for_model(self, model_warranty_months: int | None) -> WarrantyParams:
@@ -134,21 +149,37 @@ def within_return_window(factory_date: date, on: date, months: int) -> bool:
     return on <= return_window_end(factory_date, months)  # R-7, R-8
 
 
-# --- citing clauses -----------------------------------------------------------------------
+# --- composing reasons -------------------------------------------------------------------
+#
+# A reason names its clauses inside its own message id ("... (W-2, W-A)" in English,
+# "……（W-2、W-A）" in Chinese), so a translator sees each sentence whole. Parts that vary
+# (the defects found, the conditions not met) are messages of their own, joined by messages
+# whose translation carries the language's separator.
 
 
-def cite_en(clauses: Iterable[str]) -> str:
-    """``(W-2, W-B)``: how an English reason names its clauses."""
-    return "(" + ", ".join(clauses) + ")"
+def _joined(parts: Sequence[Message], template: str) -> Message | str:
+    """``parts`` joined pairwise by ``template`` (``"%(first)s, %(rest)s"``), right to left."""
+    if not parts:
+        return ""
+    joined: Message = parts[-1]
+    for part in reversed(parts[:-1]):
+        joined = Message(template, {"first": part, "rest": joined})
+    return joined
 
 
-def cite_zh(clauses: Iterable[str]) -> str:
-    """``（W-2、W-B）``: how a Chinese reason names its clauses."""
-    return "（" + "、".join(clauses) + "）"
+def _clauses_joined(parts: Sequence[Message]) -> Message | str:
+    """Sentences each citing its clause: "; " in English, "；" in Chinese."""
+    return _joined(parts, N_("%(first)s; %(rest)s"))
 
 
-def _months_en(n: int) -> str:
-    return f"{n} month" if n == 1 else f"{n} months"
+def _conditions_joined(parts: Sequence[Message]) -> Message | str:
+    """Conditions listed in one sentence: ", " in English, "，" in Chinese."""
+    return _joined(parts, N_("%(first)s, %(rest)s"))
+
+
+def _months(n: int) -> Message:
+    """``1 month`` / ``2 months``, ``1个月`` / ``2个月``."""
+    return Message(N_("%(count)s month") if n == 1 else N_("%(count)s months"), {"count": n})
 
 
 # --- coverage class (W-2, W-3, W-A, W-B, W-C) ---------------------------------------------
@@ -159,31 +190,29 @@ class Coverage:
     """A unit's coverage class on a date and why (W-3).
 
     ``coverage_class`` is None only for our product without a body code (W-1), which gets
-    no service at all. ``warranty_end`` is set whenever a factory date was known.
+    no service at all. ``warranty_end`` is set whenever a factory date was known. ``reason``
+    is a message id with parameters, rendered in the reader's language where it is shown.
     """
 
     coverage_class: CoverageClass | None
     warranty_end: date | None
     clauses: tuple[str, ...]
-    reason_en: str
-    reason_zh: str
-
-    def reason(self, locale: str = "en") -> str:
-        return self.reason_zh if locale.startswith("zh") else self.reason_en
+    reason: Message
 
     def as_hook_coverage(
-        self, locale: str = "en", months: int | None = None
+        self, text: Callable[[Message], str], months: int | None = None
     ) -> CoverageAnswer | None:
         """What the ``assess_coverage`` hook answers; None when there is no class (W-1).
 
-        ``months`` is the warranty length used (W-2), so callers can decide consistently.
+        ``text`` renders the reason (the hook's answer carries text: core stores it on the
+        case); ``months`` is the warranty length used (W-2), so callers decide consistently.
         """
         if self.coverage_class is None:
             return None
         return CoverageAnswer(
             coverage_class=self.coverage_class,
             clauses=self.clauses,
-            reason=self.reason(locale),
+            reason=text(self.reason),
             warranty_end=self.warranty_end,
             months=months if self.warranty_end is not None else None,
         )
@@ -199,35 +228,19 @@ def coverage_class(
     end (W-2, W-A), else B (W-2, W-B).
     """
     if not own_product:  # W-C
-        clauses: tuple[str, ...] = ("W-C",)
-        return Coverage(
-            "C", None, clauses,
+        return Coverage("C", None, ("W-C",), Message(N_(
             "Class C — not our product, only maintained by us; all costs borne by the "
-            f"customer {cite_en(clauses)}",
-            f"C类——非本公司产品，仅由本公司维修；费用全部由客户承担{cite_zh(clauses)}",
-        )
+            "customer (W-C)")))
     if factory_date is None:  # W-1
-        clauses = ("W-1",)
-        return Coverage(
-            None, None, clauses,
+        return Coverage(None, None, ("W-1",), Message(N_(
             "No coverage class — a product of ours without a body code gets no after-sales "
-            f"service {cite_en(clauses)}",
-            f"无保修类别——本公司产品无机身码，不提供售后服务{cite_zh(clauses)}",
-        )
+            "service (W-1)")))
     end = warranty_end(factory_date, months)  # W-2
     if on <= end:  # W-2: the last day is covered
-        clauses = ("W-2", "W-A")
-        return Coverage(
-            "A", end, clauses,
-            f"Class A — in warranty until {end.isoformat()} {cite_en(clauses)}",
-            f"A类——保修期至{end.isoformat()}{cite_zh(clauses)}",
-        )
-    clauses = ("W-2", "W-B")
-    return Coverage(
-        "B", end, clauses,
-        f"Class B — warranty expired on {end.isoformat()} {cite_en(clauses)}",
-        f"B类——保修已于{end.isoformat()}到期{cite_zh(clauses)}",
-    )
+        return Coverage("A", end, ("W-2", "W-A"), Message(
+            N_("Class A — in warranty until %(end)s (W-2, W-A)"), {"end": end.isoformat()}))
+    return Coverage("B", end, ("W-2", "W-B"), Message(
+        N_("Class B — warranty expired on %(end)s (W-2, W-B)"), {"end": end.isoformat()}))
 
 
 # --- return and exchange requests (R-*) ---------------------------------------------------
@@ -242,6 +255,10 @@ class Request:
     is not ours the body code is kept as text and not decoded, so ``factory_date`` is
     ignored. R-8's conditions count as met only when stated: by default a unit is taken as
     used and not shown to be well kept, so silence never grants an exchange or a return.
+    ``None`` for ``used`` or ``well_kept`` means "not asked yet" (the desk's form has no
+    pre-ticked answers, issue 18): a request that R-8 must decide then stops with an error on
+    the unanswered fields instead of a refusal, while one that an earlier rule decides
+    (W-1, W-C, R-9, a defect, R-1) needs no answer.
     """
 
     request: RequestKind
@@ -254,21 +271,23 @@ class Request:
     performance_mismatch: bool = False  # R-1
     human_factor: bool = False  # R-1's exception
     quality_problem: bool = False  # R-7, R-8
-    used: bool = True  # R-8
-    well_kept: bool = False  # R-8
+    used: bool | None = True  # R-8; None: not answered
+    well_kept: bool | None = False  # R-8; None: not answered
 
     def __post_init__(self) -> None:
         if self.request not in REQUEST_KINDS:
             raise DomainError(
-                f"Unknown request {self.request!r}: one of {', '.join(REQUEST_KINDS)}.",
+                N_("Unknown request %(request)r: one of %(choices)s."),
+                params={"request": self.request, "choices": ", ".join(REQUEST_KINDS)},
                 field="request",
             )
         defects = frozenset(self.defects)
         unknown = sorted(defects - DEFECT_CLAUSES.keys())
         if unknown:
             raise DomainError(
-                f"Unknown defect {', '.join(map(repr, unknown))}: the defects are "
-                f"{', '.join(DEFECT_CLAUSES)}.",
+                N_("Unknown defect %(defects)s: the defects are %(choices)s."),
+                params={"defects": ", ".join(map(repr, unknown)),
+                        "choices": ", ".join(DEFECT_CLAUSES)},
                 field="defects",
             )
         object.__setattr__(self, "defects", defects)
@@ -284,7 +303,8 @@ class Decision:
 
     ``clauses`` lists, in the order applied, every clause that decided; ``charged`` says
     whether a repair is charged (W-A exclusions are decided per fault line later, not here);
-    ``customer_pays_shipping`` is true under R-8 and in class C.
+    ``customer_pays_shipping`` is true under R-8 and in class C; ``reason`` is a message id
+    with parameters citing those clauses.
     """
 
     coverage_class: CoverageClass | None
@@ -294,28 +314,20 @@ class Decision:
     charged: bool
     customer_pays_shipping: bool
     clauses: tuple[str, ...]
-    reason_en: str
-    reason_zh: str
-
-    def reason(self, locale: str = "en") -> str:
-        return self.reason_zh if locale.startswith("zh") else self.reason_en
+    reason: Message
 
 
 def _repair_by_class(
-    coverage: Coverage, head_clauses: tuple[str, ...], head_en: str, head_zh: str,
-    factory_date: date | None,
+    coverage: Coverage, head_clauses: tuple[str, ...], head: Message, factory_date: date | None
 ) -> Decision:
     """A repair charged according to the coverage class A or B (W-2 with W-A or W-B)."""
     assert coverage.warranty_end is not None and coverage.coverage_class in ("A", "B")
-    end = coverage.warranty_end.isoformat()
+    end = {"end": coverage.warranty_end.isoformat()}
     if coverage.coverage_class == "A":  # W-A: free in warranty
-        tail_en = f"Class A — in warranty until {end}, repair free {cite_en(coverage.clauses)}"
-        tail_zh = f"A类——保修期至{end}，维修免费{cite_zh(coverage.clauses)}"
+        tail = Message(N_("Class A — in warranty until %(end)s, repair free (W-2, W-A)"), end)
     else:  # W-B: charged once expired
-        tail_en = (
-            f"Class B — warranty expired on {end}, repair charged {cite_en(coverage.clauses)}"
-        )
-        tail_zh = f"B类——保修已于{end}到期，维修收费{cite_zh(coverage.clauses)}"
+        tail = Message(
+            N_("Class B — warranty expired on %(end)s, repair charged (W-2, W-B)"), end)
     return Decision(
         coverage_class=coverage.coverage_class,
         factory_date=factory_date,
@@ -324,8 +336,7 @@ def _repair_by_class(
         charged=coverage.coverage_class == "B",
         customer_pays_shipping=False,
         clauses=head_clauses + coverage.clauses,
-        reason_en=f"{head_en}; {tail_en}",
-        reason_zh=f"{head_zh}；{tail_zh}",
+        reason=Message(N_("%(first)s; %(rest)s"), {"first": head, "rest": tail}),
     )
 
 
@@ -348,26 +359,21 @@ def decide_request(req: Request, params: WarrantyParams) -> Decision:
     """
     # Step 1 — W-1: identity is the body code; without it, no after-sales service.
     if req.own_product and not req.body_code_present:
-        coverage = coverage_class(True, None, req.on, params.warranty_months)
         return Decision(
             coverage_class=None, factory_date=None, warranty_end=None, outcome="refused",
-            charged=False, customer_pays_shipping=False, clauses=coverage.clauses,
-            reason_en="Refused — a product of ours without a body code gets no after-sales "
-            f"service {cite_en(coverage.clauses)}",
-            reason_zh=f"拒绝——本公司产品无机身码，不提供售后服务{cite_zh(coverage.clauses)}",
+            charged=False, customer_pays_shipping=False, clauses=("W-1",),
+            reason=Message(N_("Refused — a product of ours without a body code gets no "
+                              "after-sales service (W-1)")),
         )
 
     # Step 2 — W-C: not ours, maintained only; its body code is not decoded.
     if not req.own_product:
-        coverage = coverage_class(False, None, req.on, params.warranty_months)
         return Decision(
             coverage_class="C", factory_date=None, warranty_end=None, outcome="repair",
-            charged=True, customer_pays_shipping=True, clauses=coverage.clauses,
-            reason_en="Repair only — not our product, only maintained by us: no return or "
-            "exchange; all costs, shipping included, borne by the customer "
-            f"{cite_en(coverage.clauses)}",
-            reason_zh="仅可维修——非本公司产品，仅由本公司维修：不退不换；所有费用（含运费）"
-            f"由客户承担{cite_zh(coverage.clauses)}",
+            charged=True, customer_pays_shipping=True, clauses=("W-C",),
+            reason=Message(N_("Repair only — not our product, only maintained by us: no "
+                              "return or exchange; all costs, shipping included, borne by the "
+                              "customer (W-C)")),
         )
 
     factory_date = req.factory_date
@@ -376,69 +382,57 @@ def decide_request(req: Request, params: WarrantyParams) -> Decision:
 
     # Step 3 — R-9: OEM products are not returned after leaving the factory.
     if req.oem:
-        head = ("R-9",)
-        return _repair_by_class(
-            coverage, head,
+        return _repair_by_class(coverage, ("R-9",), Message(N_(
             "Repair only — OEM products are not returned or exchanged after leaving the "
-            f"factory {cite_en(head)}",
-            f"仅可维修——OEM产品出厂后不退不换{cite_zh(head)}",
-            factory_date,
-        )
+            "factory (R-9)")), factory_date)
 
     # A plain repair request stops after step 3: a repair, charged by coverage class.
     if req.request == "repair":
-        return _repair_by_class(coverage, (), "Repair", "维修", factory_date)
+        return _repair_by_class(coverage, (), Message(N_("Repair")), factory_date)
 
     # Step 4 — R-2 … R-5: a condition defect rules out a return or exchange.
     found = [name for name in DEFECT_CLAUSES if name in req.defects]
     if found:
-        head = tuple(DEFECT_CLAUSES[name] for name in found)
-        parts_en = "; ".join(
-            f"{_DEFECT_TEXT[name][0]} {cite_en([DEFECT_CLAUSES[name]])}" for name in found
-        )
-        parts_zh = "；".join(
-            f"{_DEFECT_TEXT[name][1]}{cite_zh([DEFECT_CLAUSES[name]])}" for name in found
-        )
         return _repair_by_class(
-            coverage, head,
-            f"Repair only — no return or exchange: {parts_en}",
-            f"仅可维修——不退不换：{parts_zh}",
+            coverage, tuple(DEFECT_CLAUSES[name] for name in found),
+            Message(N_("Repair only — no return or exchange: %(defects)s"), {
+                "defects": _clauses_joined([Message(_DEFECT_TEXT[name]) for name in found])}),
             factory_date,
         )
 
     # Step 5 — R-1: performance does not match what was supplied, not by human factors.
     if req.performance_mismatch and not req.human_factor:
-        head = ("R-1",)
         return Decision(
             coverage_class=coverage.coverage_class, factory_date=factory_date,
             warranty_end=coverage.warranty_end, outcome="return_or_exchange", charged=False,
-            customer_pays_shipping=False, clauses=head,
-            reason_en="Return or exchange, the customer's choice, no charge — performance "
-            f"indicators do not match the product supplied {cite_en(head)}",
-            reason_zh="可退货或换货（由客户选择），不收费——性能指标与所供产品不符"
-            f"{cite_zh(head)}",
+            customer_pays_shipping=False, clauses=("R-1",),
+            reason=Message(N_("Return or exchange, the customer's choice, no charge — "
+                              "performance indicators do not match the product supplied "
+                              "(R-1)")),
         )
 
     # Step 6 — R-8: within the window after leaving the factory, no quality problem,
-    # unused and well kept (prototypes, trial units).
+    # unused and well kept (prototypes, trial units). Its facts must be known from here on.
+    unanswered = {name: text for name, text in UNANSWERED.items()
+                  if getattr(req, name) is None}
+    if unanswered:
+        raise DomainError.for_fields(unanswered, code="unanswered")
     window = params.return_window_months
     window_end = return_window_end(factory_date, window)
     in_window = within_return_window(factory_date, req.on, window)
+    made = factory_date.isoformat()
     if in_window and not req.quality_problem and not req.used and req.well_kept:
-        head = ("R-8",)
-        pct = params.return_depreciation_percent
         return Decision(
             coverage_class=coverage.coverage_class, factory_date=factory_date,
             warranty_end=coverage.warranty_end, outcome="exchange_or_depreciated_return",
-            charged=False, customer_pays_shipping=True, clauses=head,
-            reason_en="Exchange for a product of the same type (equal value, or the price "
-            f"difference paid), or return with {pct}% depreciation deducted; the customer "
-            f"pays all shipping — within {_months_en(window)} of leaving the factory on "
-            f"{factory_date.isoformat()} (until {window_end.isoformat()}), no quality "
-            f"problem, unused and well kept {cite_en(head)}",
-            reason_zh=f"可换同类产品（等值或补差价），或退货并扣除{pct}%折旧；运费全部由客户"
-            f"承担——出厂（{factory_date.isoformat()}）{window}个月内（至"
-            f"{window_end.isoformat()}），无质量问题，未使用且保存完好{cite_zh(head)}",
+            charged=False, customer_pays_shipping=True, clauses=("R-8",),
+            reason=Message(N_(
+                "Exchange for a product of the same type (equal value, or the price "
+                "difference paid), or return with %(percent)s%% depreciation deducted; the "
+                "customer pays all shipping — within %(window)s of leaving the factory on "
+                "%(made)s (until %(until)s), no quality problem, unused and well kept (R-8)"),
+                {"percent": params.return_depreciation_percent, "window": _months(window),
+                 "made": made, "until": window_end.isoformat()}),
         )
 
     # Step 7 — R-7, R-6: a quality problem at any age is repaired, not exchanged;
@@ -447,60 +441,48 @@ def decide_request(req: Request, params: WarrantyParams) -> Decision:
         end = coverage.warranty_end
         assert end is not None
         if coverage.coverage_class == "A":
-            clauses = ("R-7", "R-6", *coverage.clauses)
             return Decision(
                 coverage_class="A", factory_date=factory_date, warranty_end=end,
-                outcome="repair", charged=False, customer_pays_shipping=False, clauses=clauses,
-                reason_en="Repair, not exchange — the faulty components or accessories are "
-                f"replaced free {cite_en(['R-7', 'R-6'])}; Class A — in warranty until "
-                f"{end.isoformat()} {cite_en(coverage.clauses)}",
-                reason_zh=f"维修，不换货——免费更换故障元件或配件{cite_zh(['R-7', 'R-6'])}；"
-                f"A类——保修期至{end.isoformat()}{cite_zh(coverage.clauses)}",
+                outcome="repair", charged=False, customer_pays_shipping=False,
+                clauses=("R-7", "R-6", *coverage.clauses),
+                reason=Message(N_(
+                    "Repair, not exchange — the faulty components or accessories are "
+                    "replaced free (R-7, R-6); Class A — in warranty until %(end)s "
+                    "(W-2, W-A)"), {"end": end.isoformat()}),
             )
-        clauses = (*coverage.clauses, "R-6")
         return Decision(
             coverage_class="B", factory_date=factory_date, warranty_end=end,
-            outcome="repair", charged=True, customer_pays_shipping=False, clauses=clauses,
-            reason_en=f"Class B — warranty expired on {end.isoformat()} "
-            f"{cite_en(coverage.clauses)}; repair, not exchange — the faulty components or "
-            f"accessories are replaced, parts and service fee charged {cite_en(['R-6'])}",
-            reason_zh=f"B类——保修已于{end.isoformat()}到期{cite_zh(coverage.clauses)}；维修，"
-            f"不换货——更换故障元件或配件，收取配件费和维修服务费{cite_zh(['R-6'])}",
+            outcome="repair", charged=True, customer_pays_shipping=False,
+            clauses=(*coverage.clauses, "R-6"),
+            reason=Message(N_(
+                "Class B — warranty expired on %(end)s (W-2, W-B); repair, not exchange — "
+                "the faulty components or accessories are replaced, parts and service fee "
+                "charged (R-6)"), {"end": end.isoformat()}),
         )
 
     # Step 8 — no clause allows it: cite the clauses whose conditions were not met.
-    missing_en: list[str] = []
-    missing_zh: list[str] = []
+    missing: list[Message] = []
     if not in_window:
-        missing_en.append(
-            f"more than {_months_en(window)} since leaving the factory on "
-            f"{factory_date.isoformat()}"
-        )
-        missing_zh.append(f"出厂（{factory_date.isoformat()}）已超过{window}个月")
+        missing.append(Message(N_("more than %(window)s since leaving the factory on %(made)s"),
+                               {"window": _months(window), "made": made}))
     if req.used:
-        missing_en.append("used")
-        missing_zh.append("已使用")
+        missing.append(Message(N_("used")))
     if not req.well_kept:
-        missing_en.append("not well kept")
-        missing_zh.append("保存不完好")
-    if req.performance_mismatch:
-        r1_en = "the performance mismatch was caused by human factors"
-        r1_zh = "性能不符系人为因素造成"
+        missing.append(Message(N_("not well kept")))
+    r1 = Message(N_("the performance mismatch was caused by human factors")
+                 if req.performance_mismatch
+                 else N_("performance indicators match the product supplied"))
+    if req.request == "return":
+        template = N_("Refused — no clause allows this return: %(missing)s (R-8); no quality "
+                      "problem to repair (R-7); %(r1)s (R-1)")
     else:
-        r1_en = "performance indicators match the product supplied"
-        r1_zh = "性能指标与所供产品相符"
-    kind_en = "return" if req.request == "return" else "exchange"
-    kind_zh = "退货" if req.request == "return" else "换货"
-    clauses = ("R-8", "R-7", "R-1")
+        template = N_("Refused — no clause allows this exchange: %(missing)s (R-8); no "
+                      "quality problem to repair (R-7); %(r1)s (R-1)")
     return Decision(
         coverage_class=coverage.coverage_class, factory_date=factory_date,
         warranty_end=coverage.warranty_end, outcome="refused", charged=False,
-        customer_pays_shipping=False, clauses=clauses,
-        reason_en=f"Refused — no clause allows this {kind_en}: {', '.join(missing_en)} "
-        f"{cite_en(['R-8'])}; no quality problem to repair {cite_en(['R-7'])}; {r1_en} "
-        f"{cite_en(['R-1'])}",
-        reason_zh=f"拒绝——没有条款允许此{kind_zh}：{'，'.join(missing_zh)}{cite_zh(['R-8'])}；"
-        f"没有需要维修的质量问题{cite_zh(['R-7'])}；{r1_zh}{cite_zh(['R-1'])}",
+        customer_pays_shipping=False, clauses=("R-8", "R-7", "R-1"),
+        reason=Message(template, {"missing": _conditions_joined(missing), "r1": r1}),
     )
 
 
@@ -556,9 +538,8 @@ def charge_for_fault(coverage_class: CoverageClass, cause: Cause) -> FaultCharge
     A case without a class (W-1) gets no service, so it has no fault lines to price.
     """
     if cause not in CAUSES:
-        raise DomainError(
-            f"Unknown cause {cause!r}: one of {', '.join(CAUSES)}.", field="cause"
-        )
+        raise DomainError(N_("Unknown cause %(cause)r: one of %(choices)s."),
+                          params={"cause": cause, "choices": ", ".join(CAUSES)}, field="cause")
     if coverage_class == "A":
         return FaultCharge(cause in EXCLUDED_CAUSES, ("W-A",))  # W-A and its exclusions
     if coverage_class == "B":

@@ -19,6 +19,7 @@ from core.plugin_api import (
     Charge,
     DomainError,
     ServiceCase,
+    Term,
     Unit,
     decode_body_code,
     flash,
@@ -28,12 +29,13 @@ from core.plugin_api import (
     local_today,
     model_by_code,
     render,
-    request_locale,
+    render_message,
     swap_of,
     unit_by_code,
 )
 from plugins.warranty.coverage import coverage_of, params_for
 from plugins.warranty.models import ReturnRequest
+from plugins.warranty.texts import OUTCOMES
 
 
 def unit_panel(request: Request) -> Response:
@@ -54,10 +56,6 @@ def unit_panel(request: Request) -> Response:
         "tail": without_class})
 
 
-#: Decision outcomes as people read them (the case panel shows the same words).
-OUTCOMES = {"refused": N_("Refused"), "repair": N_("Repair only"),
-            "return_or_exchange": N_("Return or exchange"),
-            "exchange_or_depreciated_return": N_("Exchange, or return with depreciation")}
 _CLASS_HEAD = re.compile(r"^\s*(?:Class [ABC] — |[ABC]类——)")
 
 
@@ -75,11 +73,12 @@ def case_panel(request: Request, errors: dict[str, str] | None = None,
         ReturnRequest.case_id == case.id).order_by(ReturnRequest.id)))
     coverage = coverage_of(session, case.own_product, case.unit, case.intake_on) \
         if case.unit or not case.own_product else None
-    from plugins.warranty.services import approved_exchange
+    from plugins.warranty.services import approved_exchange, exchange_models
 
     swap = swap_of(session, case)
     return render(request, "warranty/case_panel.html", {
         "case": case, "coverage": coverage, "requests": requests,
+        "exchange_models": exchange_models(session, case.unit),
         "exchange": approved_exchange(session, case), "swap": swap,
         "swap_units": (session.get(Unit, swap.returned_unit_id),
                        session.get(Unit, swap.replacement_unit_id)) if swap else None,
@@ -117,10 +116,11 @@ def record_request(request: Request) -> Response:
         message, fields = error.localized(gettext_for(request).gettext)
         return case_panel(request, fields or {"kind": message},
                           {k: str(v) for k, v in data.items()}, status_code=400)
-    _ = gettext_for(request).gettext
-    reason = row.reason_zh if request_locale(request) == "zh_CN" else row.reason_en
+    gettext = gettext_for(request).gettext
     # issue 18: the outcome in words, not its key ("exchange_or_depreciated_return")
-    flash(request, f"{_(OUTCOMES.get(row.outcome, row.outcome))}: {reason}")
+    flash(request, render_message(N_("%(outcome)s: %(reason)s"), {
+        "outcome": Term(OUTCOMES.get(row.outcome, row.outcome)), "reason": row.reason},
+        gettext))
     return RedirectResponse(f"/desk/cases/{case.id}", status_code=303)
 
 

@@ -93,13 +93,19 @@ def test_tick_runs_registered_jobs(env: dict[str, str]) -> None:
     assert result.output.strip()
 
 
-def test_bad_settings_file_is_one_line_without_traceback(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("text", "expected"), [
+    ("[plugin.warranty]\nwarranty_months = 'lots'\n", "[plugin.warranty] warranty_months"),
+    # issue 12: a file still using core's old key is told where the setting lives now
+    ("[policy]\nwarranty_months = 36\n", "write it as [plugin.warranty] warranty_months"),
+])
+def test_bad_settings_file_is_one_line_without_traceback(tmp_path: Path, text: str,
+                                                         expected: str) -> None:
     config = tmp_path / "aftersales.toml"
-    config.write_text("[policy]\nwarranty_months = 'lots'\n", encoding="utf-8")
+    config.write_text(text, encoding="utf-8")
     completed = subprocess.run([sys.executable, "-m", "core.cli", "--config", str(config),
                                 "check"], capture_output=True, text=True, cwd=tmp_path)
     assert completed.returncode == 1
-    assert "policy.warranty_months" in completed.stderr and str(config) in completed.stderr
+    assert expected in completed.stderr and str(config) in completed.stderr
     assert "Traceback" not in completed.stderr
     assert len(completed.stderr.strip().splitlines()) == 1
 
@@ -109,10 +115,14 @@ def test_check_shows_each_plugins_own_settings(harness: Harness, env: dict[str, 
     value an environment variable gives it."""
     runner = CliRunner()
     checked = runner.invoke(cli, ["check"], env={
-        **env, "AFTERSALES_PLUGIN__TRAINING__CERTIFICATION_VALIDITY_MONTHS": "18"})
+        **env, "AFTERSALES_PLUGIN__TRAINING__CERTIFICATION_VALIDITY_MONTHS": "18",
+        "AFTERSALES_PLUGIN__WARRANTY__WARRANTY_MONTHS": "36"})
     assert checked.exit_code == 0, checked.output
     lines = checked.output.splitlines()
     assert any(line.strip().startswith("[plugin.training]") and
                "certification_validity_months" in line and "18" in line for line in lines), \
+        checked.output
+    assert any(line.strip().startswith("[plugin.warranty]") and "warranty_months" in line and
+               "36" in line and "return_depreciation_percent" in line for line in lines), \
         checked.output
     assert "migrations: current" in checked.output

@@ -35,6 +35,7 @@ WEB_OR_DB_LIBRARIES = ("sqlalchemy", "starlette", "jinja2", "alembic", "psycopg"
 POLICY_NAMES = {
     "BodyCode", "ChargeDraft", "Conflict", "Coverage", "DomainError", "HoldKind", "N_",
     "NotFound", "PolicySettings", "Pricing", "Term", "TimelineEntry", "Veto",
+    "Message",  # a reason as a message id with parameters (warranty's policy, issue 12)
     # pure values and date arithmetic: no database, no clock, no web
     "FAULT_CAUSES", "add_months", "local_date",
 }

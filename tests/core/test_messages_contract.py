@@ -16,11 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RAISERS = frozenset({"DomainError", "Conflict", "NotFound", "Forbidden"})
 #: Modules still to convert, each with why it is not done yet. Remove a line when its module
 #: is converted; adding one needs a reason as good as these.
-NOT_YET = {
-    "plugins/warranty/api.py": "warranty's reasons move to codes with the policy (issue 12)",
-    "plugins/warranty/policy.py": "returns (reason_en, reason_zh) pairs; to codes (issue 12)",
-    "plugins/warranty/services.py": "converted with warranty's policy (issue 12)",
-}
+NOT_YET: dict[str, str] = {}
 
 
 def _formatted(node: ast.expr) -> bool:

@@ -24,9 +24,7 @@ def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert settings.timezone == "Asia/Shanghai"
     assert settings.default_locale == "en"
     assert settings.plugins == BUILTIN_PLUGINS
-    assert settings.policy.warranty_months == 24
-    assert settings.policy.return_window_months == 1
-    assert settings.policy.return_depreciation_percent == 10
+    assert settings.policy.inspection_fee_cents == 0
     assert settings.plugin == {}  # plugins' own tables, validated by each plugin
     assert settings.database_url.startswith("sqlite:///")
 
@@ -39,29 +37,29 @@ plugins = ["warranty", "loaner"]
 default_locale = "zh_CN"
 timezone = "Asia/Urumqi"
 [policy]
-warranty_months = 36
+inspection_fee_cents = 5000
 [plugin.training]
 certification_validity_months = 12
 """)
     settings = load_settings(path, environ={})
     assert settings.instance_name == "Jietai East"
     assert settings.plugins == ["warranty", "loaner"]
-    assert settings.policy.warranty_months == 36
+    assert settings.policy.inspection_fee_cents == 5000
     assert settings.plugin == {"training": {"certification_validity_months": 12}}
     assert settings.tz.key == "Asia/Urumqi"
     assert settings.source == str(path)
 
 
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
-    path = write(tmp_path, 'plugins = ["warranty"]\n[policy]\nwarranty_months = 36\n')
+    path = write(tmp_path, 'plugins = ["warranty"]\n[policy]\ninspection_fee_cents = 36\n')
     settings = load_settings(path, environ={
         "AFTERSALES_PLUGINS": "warranty, loaner",
-        "AFTERSALES_POLICY__WARRANTY_MONTHS": "12",
+        "AFTERSALES_POLICY__INSPECTION_FEE_CENTS": "12",
         "AFTERSALES_DATABASE_URL": "postgresql://x@y/z",
         "AFTERSALES_TEST_REQUIRE": "postgres",  # reserved for the test-suite, not a setting
     })
     assert settings.plugins == ["warranty", "loaner"]
-    assert settings.policy.warranty_months == 12
+    assert settings.policy.inspection_fee_cents == 12
     assert settings.database_url == "postgresql://x@y/z"
 
 
@@ -69,8 +67,14 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
     ("text", "expected"),
     [
         ("instance_nme = 'typo'\n", "unknown key 'instance_nme'"),
-        ("[policy]\nwarranty_month = 24\n", "unknown key 'policy.warranty_month'"),
-        ("[policy]\nwarranty_months = 'two years'\n", "policy.warranty_months"),
+        ("[policy]\ninspection_fee = 24\n", "unknown key 'policy.inspection_fee'"),
+        ("[policy]\ninspection_fee_cents = 'a lot'\n", "policy.inspection_fee_cents"),
+        # issue 12: the warranty's parameters are the plugin's now; the old place says so
+        ("[policy]\nwarranty_months = 36\n",
+         "[policy] warranty_months is now the warranty plugin's setting: write it as "
+         "[plugin.warranty] warranty_months"),
+        ("[policy]\nreturn_depreciation_percent = 5\n",
+         "[plugin.warranty] return_depreciation_percent"),
         ("plugins = 'warranty'\n", "plugins"),
         ("timezone = 'Mars/Olympus'\n", "unknown time zone"),
         ("default_locale = 'fr'\n", "default_locale"),
@@ -93,9 +97,15 @@ def test_unknown_environment_variable_is_named(tmp_path: Path) -> None:
 
 
 def test_wrong_type_in_environment(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match=r"policy\.warranty_months"):
+    with pytest.raises(SettingsError, match=r"policy\.inspection_fee_cents"):
         load_settings(write(tmp_path, ""),
-                      environ={"AFTERSALES_POLICY__WARRANTY_MONTHS": "many"})
+                      environ={"AFTERSALES_POLICY__INSPECTION_FEE_CENTS": "many"})
+
+
+def test_a_moved_policy_variable_names_its_new_place(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="AFTERSALES_PLUGIN__WARRANTY__RETURN_WINDOW_MONTHS"):
+        load_settings(write(tmp_path, ""),
+                      environ={"AFTERSALES_POLICY__RETURN_WINDOW_MONTHS": "2"})
 
 
 def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:

@@ -2,8 +2,8 @@
 same placeholders (its own catalog, consulted after core's), and a Chinese reader sees the
 warranty pages in Chinese.
 
-The policy's reasons (``reason_en``/``reason_zh`` in ``policy.py``) are bilingual data, not
-gettext strings, so they are not in the catalog.
+The policy's reasons are message ids too (``policy.py`` returns ``Message(N_(...), {...})``),
+so this test covers them with the pages' strings.
 """
 
 from __future__ import annotations

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from core import hooktypes
-from core.errors import DomainError
-from core.settings import PolicySettings
+from core.errors import DomainError, Message
 from plugins.warranty.policy import (
     CAUSES,
     Coverage,
@@ -27,6 +26,14 @@ from plugins.warranty.policy import (
     warranty_end,
     within_return_window,
 )
+from plugins.warranty.settings import WarrantySettings
+from plugins.warranty.texts import english as en
+from plugins.warranty.texts import text_in
+
+
+def zh(message: Message) -> str:
+    return text_in(message, "zh_CN")
+
 
 PARAMS = WarrantyParams()
 MADE = date(2024, 3, 15)  # PA2400-240315-00042
@@ -59,13 +66,13 @@ def test_defaults_mirror_the_policy_parameters_table() -> None:
     defaults = WarrantyParams()
     assert (defaults.warranty_months, defaults.return_window_months,
             defaults.return_depreciation_percent) == (24, 1, 10)
-    assert WarrantyParams.from_settings(PolicySettings()) == defaults
+    assert WarrantyParams.from_settings(WarrantySettings()) == defaults
 
 
 def test_params_come_from_the_instance_settings() -> None:
-    policy = PolicySettings(warranty_months=36, return_window_months=2,
-                            return_depreciation_percent=15)
-    assert WarrantyParams.from_settings(policy) == WarrantyParams(36, 2, 15)
+    settings = WarrantySettings(warranty_months=36, return_window_months=2,
+                                return_depreciation_percent=15)
+    assert WarrantyParams.from_settings(settings) == WarrantyParams(36, 2, 15)
 
 
 def test_a_product_model_may_override_the_warranty_months() -> None:  # W-2
@@ -152,26 +159,27 @@ def test_class_a_until_the_warranty_end_then_b(made: date, on: date, expected: s
 
 def test_coverage_reasons_name_the_date_and_clauses() -> None:
     b = coverage_class(True, MADE, date(2026, 3, 16), 24)
-    assert b.reason_en == "Class B — warranty expired on 2026-03-15 (W-2, W-B)"
-    assert b.reason_zh == "B类——保修已于2026-03-15到期（W-2、W-B）"
-    assert b.reason("zh_CN") == b.reason_zh and b.reason("en") == b.reason_en
+    assert en(b.reason) == "Class B — warranty expired on 2026-03-15 (W-2, W-B)"
+    assert zh(b.reason) == "B类——保修已于2026-03-15到期（W-2、W-B）"
+    assert b.reason.template == "Class B — warranty expired on %(end)s (W-2, W-B)"
+    assert b.reason.params == {"end": "2026-03-15"}  # an id and parameters, no sentence
     a = coverage_class(True, MADE, END, 24)
-    assert a.reason_en == "Class A — in warranty until 2026-03-15 (W-2, W-A)"
-    assert a.reason_zh == "A类——保修期至2026-03-15（W-2、W-A）"
+    assert en(a.reason) == "Class A — in warranty until 2026-03-15 (W-2, W-A)"
+    assert zh(a.reason) == "A类——保修期至2026-03-15（W-2、W-A）"
 
 
 def test_not_our_product_is_class_c_whatever_its_date() -> None:  # W-C
     coverage = coverage_class(False, MADE, MADE, 24)
     assert (coverage.coverage_class, coverage.warranty_end, coverage.clauses) == (
         "C", None, ("W-C",))
-    assert "(W-C)" in coverage.reason_en and "（W-C）" in coverage.reason_zh
+    assert "(W-C)" in en(coverage.reason) and "（W-C）" in zh(coverage.reason)
 
 
 def test_our_product_without_body_code_has_no_class() -> None:  # W-1
     coverage = coverage_class(True, None, MADE, 24)
     assert (coverage.coverage_class, coverage.warranty_end, coverage.clauses) == (
         None, None, ("W-1",))
-    assert coverage.as_hook_coverage() is None
+    assert coverage.as_hook_coverage(en) is None
 
 
 def test_a_model_override_moves_the_warranty_end() -> None:  # W-2
@@ -181,11 +189,11 @@ def test_a_model_override_moves_the_warranty_end() -> None:  # W-2
 
 def test_coverage_as_the_assess_coverage_hook_answers_it() -> None:
     coverage = coverage_class(True, MADE, date(2026, 3, 16), 24)
-    assert coverage.as_hook_coverage("zh_CN") == hooktypes.Coverage(
+    assert coverage.as_hook_coverage(zh) == hooktypes.Coverage(
         coverage_class="B", clauses=("W-2", "W-B"),
         reason="B类——保修已于2026-03-15到期（W-2、W-B）", warranty_end=END)
-    assert coverage.as_hook_coverage(months=24).months == 24  # type: ignore[union-attr]
-    not_ours = coverage_class(False, None, MADE, 24).as_hook_coverage(months=24)
+    assert coverage.as_hook_coverage(en, months=24).months == 24  # type: ignore[union-attr]
+    not_ours = coverage_class(False, None, MADE, 24).as_hook_coverage(en, months=24)
     assert not_ours is not None and not_ours.months is None  # no warranty length used
     assert isinstance(coverage, Coverage)
 
@@ -336,13 +344,13 @@ def test_decide_request_in_policy_order(
         outcome, klass, charged, shipping, clauses)
     # Every clause decided is named in both reasons.
     for clause in clauses:
-        assert clause in decision.reason_en and clause in decision.reason_zh
+        assert clause in en(decision.reason) and clause in zh(decision.reason)
 
 
 def test_a_decision_carries_the_dates_it_used() -> None:
     decision = decide(quality_problem=True, on=date(2026, 3, 16))
     assert (decision.factory_date, decision.warranty_end) == (MADE, END)
-    assert decision.reason_en == (
+    assert en(decision.reason) == (
         "Class B — warranty expired on 2026-03-15 (W-2, W-B); repair, not exchange — the "
         "faulty components or accessories are replaced, parts and service fee charged (R-6)")
 
@@ -351,9 +359,9 @@ def test_refusal_without_body_code_carries_no_dates() -> None:  # W-1
     decision = decide(body_code_present=False, factory_date=None)
     assert (decision.coverage_class, decision.factory_date, decision.warranty_end) == (
         None, None, None)
-    assert decision.reason_en == ("Refused — a product of ours without a body code gets no "
+    assert en(decision.reason) == ("Refused — a product of ours without a body code gets no "
                                   "after-sales service (W-1)")
-    assert decision.reason_zh == "拒绝——本公司产品无机身码，不提供售后服务（W-1）"
+    assert zh(decision.reason) == "拒绝——本公司产品无机身码，不提供售后服务（W-1）"
 
 
 def test_a_body_code_of_a_product_not_ours_is_not_decoded() -> None:  # W-C
@@ -364,21 +372,21 @@ def test_a_body_code_of_a_product_not_ours_is_not_decoded() -> None:  # W-C
 
 def test_r8_reason_names_the_window_and_the_depreciation() -> None:
     decision = decide(**PRISTINE)
-    assert "10% depreciation" in decision.reason_en
-    assert "until 2024-04-15" in decision.reason_en
-    assert "10%折旧" in decision.reason_zh
+    assert "10% depreciation" in en(decision.reason)
+    assert "until 2024-04-15" in en(decision.reason)
+    assert "10%折旧" in zh(decision.reason)
 
 
 def test_refusal_at_step_8_says_which_conditions_failed() -> None:
     late = decide(on=date(2024, 4, 16), **PRISTINE)
-    assert "more than 1 month since leaving the factory on 2024-03-15" in late.reason_en
-    assert "used" not in late.reason_en.split("(R-8)")[0].split(":")[1]
+    assert "more than 1 month since leaving the factory on 2024-03-15" in en(late.reason)
+    assert "used" not in en(late.reason).split("(R-8)")[0].split(":")[1]
     used = decide(used=True, well_kept=True)
-    assert ": used (R-8)" in used.reason_en
+    assert ": used (R-8)" in en(used.reason)
     human = decide(performance_mismatch=True, human_factor=True, on=date(2024, 6, 1))
-    assert "caused by human factors (R-1)" in human.reason_en
-    assert decide().reason_en.startswith("Refused — no clause allows this return:")
-    assert decide(request="exchange").reason_zh.startswith("拒绝——没有条款允许此换货")
+    assert "caused by human factors (R-1)" in en(human.reason)
+    assert en(decide().reason).startswith("Refused — no clause allows this return:")
+    assert zh(decide(request="exchange").reason).startswith("拒绝——没有条款允许此换货")
 
 
 def test_settings_change_the_decision() -> None:
@@ -386,7 +394,7 @@ def test_settings_change_the_decision() -> None:
     assert decide_request(request, PARAMS).outcome == "refused"
     two_months = WarrantyParams(return_window_months=2)
     assert decide_request(request, two_months).outcome == "exchange_or_depreciated_return"
-    assert "2 months" in decide_request(request, two_months).reason_en
+    assert "2 months" in en(decide_request(request, two_months).reason)
     short = PARAMS.for_model(1)  # a model with one month of warranty (W-2)
     late = ask(request="repair", on=date(2024, 4, 16))
     assert decide_request(late, short).coverage_class == "B"

@@ -8,6 +8,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.errors import Message
 from plugins.warranty.policy import (
     CAUSES,
     DEFECT_CLAUSES,
@@ -23,6 +24,13 @@ from plugins.warranty.policy import (
     refund_cents,
     warranty_end,
 )
+from plugins.warranty.texts import english as en
+from plugins.warranty.texts import text_in
+
+
+def zh(message: Message) -> str:
+    return text_in(message, "zh_CN")
+
 
 GRANTS = ("return_or_exchange", "exchange_or_depreciated_return")
 KNOWN_CLAUSES = {"W-1", "W-2", "W-A", "W-B", "W-C", "R-1", "R-2", "R-3", "R-4", "R-5", "R-6",
@@ -115,7 +123,7 @@ def test_no_class_only_for_our_product_without_body_code(
     coverage = coverage_class(own, made, on, months)
     assert (coverage.coverage_class is None) == (own and made is None)
     assert (coverage.coverage_class == "C") == (not own)
-    assert coverage.clauses and coverage.reason_en and coverage.reason_zh
+    assert coverage.clauses and en(coverage.reason) and zh(coverage.reason)
 
 
 # --- deciding a request -------------------------------------------------------------------
@@ -131,7 +139,7 @@ def test_every_decision_cites_a_known_clause_and_explains_itself(
     assert set(decision.clauses) <= KNOWN_CLAUSES
     assert len(set(decision.clauses)) == len(decision.clauses)
     for clause in decision.clauses:
-        assert clause in decision.reason_en and clause in decision.reason_zh
+        assert clause in en(decision.reason) and clause in zh(decision.reason)
 
 
 @given(requests(), params)
@@ -188,7 +196,7 @@ def test_the_dates_reported_are_the_dates_used(req: Request, p: WarrantyParams) 
         assert (decision.factory_date, decision.warranty_end) == (None, None)
     if "W-2" in decision.clauses:
         assert decision.warranty_end is not None
-        assert decision.warranty_end.isoformat() in decision.reason_en
+        assert decision.warranty_end.isoformat() in en(decision.reason)
 
 
 @given(requests(), params)

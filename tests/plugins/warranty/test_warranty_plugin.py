@@ -14,6 +14,7 @@ from core.entities import AuditEvent, ServiceCase
 from core.hooktypes import Coverage
 from core.manifest import hookimpl
 from plugins.warranty import policy
+from plugins.warranty.texts import english
 from tests.core.desk_helpers import bearer, move, new_case
 from tests.support import Harness
 
@@ -226,7 +227,7 @@ class LongWarrantyLine:
         if case.unit is None or case.unit.model is None or case.unit.model.code != "MX24":
             return None
         found = policy.coverage_class(True, case.unit.factory_date, case.intake_on, 36)
-        return Coverage(found.coverage_class or "B", found.clauses, found.reason_en,
+        return Coverage(found.coverage_class or "B", found.clauses, english(found.reason),
                         found.warranty_end, months=36)
 
 
