@@ -117,6 +117,8 @@ def register_routes() -> list[RouteSpec]:
         # pages
         RouteSpec("parts.home", p, views.home, VIEW),
         RouteSpec("parts.catalogue", f"{p}/catalogue", views.catalogue, VIEW),
+        RouteSpec("parts.catalogue_form", f"{p}/catalogue", views.catalogue_form, CATALOGUE,
+                  methods=POST),
         RouteSpec("parts.stock_page", f"{p}/stock", views.stock_page, VIEW),
         RouteSpec("parts.receive_form", f"{p}/stock/receive", views.receive_form, STOCK,
                   methods=POST),

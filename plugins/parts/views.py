@@ -68,6 +68,25 @@ def catalogue(request: Request) -> Response:
     return _page(request, "parts/catalogue.html", {"parts": parts})
 
 
+def catalogue_form(request: Request) -> Response:
+    """Add a part, or change the one with that number: names in English and Chinese, so a
+    Chinese reader sees the part by its Chinese name everywhere (``Part.label``)."""
+    data = form_data(request)
+    session = request.state.db
+
+    def save() -> None:
+        number = str(data.get("number") or "").strip()
+        existing = None
+        if number:
+            try:
+                existing = services.get_part(session, number)
+            except NotFound:
+                existing = None
+        services.save_part(session, data, existing)
+
+    return _attempt(request, "/parts/catalogue", save, N_("Part saved."))
+
+
 def stock_page(request: Request) -> Response:
     session = request.state.db
     rows = list(session.scalars(select(Stock).order_by(Stock.warehouse_id, Stock.part_id,
