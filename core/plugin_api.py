@@ -231,3 +231,10 @@ def seed_core_demo(session: Session, settings: Settings) -> None:
 
     seed_core(session, settings)
     seed_catalogue(session)
+
+# plugin import kinds through core's import page and job (API 1.3, issue 15)
+from core.hooktypes import ImportBatch, ImportContext, ImportKind, ImportRow  # noqa: E402
+from core.services.plugin_imports import import_status, start_import  # noqa: E402
+
+__all__ += ["ImportBatch", "ImportContext", "ImportKind", "ImportRow", "import_status",
+            "start_import"]

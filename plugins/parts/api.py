@@ -14,7 +14,18 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.plugin_api import N_, ApiResponse, DomainError, NotFound, Problems, get_case, json_body
+from core.plugin_api import (
+    N_,
+    ApiResponse,
+    DomainError,
+    NotFound,
+    Problems,
+    client_address,
+    get_case,
+    import_status,
+    json_body,
+    start_import,
+)
 from plugins.parts import reports, services
 from plugins.parts.models import (
     Move,
@@ -372,17 +383,36 @@ def report(request: Request) -> Response:
 
 def import_catalogue(request: Request) -> Response:
     """Import the catalogue from CSV (the request body, text/csv): number, name, name_zh,
-    category, model_codes, cost, price (yuan), refurbishable, superseded_by. Good rows are
-    kept; bad ones come back as ``errors`` with line, column and reason."""
-    from plugins.parts.catalogue import import_catalogue as run
+    category, model_codes, cost, price (yuan), refurbishable, superseded_by.
+
+    The file goes through core's import job (``register_import_kinds``): the answer is 202
+    with the import's id; ``GET .../parts/import/{id}`` (or the page ``/desk/import/{id}``)
+    shows its progress and, when done, each refused row with its line, column and reason.
+    A file without the required columns is refused at once (nothing is queued)."""
+    import csv
+    import io
+
+    from plugins.parts.catalogue import CSV_REQUIRED, IMPORT_KIND
 
     raw = getattr(request.state, "body", b"") or b""
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DomainError(N_("The file is not UTF-8 text."), field="file",
                           status_code=400) from None
-    saved, errors = run(request.state.db, text)
-    return ApiResponse({"saved": saved, "errors": [
-        {"line": line, "column": column, "reason": reason} for line, column, reason in errors]},
-        status_code=200 if not errors else 207)
+    header = [h.strip().lower() for h in next(csv.reader(io.StringIO(text)), [])]
+    missing = [c for c in CSV_REQUIRED if c not in header]
+    if missing:
+        raise DomainError(N_("The file lacks the columns: %(columns)s."),
+                          params={"columns": ", ".join(missing)}, field="file")
+    name = request.query_params.get("filename") or "parts.csv"
+    run_id = start_import(request.state.db, request.app.state.settings, request.state.user,
+                          IMPORT_KIND, name, io.BytesIO(raw), client_address(request))
+    return ApiResponse(import_status(request.state.db, run_id, request.state.user),
+                       status_code=202)
+
+
+def import_progress(request: Request) -> Response:
+    """A catalogue import's progress and, when done, its first errors (only its uploader)."""
+    return ApiResponse(import_status(request.state.db, str(request.path_params["import_id"]),
+                                     request.state.user))

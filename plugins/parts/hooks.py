@@ -13,6 +13,7 @@ from core.plugin_api import (
     N_,
     OPEN_STATES,
     ChargeDraft,
+    ImportKind,
     Job,
     MenuItem,
     Panel,
@@ -69,6 +70,8 @@ def register_routes() -> list[RouteSpec]:
                   methods=POST, csrf=False),
         RouteSpec("parts.api.import", f"{a}/parts/import", api.import_catalogue, CATALOGUE,
                   methods=POST, csrf=False),
+        RouteSpec("parts.api.import_progress", a + "/parts/import/{import_id}",
+                  api.import_progress, CATALOGUE),
         RouteSpec("parts.api.warehouses", f"{a}/warehouses", api.warehouses, VIEW),
         RouteSpec("parts.api.warehouse_create", f"{a}/warehouses", api.warehouse_create,
                   CATALOGUE, methods=POST, csrf=False),
@@ -154,6 +157,15 @@ def register_routes() -> list[RouteSpec]:
                   WORK, methods=POST),
         RouteSpec("parts.widget_late", f"{p}/widgets/late", views.widget_late, VIEW),
     ]
+
+
+@hookimpl
+def register_import_kinds() -> list[ImportKind]:
+    """The catalogue CSV goes through core's import page and job (progress, row errors,
+    resume, roll-back)."""
+    from plugins.parts.catalogue import import_kind
+
+    return [import_kind()]
 
 
 @hookimpl

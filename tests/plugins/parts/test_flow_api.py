@@ -290,38 +290,6 @@ def test_everything_else_works_with_the_plugin_disabled(
     assert page.status_code == 200 and "/parts/" not in page.text
 
 
-def test_catalogue_csv_import_keeps_good_rows_and_reports_bad_ones(
-        parts: Harness, tmp_path: Path) -> None:
-    body = ("number,name,name_zh,category,model_codes,cost,price,refurbishable,superseded_by\n"
-            "PSU-9,Power board,电源板,power,PA2400,120.00,260.50,yes,\n"
-            "PSU-8,Old power board,,power,PA2400,100,200,no,PSU-9\n"
-            ",No number,,,,1,2,no,\n"
-            "BAD-1,Bad price,,,,1,12.345,no,\n"
-            "P-FAN,Fan (new name),风扇,cooling,,5,16,no,\n")
-    answer = parts.client().post(f"{API}/parts/import", content=body.encode(),
-                                 headers={**bearer(parts, "hq-manager"),
-                                          "Content-Type": "text/csv"})
-    assert answer.status_code == 207, answer.text
-    result = answer.json()
-    assert result["saved"] == 3
-    assert [(e["line"], e["column"]) for e in result["errors"]] == [(4, "number"),
-                                                                    (5, "price")]
-    listed = {p["number"]: p for p in parts.client().get(
-        f"{API}/parts", headers=bearer(parts, "hq-manager")).json()["parts"]}
-    assert listed["PSU-9"]["price_cents"] == 26050 and listed["PSU-9"]["refurbishable"]
-    assert listed["PSU-8"]["superseded_by_id"] == listed["PSU-9"]["id"]
-    assert listed["P-FAN"]["price_cents"] == 1600 and "BAD-1" not in listed
-    missing = parts.client().post(f"{API}/parts/import", content=b"number,name\nX,Y\n",
-                                  headers=bearer(parts, "hq-manager"))
-    assert missing.status_code == 422
-    path = tmp_path / "parts.csv"
-    path.write_text("number,name,price\nCLI-1,From the command line,9.90\n", encoding="utf-8")
-    env = {"AFTERSALES_DATABASE_URL": parts.url, "AFTERSALES_VAR_DIR": str(tmp_path),
-           "AFTERSALES_PLUGINS": "warranty,parts"}
-    ran = CliRunner().invoke(cli, ["parts", "import-catalogue", str(path)], env=env)
-    assert ran.exit_code == 0 and "1 parts saved, 0 problems." in ran.output
-
-
 def test_a_refurbishable_faulty_part_goes_back_to_hq(parts: Harness) -> None:
     client = parts.client()
     setup = client.post(f"{API}/receipts", headers=bearer(parts, "hq-warehouse"), json={
