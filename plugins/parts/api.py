@@ -25,6 +25,7 @@ from core.plugin_api import (
     import_status,
     json_body,
     start_import,
+    utcnow,
 )
 from plugins.parts import reports, services
 from plugins.parts.models import (
@@ -416,3 +417,39 @@ def import_progress(request: Request) -> Response:
     """A catalogue import's progress and, when done, its first errors (only its uploader)."""
     return ApiResponse(import_status(request.state.db, str(request.path_params["import_id"]),
                                      request.state.user))
+
+
+# --- faulty parts awaiting return to HQ (R-6) ---------------------------------------------
+
+
+def awaiting_json(item: Any, now: Any) -> dict[str, Any]:
+    return {"stock_id": item.stock.id, "warehouse": item.warehouse.code,
+            "part": item.part.number, "name": item.part.name, "name_zh": item.part.name_zh,
+            "refurbishable": item.part.refurbishable, "quantity": item.quantity,
+            "waiting_since": item.waiting_since, "age_days": item.age_days(now)}
+
+
+def returns(request: Request) -> Response:
+    """Faulty parts waiting at the stores to go back to HQ: ``?warehouse=&part=&order=age|
+    warehouse|part`` (oldest first by default); region-scoped."""
+    from plugins.parts import returns as faulty
+
+    order = request.query_params.get("order", "age")
+    if order not in faulty.ORDERS:
+        raise DomainError(N_("Order by one of: %(orders)s."),
+                          params={"orders": ", ".join(faulty.ORDERS)}, field="order",
+                          status_code=400)
+    items = faulty.awaiting_return(request.state.db,
+                                   warehouse=request.query_params.get("warehouse", ""),
+                                   part=request.query_params.get("part", ""), order=order)
+    now = utcnow()
+    return ApiResponse({"awaiting": [awaiting_json(i, now) for i in items]})
+
+
+def send_returns(request: Request) -> Response:
+    """Send a store's faulty parts to HQ in one transfer: ``{warehouse, stock_ids?,
+    waybill?}`` (all of the store's waiting faulty parts without ``stock_ids``)."""
+    from plugins.parts import returns as faulty
+
+    found = faulty.send_to_hq(request.state.db, _actor(request), json_body(request))
+    return ApiResponse(transfer_json(found), status_code=201)

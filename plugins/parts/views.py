@@ -25,6 +25,7 @@ from core.plugin_api import (
     get_case,
     gettext_for,
     render,
+    utcnow,
 )
 from plugins.parts import reports, services
 from plugins.parts.models import Part, Requisition, Reservation, Stock, Tool, Transfer, Warehouse
@@ -102,6 +103,38 @@ def receive_form(request: Request) -> Response:
     return _attempt(request, "/parts/stock",
                     lambda: services.receive(request.state.db, request.state.user, data),
                     N_("Parts received."))
+
+
+def returns_page(request: Request) -> Response:
+    """Faulty parts awaiting return to HQ (R-6): filter by warehouse and part, order by age,
+    warehouse or part; a store's keeper sends the chosen ones in one transfer."""
+    from plugins.parts import returns as faulty
+
+    session = request.state.db
+    query = request.query_params
+    order = query.get("order", "age") if query.get("order", "age") in faulty.ORDERS else "age"
+    items = faulty.awaiting_return(session, warehouse=query.get("warehouse", ""),
+                                   part=query.get("part", ""), order=order)
+    by_warehouse: dict[str, list[Any]] = {}
+    for item in items:
+        by_warehouse.setdefault(item.warehouse.code, []).append(item)
+    return _page(request, "parts/returns.html", {
+        "items": items, "by_warehouse": by_warehouse, "now": utcnow(), "order": order,
+        "filters": {"warehouse": query.get("warehouse", ""), "part": query.get("part", "")},
+        "warehouses": list(session.scalars(select(Warehouse).where(
+            Warehouse.central.is_(False)).order_by(Warehouse.code)))})
+
+
+def returns_form(request: Request) -> Response:
+    from plugins.parts import returns as faulty
+
+    data = form_data(request)
+    payload = {"warehouse": data.get("warehouse"), "waybill": data.get("waybill", ""),
+               "stock_ids": request.state.form.getlist("stock_id")
+               if request.state.form is not None else []}
+    return _attempt(request, "/parts/returns",
+                    lambda: faulty.send_to_hq(request.state.db, request.state.user, payload),
+                    N_("Faulty parts sent to HQ."))
 
 
 def transfers_page(request: Request) -> Response:
