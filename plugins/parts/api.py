@@ -373,11 +373,14 @@ def check_in(request: Request) -> Response:
 
 
 def report(request: Request) -> Response:
-    """A report as JSON: consumption, warranty_cost, stock_value, slow_movers, stockouts."""
+    """A report as JSON: consumption, warranty_cost, stock_value, slow_movers, stockouts;
+    ``?from=&to=`` (YYYY-MM-DD, the instance's days) limit it to a period (422 when bad)."""
     name = request.path_params["name"]
     if name not in reports.REPORTS:
         raise NotFound(N_("No such report."))
-    header, rows = reports.REPORTS[name](request.state.db)
+    period = reports.period_from({"from": request.query_params.get("from", ""),
+                                  "to": request.query_params.get("to", "")})
+    header, rows = reports.REPORTS[name](request.state.db, period)
     return ApiResponse({"report": name, "columns": header,
                         "rows": [dict(zip(header, row, strict=True)) for row in rows]})
 

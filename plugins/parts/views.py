@@ -55,9 +55,11 @@ def _attempt(request: Request, back: str, work: Callable[[], Any], done: str) ->
     return _see_other(back)
 
 
-def _page(request: Request, template: str, context: dict[str, Any]) -> Response:
+def _page(request: Request, template: str, context: dict[str, Any],
+          status_code: int = 200) -> Response:
     return render(request, template, {"perms": request.state.permissions,
-                                      "today": services.today(request.state.db), **context})
+                                      "today": services.today(request.state.db), **context},
+                  status_code=status_code)
 
 
 def home(request: Request) -> Response:
@@ -254,13 +256,56 @@ def tool_form(request: Request) -> Response:
     raise NotFound(N_("No such action."))
 
 
+def _period(request: Request) -> tuple[reports.Period, dict[str, str]]:
+    """The page's ``from``/``to``; a bad value is a field error in the reader's language."""
+    data = {"from": request.query_params.get("from", ""),
+            "to": request.query_params.get("to", "")}
+    try:
+        return reports.period_from(data), {}
+    except DomainError as error:
+        _message, fields = error.localized(gettext_for(request).gettext)
+        return reports.Period(), fields
+
+
+def _localized(header: list[str], rows: list[Any], gettext: Callable[[str], str]
+               ) -> tuple[list[str], list[list[Any]]]:
+    """Headers and the words in cells (a condition, yes/no) in the reader's language."""
+    words = {"condition", "still_held", "waived"}
+    names = [gettext(reports.COLUMN_LABELS.get(name, name)) for name in header]
+    out = []
+    for row in rows:
+        cells = []
+        for name, value in zip(header, row, strict=True):
+            if name in words and isinstance(value, bool):
+                value = gettext("yes") if value else gettext("no")
+            elif name in words and isinstance(value, str):
+                value = gettext(value)
+            cells.append(value)
+        out.append(cells)
+    return names, out
+
+
 def reports_page(request: Request) -> Response:
-    tables = {name: make(request.state.db) for name, make in reports.REPORTS.items()}
-    return _page(request, "parts/reports.html", {"tables": tables, "charts": {
-        "consumption": _bars([(f"{r[0]} {r[1]}", int(r[3])) for r in
-                              tables["consumption"][1]]),
-        "stock_value": _bars([(f"{r[0]} {r[1]}", int(r[3])) for r in
-                              tables["stock_value"][1]])}})
+    """The reports for a period (``from``/``to``, in the instance's days), region-scoped;
+    a bad period is shown on its fields (400) with nothing computed."""
+    _ = gettext_for(request).gettext
+    period, errors = _period(request)
+    raw = {} if errors else {name: make(request.state.db, period)
+                             for name, make in reports.REPORTS.items()}
+    tables = {name: _localized(*table, _) for name, table in raw.items()}
+    charts = {} if errors else {
+        "consumption": _bars([(f"{r[0]} {r[1]}", int(r[3])) for r in raw["consumption"][1]]),
+        "stock_value": _bars([(f"{r[0]} {_(str(r[1]))}", int(r[3]))
+                              for r in raw["stock_value"][1]])}
+    query = "&".join(f"{k}={request.query_params[k]}" for k in ("from", "to")
+                     if request.query_params.get(k) and not errors)
+    return _page(request, "parts/reports.html", {
+        "tables": tables, "charts": charts, "errors": errors, "query": query,
+        "period": {"from": request.query_params.get("from", ""),
+                   "to": request.query_params.get("to", "")},
+        "money_columns": {name: [i for i, h in enumerate(table[0]) if h.endswith("_cents")]
+                          for name, table in raw.items()}},
+        status_code=400 if errors else 200)
 
 
 def _bars(points: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
@@ -282,16 +327,27 @@ def yuan_columns(header: list[str], rows: list[Any]) -> tuple[list[str], list[li
 
 
 def report_csv(request: Request) -> Response:
+    """A report as CSV for the period, headers and words in the reader's language, money in
+    yuan; a bad period is a 400 with the reason."""
     name = request.path_params["name"]
     if name not in reports.REPORTS:
         raise NotFound(N_("No such report."))
-    header, rows = yuan_columns(*reports.REPORTS[name](request.state.db))
+    try:
+        period = reports.period_from({"from": request.query_params.get("from", ""),
+                                      "to": request.query_params.get("to", "")})
+    except DomainError as error:
+        error.status_code = 400
+        raise
+    header, rows = _localized(*yuan_columns(*reports.REPORTS[name](request.state.db, period)),
+                              gettext_for(request).gettext)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
     writer.writerows(rows)
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="parts-{name}.csv"'})
+    span = "".join(f"-{d.isoformat()}" for d in (period.start, period.end) if d)
+    return Response(out.getvalue().encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="parts-{name}{span}.csv"'})
 
 
 def case_panel(request: Request) -> Response:

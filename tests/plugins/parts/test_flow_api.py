@@ -218,11 +218,11 @@ def test_reports_and_csv(parts: Harness) -> None:
     csv = manager.get("/parts/reports/consumption.csv")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     # issue 18: yuan with two decimals in spreadsheets (the JSON API below keeps cents)
-    assert csv.text.splitlines()[:2] == ["model,part,name,quantity,cost_yuan",
-                                         "PA2400,P-OUT,Output transistor,2,40.00"]
-    value = manager.get("/parts/reports/warranty_cost.csv").text.splitlines()
-    assert value == ["class,waived,lines,quantity,cost_yuan,price_yuan",
-                     "B,False,1,2,40.00,130.00"]
+    assert csv.text.lstrip("\ufeff").splitlines()[:2] == [
+        "Model,Part number,Name,Quantity,Cost (yuan)", "PA2400,P-OUT,Output transistor,2,40.00"]
+    value = manager.get("/parts/reports/warranty_cost.csv").text.lstrip("\ufeff").splitlines()
+    assert value == ["Coverage class,Waived,Lines,Quantity,Cost (yuan),Price (yuan)",
+                     "B,no,1,2,40.00,130.00"]
     cost = client.get(f"{API}/reports/warranty_cost", headers=bearer(parts, "hq-manager"))
     assert cost.json()["rows"] == [{"class": "B", "waived": False, "lines": 1, "quantity": 2,
                                     "cost_cents": 4000, "price_cents": 13000}]
