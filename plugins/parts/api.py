@@ -456,3 +456,39 @@ def send_returns(request: Request) -> Response:
 
     found = faulty.send_to_hq(request.state.db, _actor(request), json_body(request))
     return ApiResponse(transfer_json(found), status_code=201)
+
+
+# --- stock set aside without a case (issue 15 item 4) ---------------------------------------
+
+
+def hold_json(r: Reservation) -> dict[str, Any]:
+    return {"id": r.id, "part": r.stock.part.number, "part_id": r.part_id,
+            "warehouse": r.stock.warehouse.code, "condition": r.stock.condition,
+            "quantity": r.quantity, "state": r.state, "purpose": r.purpose,
+            "held_for_id": r.held_for_id, "expires_at": r.expires_at,
+            "created_by_id": r.created_by_id, "closed_at": r.closed_at}
+
+
+def stock_holds(request: Request) -> Response:
+    """Stock set aside without a case and still held, soonest expiry first."""
+    from plugins.parts import holds
+
+    return ApiResponse({"reservations": [hold_json(r) for r in holds.holds(request.state.db)]})
+
+
+def stock_hold_create(request: Request) -> Response:
+    """Set stock aside without a case: ``{part, warehouse, quantity, condition?, purpose,
+    held_for? (user id), expires_on}``; 409 ``insufficient_stock`` when too few are free."""
+    from plugins.parts import holds
+
+    found = holds.reserve_stock(request.state.db, _actor(request), json_body(request))
+    return ApiResponse(hold_json(found), status_code=201)
+
+
+def stock_hold_release(request: Request) -> Response:
+    """Give a caseless reservation back before it expires."""
+    from plugins.parts import holds
+
+    found = holds.release_stock(request.state.db, request.path_params["reservation_id"],
+                                _actor(request))
+    return ApiResponse(hold_json(found))

@@ -92,6 +92,12 @@ def register_routes() -> list[RouteSpec]:
                   csrf=False),
         RouteSpec("parts.api.return", case + "/reservations/{reservation_id:int}/return",
                   api.return_from_case, WORK, methods=POST, csrf=False),
+        RouteSpec("parts.api.stock_holds", f"{a}/reservations", api.stock_holds, VIEW),
+        RouteSpec("parts.api.stock_hold_create", f"{a}/reservations", api.stock_hold_create,
+                  WORK, methods=POST, csrf=False),
+        RouteSpec("parts.api.stock_hold_release",
+                  a + "/reservations/{reservation_id:int}/release", api.stock_hold_release,
+                  WORK, methods=POST, csrf=False),
         RouteSpec("parts.api.returns", f"{a}/returns", api.returns, VIEW),
         RouteSpec("parts.api.send_returns", f"{a}/returns", api.send_returns, STOCK,
                   methods=POST, csrf=False),
@@ -128,6 +134,10 @@ def register_routes() -> list[RouteSpec]:
         RouteSpec("parts.stock_page", f"{p}/stock", views.stock_page, VIEW),
         RouteSpec("parts.receive_form", f"{p}/stock/receive", views.receive_form, STOCK,
                   methods=POST),
+        RouteSpec("parts.hold_form", f"{p}/stock/set-aside", views.hold_form, WORK,
+                  methods=POST),
+        RouteSpec("parts.hold_release_form", p + "/stock/set-aside/{reservation_id:int}/release",
+                  views.hold_release_form, WORK, methods=POST),
         RouteSpec("parts.returns_page", f"{p}/returns", views.returns_page, VIEW),
         RouteSpec("parts.returns_form", f"{p}/returns", views.returns_form, STOCK,
                   methods=POST),
@@ -218,11 +228,20 @@ def _late(session: Session, settings: Settings, now: datetime) -> str:
     return f"{len(flagged)} requisition(s) flagged late"
 
 
+def _expire(session: Session, settings: Settings, now: datetime) -> str:
+    from plugins.parts import holds
+
+    return f"{holds.expire(session, now)} reservation(s) expired"
+
+
 @hookimpl
 def register_jobs() -> list[Job]:
     return [Job("parts.late_requisitions",
                 "Flag requisitions past their needed-by date and tell the requester (P-5)",
-                _late)]
+                _late),
+            Job("parts.expire_reservations",
+                "Give back stock set aside without a case when its expiry has passed",
+                _expire, every_minutes=15)]
 
 
 @click.group("parts")

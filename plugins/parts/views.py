@@ -94,10 +94,35 @@ def stock_page(request: Request) -> Response:
     session = request.state.db
     rows = list(session.scalars(select(Stock).order_by(Stock.warehouse_id, Stock.part_id,
                                                        Stock.condition)))
+    from plugins.parts import holds
+
     return _page(request, "parts/stock.html", {
+        "holds": holds.holds(session),
+        "users": {u.id: u for u in session.scalars(select(User).where(User.active.is_(True))
+                                                   .order_by(User.display_name))},
         "rows": rows, "parts": list(session.scalars(select(Part).order_by(Part.number))),
         "warehouses": list(session.scalars(select(Warehouse).order_by(Warehouse.code))),
         "replenish": services.replenishment(session)})
+
+
+def hold_form(request: Request) -> Response:
+    """Set stock aside without a case (purpose, person, expiry)."""
+    from plugins.parts import holds
+
+    data = form_data(request)
+    if not data.get("held_for"):
+        data.pop("held_for", None)
+    return _attempt(request, "/parts/stock",
+                    lambda: holds.reserve_stock(request.state.db, request.state.user, data),
+                    N_("Parts set aside."))
+
+
+def hold_release_form(request: Request) -> Response:
+    from plugins.parts import holds
+
+    return _attempt(request, "/parts/stock", lambda: holds.release_stock(
+        request.state.db, request.path_params["reservation_id"], request.state.user),
+        N_("Reservation released."))
 
 
 def receive_form(request: Request) -> Response:
