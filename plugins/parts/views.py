@@ -25,6 +25,7 @@ from core.plugin_api import (
     get_case,
     gettext_for,
     render,
+    request_locale,
     utcnow,
 )
 from plugins.parts import reports, services
@@ -292,6 +293,27 @@ def _period(request: Request) -> tuple[reports.Period, dict[str, str]]:
         return reports.Period(), fields
 
 
+def _chinese_names(request: Request, raw: dict[str, Any]) -> dict[str, Any]:
+    """For a Chinese reader, a report's part names in Chinese where the catalogue has them
+    (one query for every part the reports name)."""
+    if not request_locale(request).startswith("zh"):
+        return raw
+    numbers = {row[h.index("part")] for h, rows in raw.values() if "part" in h and "name" in h
+               for row in rows}
+    if not numbers:
+        return raw
+    names = {number: zh for number, zh in request.state.db.execute(
+        select(Part.number, Part.name_zh).where(Part.number.in_(numbers))) if zh}
+    out = {}
+    for key, (header, rows) in raw.items():
+        if "part" in header and "name" in header:
+            p, n = header.index("part"), header.index("name")
+            rows = [[names.get(row[p], cell) if i == n else cell for i, cell in enumerate(row)]
+                    for row in rows]
+        out[key] = (header, rows)
+    return out
+
+
 def _localized(header: list[str], rows: list[Any], gettext: Callable[[str], str]
                ) -> tuple[list[str], list[list[Any]]]:
     """Headers and the words in cells (a condition, yes/no) in the reader's language."""
@@ -315,8 +337,8 @@ def reports_page(request: Request) -> Response:
     a bad period is shown on its fields (400) with nothing computed."""
     _ = gettext_for(request).gettext
     period, errors = _period(request)
-    raw = {} if errors else {name: make(request.state.db, period)
-                             for name, make in reports.REPORTS.items()}
+    raw = {} if errors else _chinese_names(request, {
+        name: make(request.state.db, period) for name, make in reports.REPORTS.items()})
     tables = {name: _localized(*table, _) for name, table in raw.items()}
     charts = {} if errors else {
         "consumption": _bars([(f"{r[0]} {r[1]}", int(r[3])) for r in raw["consumption"][1]]),
@@ -363,8 +385,8 @@ def report_csv(request: Request) -> Response:
     except DomainError as error:
         error.status_code = 400
         raise
-    header, rows = _localized(*yuan_columns(*reports.REPORTS[name](request.state.db, period)),
-                              gettext_for(request).gettext)
+    table = _chinese_names(request, {name: reports.REPORTS[name](request.state.db, period)})
+    header, rows = _localized(*yuan_columns(*table[name]), gettext_for(request).gettext)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)

@@ -102,10 +102,12 @@ def test_headers_and_words_in_chinese_on_the_page_and_in_the_csv(parts: Harness)
         "content-disposition"]
     rows = list(csv.reader(io.StringIO(sheet.content.decode("utf-8-sig"))))
     assert rows[0][:2] == ["型号", "配件编号"] and "成本（元）" in rows[0]
-    assert rows[1][:2] == ["PA2400", "P-OUT"] and rows[1][-1] == "20.00"
+    assert rows[1] == ["PA2400", "P-OUT", "输出晶体管", "1", "20.00"]  # the Chinese name
     stock = list(csv.reader(io.StringIO(reader.get("/parts/reports/stock_value.csv")
                                         .content.decode("utf-8-sig"))))
     assert stock[0] == ["仓库", "状态", "数量", "金额（元）"] and stock[1][1] == "新件"
+    assert "输出晶体管" in page.text
+    assert "Output transistor" in parts.client("hq-manager").get("/parts/reports").text
     english = parts.client("hq-manager").get("/parts/reports/stock_value.csv").content
     assert english.decode("utf-8-sig").splitlines()[0] == \
         "Warehouse,Condition,Quantity,Value (yuan)"
