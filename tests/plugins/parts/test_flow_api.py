@@ -277,6 +277,12 @@ def test_demo_data(make_app: Callable[..., Harness], backend: str) -> None:
         assert session.scalars(select(Transfer.state)).all() == ["in_transit"]
         late = session.scalars(select(Requisition)).all()
         assert len(late) == 1 and late[0].needed_by < date.today()
+        from plugins.parts import holds, returns
+
+        assert [(i.part.number, i.quantity) for i in returns.awaiting_return(session)] == [
+            ("PA-OUT-01", 2)]
+        assert [(r.purpose, r.quantity) for r in holds.holds(session)] == [
+            ("Trade fair demo unit", 2)]
 
 
 def test_everything_else_works_with_the_plugin_disabled(
