@@ -111,3 +111,24 @@ def test_the_page_lists_and_sends_in_the_readers_language(parts: Harness) -> Non
         assert [(ln.condition, ln.quantity) for ln in found.lines] == [("faulty", 3)]
     viewer = parts.client("east-tech").get("/parts/returns").text  # sees, cannot send
     assert "P-OUT" in viewer and "Send to HQ" not in viewer
+
+
+def test_the_queue_reads_a_fixed_number_of_statements(parts: Harness) -> None:
+    """No query per row: more waiting rows (another part at another store) cost nothing."""
+    from tests.support import QueryCounter
+
+    client = parts.client("hq-manager")
+
+    def count() -> int:
+        assert client.get("/parts/returns").status_code == 200  # warm up
+        with QueryCounter(parts.app.state.engine) as counter:
+            assert client.get("/parts/returns").status_code == 200
+        return len([s for s in counter.statements if s.strip().upper() != "BEGIN"])
+
+    before = count()
+    added = parts.client().post(f"{API}/adjustments", headers=bearer(parts, "hq-warehouse"),
+                                json={"part": "P-OUT", "warehouse": "WH-SW",
+                                      "condition": "faulty", "counted": 2, "reason": "x"})
+    assert added.status_code == 201
+    assert len(listed(parts, "hq-manager")) == 3
+    assert count() == before
