@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         ChargeDraft,
         Coverage,
         HoldKind,
+        ImportKind,
         Job,
         JobKind,
         MenuItem,
@@ -90,6 +91,16 @@ def register_hold_kinds() -> list[HoldKind]:
 
     Ids are unique across core and all plugins; a duplicate stops startup. Only a declared
     kind can be placed (``core.services.holds.place_hold``).
+    """
+
+
+@hookspec
+def register_import_kinds() -> list[ImportKind]:
+    """Return the kinds of CSV this plugin imports through core's import page and its durable
+    ``core.import`` job (progress, checkpoints, resume, row errors, roll-back).
+
+    Names are unique across core (``units``, ``customers``) and all plugins, at most 16
+    characters; a duplicate stops startup.
     """
 
 

@@ -7,7 +7,7 @@ and so duplicate ids can be detected by comparing plain values.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -250,3 +250,66 @@ class CalendarEntry:
     at: datetime | None = None
     source: str = "core"
     title_zh: str = ""
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """One data row of an uploaded CSV: its line in the file (the header is line 1) and its
+    cells by column name (lower-cased names, stripped of nothing: the kind decides)."""
+
+    line: int
+    values: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ImportContext:
+    """Who imports and how the rows of this import are recognised later.
+
+    ``stamp`` is the ``created_at`` to give every row the import inserts: a roll-back finds
+    exactly this import's rows by it. ``region_id`` is the importer's scope (``None``: HQ).
+    """
+
+    import_id: str
+    user_id: int
+    region_id: int | None
+    stamp: datetime
+
+
+@dataclass
+class ImportBatch:
+    """What one batch did: rows written, rows refused as duplicates, and each problem as
+    ``(line, column, reason)`` (``reason`` a message id with parameters or plain text). A row
+    with a problem must have written nothing."""
+
+    inserted: int = 0
+    duplicates: int = 0
+    errors: list[tuple[int, str, str | Message]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """A kind of CSV a plugin imports through core's import page and durable job
+    (``register_import_kinds``): progress, checkpoints, resume, row errors, roll-back.
+
+    ``name`` is the kind's id (at most 16 characters, prefixed with the plugin's name);
+    ``label`` and ``help`` are message ids (``N_``). ``import_batch(session, rows, context)``
+    validates and writes a batch of :class:`ImportRow` and returns an :class:`ImportBatch`;
+    core commits the batch with its checkpoint. ``roll_back(session, context, rows)``, when
+    given, deletes what this import inserted among ``rows`` (all of the file's rows, in
+    chunks) and returns how many rows went; without it an interrupted import can only be
+    resumed. ``permission`` is who may upload this kind.
+    """
+
+    name: str
+    label: str
+    columns: tuple[str, ...]
+    import_batch: Callable[..., ImportBatch]
+    permission: str
+    required: tuple[str, ...] = ()
+    help: str = ""
+    roll_back: Callable[..., int] | None = None
+
+    @property
+    def template(self) -> str:
+        """The first line of a file of this kind (a template to fill in)."""
+        return ",".join(self.columns) + "\n"

@@ -120,7 +120,7 @@ from core.services.refunds import (
 from core.errors import message_from_json, message_to_json
 
 #: The plugin API's own version: minor bumps add names, major bumps may remove them.
-API_VERSION = (1, 2)
+API_VERSION = (1, 3)
 
 __all__ = [
     "API_VERSION",
@@ -236,3 +236,10 @@ def seed_core_demo(session: Session, settings: Settings) -> None:
 
     seed_core(session, settings)
     seed_catalogue(session)
+
+# plugin import kinds through core's import page and job (API 1.3, issue 15)
+from core.hooktypes import ImportBatch, ImportContext, ImportKind, ImportRow  # noqa: E402
+from core.services.plugin_imports import import_status, start_import  # noqa: E402
+
+__all__ += ["ImportBatch", "ImportContext", "ImportKind", "ImportRow", "import_status",
+            "start_import"]

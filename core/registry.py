@@ -16,6 +16,7 @@ from core.hooktypes import (
     AUTHENTICATED,
     PUBLIC,
     HoldKind,
+    ImportKind,
     Job,
     JobKind,
     MenuItem,
@@ -40,6 +41,8 @@ class Registry:
     #: The case workflow's moves by ``(source, target)``: core's and plugins' (issue 10).
     moves: dict[tuple[str, str], WorkflowMove] = field(default_factory=dict)
     job_kinds: dict[str, JobKind] = field(default_factory=dict)  # issue 13
+    #: Kinds of CSV plugins import through core's import page (issue 15).
+    import_kinds: dict[str, ImportKind] = field(default_factory=dict)
     menu: list[MenuItem] = field(default_factory=list)
     widgets: list[Widget] = field(default_factory=list)
     #: Which plugin ("core" for core) registered each route id.
@@ -73,6 +76,10 @@ def _unique(
     return found, owners
 
 
+def _no_batch(*_args: Any) -> Any:  # core's kinds, only there to be duplicated
+    raise NotImplementedError
+
+
 def collect(pm: pluggy.PluginManager) -> Registry:
     registry = Registry()
     registry.permissions, _ = _unique(
@@ -93,6 +100,19 @@ def collect(pm: pluggy.PluginManager) -> Registry:
     registry.jobs, _ = _unique("job id", _each(pm, "register_jobs"), lambda j: j.id)
     registry.job_kinds, _ = _unique("job kind", _each(pm, "register_job_kinds"),
                                     lambda k: k.id)  # issue 13
+    registry.import_kinds, kind_owners = _unique(
+        "import kind", [("core", [ImportKind(k, k, (), _no_batch, "unit.import")
+                                  for k in ("units", "customers")]),
+                        *_each(pm, "register_import_kinds")], lambda k: k.name)
+    for name in ("units", "customers"):  # core's own kinds are not run through the hook
+        del registry.import_kinds[name]
+    for name, kind in registry.import_kinds.items():
+        if not name or len(name) > 16:
+            raise PluginError(f"import kind {name!r} of {kind_owners[name]!r}: the name is "
+                              "1 to 16 characters")
+        if kind.permission not in registry.permissions:
+            raise PluginError(f"import kind {name!r} of {kind_owners[name]!r} needs the "
+                              f"unknown permission {kind.permission!r}")
     registry.holds, _ = _unique("hold kind", _each(pm, "register_hold_kinds"),
                                 lambda h: h.id)
     registry.moves, move_owners = _unique("workflow move", _each(pm, "register_moves"),

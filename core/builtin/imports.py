@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 from sqlalchemy import select
 
-from core.hooktypes import MenuItem, RouteSpec
+from core.hooktypes import AUTHENTICATED, MenuItem, RouteSpec
 from core.i18n import N_
 from core.manifest import hookimpl
 from core.web.views import imports
@@ -19,24 +19,27 @@ if TYPE_CHECKING:
     from core.cli import Context
 
 PERMISSION = "unit.import"
+#: The pages serve core's kinds (``unit.import``) and the plugins' (each with its own
+#: permission), so the view checks who may import what (``imports.kind_choices``).
+PAGES = AUTHENTICATED
 IMPORT = "/desk/import/{import_id}"
 
 
 @hookimpl
 def register_routes() -> list[RouteSpec]:
     return [
-        RouteSpec("core.import", "/desk/import", imports.import_page, PERMISSION),
-        RouteSpec("core.import_submit", "/desk/import", imports.import_submit, PERMISSION,
+        RouteSpec("core.import", "/desk/import", imports.import_page, PAGES),
+        RouteSpec("core.import_submit", "/desk/import", imports.import_submit, PAGES,
                   methods=("POST",)),
-        RouteSpec("core.import_status", IMPORT, imports.import_status, PERMISSION),
+        RouteSpec("core.import_status", IMPORT, imports.import_status, PAGES),
         RouteSpec("core.import_progress", f"{IMPORT}/progress", imports.import_progress,
-                  PERMISSION),
+                  PAGES),
         RouteSpec("core.import_errors", f"{IMPORT}/errors.csv", imports.import_errors,
-                  PERMISSION),
+                  PAGES),
         RouteSpec("core.import_resume", f"{IMPORT}/resume", imports.import_resume,
-                  PERMISSION, methods=("POST",)),
+                  PAGES, methods=("POST",)),
         RouteSpec("core.import_roll_back", f"{IMPORT}/roll-back", imports.import_roll_back,
-                  PERMISSION, methods=("POST",)),
+                  PAGES, methods=("POST",)),
     ]
 
 

@@ -37,7 +37,7 @@ from core.entities import Customer, ImportRowError, ImportRun, QueuedJob, Unit, 
 from core.errors import Conflict, DomainError, NotFound
 from core.i18n import N_
 from core.security.scope import SCOPE_KEY, set_scope
-from core.services import queue
+from core.services import plugin_imports, queue
 from core.services.bulk_import import (
     BATCH_SIZE,
     KINDS,
@@ -62,11 +62,18 @@ def upload_path(var_dir: Path, run: ImportRun) -> Path:
     return import_dir(var_dir) / f"{run.id}.csv"
 
 
+def audit_entity(kind: str) -> str:
+    """The audit log's entity of an import: ``unit_import``, ``customer_import``, or a
+    plugin kind's ``<name>_import``."""
+    return f"{kind[:-1]}_import" if kind in KINDS else f"{kind}_import"
+
+
 def start(session: Session, var_dir: Path, user: User, *, kind: str, filename: str,
           stream: IO[bytes], address: str = "", batch_size: int = BATCH_SIZE) -> ImportRun:
     """Store the upload and queue its import; the caller commits (the run and its job exist
-    exactly when the request commits)."""
-    if kind not in KINDS:
+    exactly when the request commits). ``kind`` is core's (units, customers) or a plugin's
+    (``register_import_kinds``); the caller has checked the user may import it."""
+    if kind not in KINDS and kind not in plugin_imports.kinds(session):
         raise DomainError(N_("Choose what the file holds: units or customers."), field="kind")
     run_id = uuid.uuid4().hex
     folder = import_dir(var_dir)
@@ -192,7 +199,7 @@ def run_job(session: Session, payload: dict[str, Any], settings: Any) -> str:
                  "reason": e.reason[:1000]} for e in fresh])
             current.errors += len(fresh)
         current.failed_rows = _failed_rows(session, run_id)
-        audit.record(session, f"{current.kind[:-1]}_import", run_id, "import_batch", after={
+        audit.record(session, audit_entity(current.kind), run_id, "import_batch", after={
             "file": current.filename, "batch": current.batches, "through_line": last_line,
             "inserted": added, "errors": len(fresh)}, region_id=current.scope_region_id)
         if current.job_id:  # a long import keeps its claim: the lease runs per batch
@@ -200,12 +207,19 @@ def run_job(session: Session, payload: dict[str, Any], settings: Any) -> str:
                             .values(lease_until=utcnow() + lease)
                             .execution_options(synchronize_session=False))
 
+    plugin_kind = plugin_imports.kinds(session).get(run.kind)
     try:
         with path.open("rb") as stream:
-            run_import(run.kind, session, pm, stream, commit=True, name=run.filename,
-                       default_region_id=run.default_region_id, created_at=run.stamp,
-                       skip_through=run.checkpoint_line, on_batch=on_batch,
-                       batch_size=run.batch_size, size=run.size)
+            if plugin_kind is not None:
+                plugin_imports.import_rows(
+                    plugin_kind, session, stream, plugin_imports.context_of(run),
+                    commit=True, skip_through=run.checkpoint_line, on_batch=on_batch,
+                    batch_size=run.batch_size, size=run.size)
+            else:
+                run_import(run.kind, session, pm, stream, commit=True, name=run.filename,
+                           default_region_id=run.default_region_id, created_at=run.stamp,
+                           skip_through=run.checkpoint_line, on_batch=on_batch,
+                           batch_size=run.batch_size, size=run.size)
     except Exception as exc:  # recorded on the run; the rows of finished batches stay
         session.rollback()
         failed = session.get(ImportRun, run_id)
@@ -217,7 +231,7 @@ def run_job(session: Session, payload: dict[str, Any], settings: Any) -> str:
     done = session.get(ImportRun, run_id)
     assert done is not None
     done.state, done.finished_at = "done", utcnow()
-    audit.record(session, f"{done.kind[:-1]}_import", run_id, "import", after={
+    audit.record(session, audit_entity(done.kind), run_id, "import", after={
         "file": done.filename, "rows": done.rows, "inserted": done.inserted,
         "duplicates": done.duplicates, "failed_rows": done.failed_rows},
         region_id=done.scope_region_id)
@@ -248,7 +262,7 @@ def resume(session: Session, run_id: str, user: User) -> ImportRun:
     run.state = "queued"
     run.message = ""
     run.job_id = queue.enqueue(session, KIND, {"import_id": run.id}, max_attempts=1).id
-    audit.record(session, f"{run.kind[:-1]}_import", run.id, "import_resume",
+    audit.record(session, audit_entity(run.kind), run.id, "import_resume",
                  after={"from_line": run.checkpoint_line + 1},
                  region_id=run.scope_region_id)
     return run
@@ -261,6 +275,8 @@ def roll_back(session: Session, var_dir: Path, run_id: str, user: User) -> int:
     file (body code or phone); a row a case or a unit already refers to cannot go, and then
     nothing goes (409)."""
     run = _interrupted(session, run_id, user)
+    if run.kind not in KINDS:
+        return _roll_back_plugin(session, var_dir, run)
     model: Any = Unit if run.kind == "units" else Customer
     key = Unit.body_code if run.kind == "units" else Customer.phone
     removed = 0
@@ -275,7 +291,29 @@ def roll_back(session: Session, var_dir: Path, run_id: str, user: User) -> int:
                           "to them), so the import cannot be rolled back. Resume it "
                           "instead."), code="in_use") from exc
     run.state, run.finished_at = "rolled_back", utcnow()
-    audit.record(session, f"{run.kind[:-1]}_import", run.id, "import_roll_back",
+    audit.record(session, audit_entity(run.kind), run.id, "import_roll_back",
+                 after={"removed": removed}, region_id=run.scope_region_id)
+    return removed
+
+
+def _roll_back_plugin(session: Session, var_dir: Path, run: ImportRun) -> int:
+    """A plugin kind's roll-back: its ``roll_back`` deletes what this import inserted."""
+    kind = plugin_imports.kinds(session).get(run.kind)
+    if kind is None or kind.roll_back is None:
+        raise Conflict(N_("This kind of import cannot be rolled back. Resume it instead."),
+                       code="no_roll_back")
+    context = plugin_imports.context_of(run)
+    removed = 0
+    try:
+        with session.begin_nested():
+            for rows in plugin_imports.file_rows(upload_path(var_dir, run), kind):
+                removed += int(kind.roll_back(session, context, rows))
+    except IntegrityError as exc:
+        raise Conflict(N_("Some imported rows are already in use (a case or a unit refers "
+                          "to them), so the import cannot be rolled back. Resume it "
+                          "instead."), code="in_use") from exc
+    run.state, run.finished_at = "rolled_back", utcnow()
+    audit.record(session, audit_entity(run.kind), run.id, "import_roll_back",
                  after={"removed": removed}, region_id=run.scope_region_id)
     return removed
 

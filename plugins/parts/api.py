@@ -14,7 +14,19 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.plugin_api import N_, ApiResponse, DomainError, NotFound, Problems, get_case, json_body
+from core.plugin_api import (
+    N_,
+    ApiResponse,
+    DomainError,
+    NotFound,
+    Problems,
+    client_address,
+    get_case,
+    import_status,
+    json_body,
+    start_import,
+    utcnow,
+)
 from plugins.parts import reports, services
 from plugins.parts.models import (
     Move,
@@ -361,28 +373,122 @@ def check_in(request: Request) -> Response:
 
 
 def report(request: Request) -> Response:
-    """A report as JSON: consumption, warranty_cost, stock_value, slow_movers, stockouts."""
+    """A report as JSON: consumption, warranty_cost, stock_value, slow_movers, stockouts;
+    ``?from=&to=`` (YYYY-MM-DD, the instance's days) limit it to a period (422 when bad)."""
     name = request.path_params["name"]
     if name not in reports.REPORTS:
         raise NotFound(N_("No such report."))
-    header, rows = reports.REPORTS[name](request.state.db)
+    period = reports.period_from({"from": request.query_params.get("from", ""),
+                                  "to": request.query_params.get("to", "")})
+    header, rows = reports.REPORTS[name](request.state.db, period)
     return ApiResponse({"report": name, "columns": header,
                         "rows": [dict(zip(header, row, strict=True)) for row in rows]})
 
 
 def import_catalogue(request: Request) -> Response:
     """Import the catalogue from CSV (the request body, text/csv): number, name, name_zh,
-    category, model_codes, cost, price (yuan), refurbishable, superseded_by. Good rows are
-    kept; bad ones come back as ``errors`` with line, column and reason."""
-    from plugins.parts.catalogue import import_catalogue as run
+    category, model_codes, cost, price (yuan), refurbishable, superseded_by.
+
+    The file goes through core's import job (``register_import_kinds``): the answer is 202
+    with the import's id; ``GET .../parts/import/{id}`` (or the page ``/desk/import/{id}``)
+    shows its progress and, when done, each refused row with its line, column and reason.
+    A file without the required columns is refused at once (nothing is queued)."""
+    import csv
+    import io
+
+    from plugins.parts.catalogue import CSV_REQUIRED, IMPORT_KIND
 
     raw = getattr(request.state, "body", b"") or b""
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DomainError(N_("The file is not UTF-8 text."), field="file",
                           status_code=400) from None
-    saved, errors = run(request.state.db, text)
-    return ApiResponse({"saved": saved, "errors": [
-        {"line": line, "column": column, "reason": reason} for line, column, reason in errors]},
-        status_code=200 if not errors else 207)
+    header = [h.strip().lower() for h in next(csv.reader(io.StringIO(text)), [])]
+    missing = [c for c in CSV_REQUIRED if c not in header]
+    if missing:
+        raise DomainError(N_("The file lacks the columns: %(columns)s."),
+                          params={"columns": ", ".join(missing)}, field="file")
+    name = request.query_params.get("filename") or "parts.csv"
+    run_id = start_import(request.state.db, request.app.state.settings, request.state.user,
+                          IMPORT_KIND, name, io.BytesIO(raw), client_address(request))
+    return ApiResponse(import_status(request.state.db, run_id, request.state.user),
+                       status_code=202)
+
+
+def import_progress(request: Request) -> Response:
+    """A catalogue import's progress and, when done, its first errors (only its uploader)."""
+    return ApiResponse(import_status(request.state.db, str(request.path_params["import_id"]),
+                                     request.state.user))
+
+
+# --- faulty parts awaiting return to HQ (R-6) ---------------------------------------------
+
+
+def awaiting_json(item: Any, now: Any) -> dict[str, Any]:
+    return {"stock_id": item.stock.id, "warehouse": item.warehouse.code,
+            "part": item.part.number, "name": item.part.name, "name_zh": item.part.name_zh,
+            "refurbishable": item.part.refurbishable, "quantity": item.quantity,
+            "waiting_since": item.waiting_since, "age_days": item.age_days(now)}
+
+
+def returns(request: Request) -> Response:
+    """Faulty parts waiting at the stores to go back to HQ: ``?warehouse=&part=&order=age|
+    warehouse|part`` (oldest first by default); region-scoped."""
+    from plugins.parts import returns as faulty
+
+    order = request.query_params.get("order", "age")
+    if order not in faulty.ORDERS:
+        raise DomainError(N_("Order by one of: %(orders)s."),
+                          params={"orders": ", ".join(faulty.ORDERS)}, field="order",
+                          status_code=400)
+    items = faulty.awaiting_return(request.state.db,
+                                   warehouse=request.query_params.get("warehouse", ""),
+                                   part=request.query_params.get("part", ""), order=order)
+    now = utcnow()
+    return ApiResponse({"awaiting": [awaiting_json(i, now) for i in items]})
+
+
+def send_returns(request: Request) -> Response:
+    """Send a store's faulty parts to HQ in one transfer: ``{warehouse, stock_ids?,
+    waybill?}`` (all of the store's waiting faulty parts without ``stock_ids``)."""
+    from plugins.parts import returns as faulty
+
+    found = faulty.send_to_hq(request.state.db, _actor(request), json_body(request))
+    return ApiResponse(transfer_json(found), status_code=201)
+
+
+# --- stock set aside without a case (issue 15 item 4) ---------------------------------------
+
+
+def hold_json(r: Reservation) -> dict[str, Any]:
+    return {"id": r.id, "part": r.stock.part.number, "part_id": r.part_id,
+            "warehouse": r.stock.warehouse.code, "condition": r.stock.condition,
+            "quantity": r.quantity, "state": r.state, "purpose": r.purpose,
+            "held_for_id": r.held_for_id, "expires_at": r.expires_at,
+            "created_by_id": r.created_by_id, "closed_at": r.closed_at}
+
+
+def stock_holds(request: Request) -> Response:
+    """Stock set aside without a case and still held, soonest expiry first."""
+    from plugins.parts import holds
+
+    return ApiResponse({"reservations": [hold_json(r) for r in holds.holds(request.state.db)]})
+
+
+def stock_hold_create(request: Request) -> Response:
+    """Set stock aside without a case: ``{part, warehouse, quantity, condition?, purpose,
+    held_for? (user id), expires_on}``; 409 ``insufficient_stock`` when too few are free."""
+    from plugins.parts import holds
+
+    found = holds.reserve_stock(request.state.db, _actor(request), json_body(request))
+    return ApiResponse(hold_json(found), status_code=201)
+
+
+def stock_hold_release(request: Request) -> Response:
+    """Give a caseless reservation back before it expires."""
+    from plugins.parts import holds
+
+    found = holds.release_stock(request.state.db, request.path_params["reservation_id"],
+                                _actor(request))
+    return ApiResponse(hold_json(found))

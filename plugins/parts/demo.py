@@ -1,5 +1,6 @@
 """Demo parts data: a catalogue, HQ's central warehouse and one store per service point,
-stock, a transfer in transit, a late requisition and a tool checked out. Idempotent."""
+stock, a transfer in transit, a late requisition, a tool, faulty parts waiting to go back to
+HQ and stock set aside without a case. Idempotent."""
 
 from __future__ import annotations
 
@@ -72,5 +73,16 @@ def seed(session: Session, settings: Settings) -> None:
         late.needed_by = services.today(session) - timedelta(days=3)
         session.add(Tool(code="T-SCOPE-1", name="Oscilloscope", name_zh="示波器",
                          warehouse_id=central.id, region_id=central.region_id))
+        # faulty parts waiting at a store to go back to HQ (R-6), and stock set aside
+        # without a case for a trade fair (issue 15)
+        services.adjust(session, keeper, {"part": "PA-OUT-01", "warehouse": others[-1].code,
+                                          "condition": "faulty", "counted": 2,
+                                          "reason": "taken out at repair"})
+        from plugins.parts.holds import reserve_stock
+
+        reserve_stock(session, keeper, {
+            "part": "PA-FAN-03", "warehouse": central.code, "quantity": 2,
+            "purpose": "Trade fair demo unit", "expires_on": (
+                services.today(session) + timedelta(days=10)).isoformat()})
     session.flush()
     assert session.scalars(select(Requisition.id)).first() is not None

@@ -13,6 +13,7 @@ from core.plugin_api import (
     N_,
     OPEN_STATES,
     ChargeDraft,
+    ImportKind,
     Job,
     MenuItem,
     Panel,
@@ -69,6 +70,8 @@ def register_routes() -> list[RouteSpec]:
                   methods=POST, csrf=False),
         RouteSpec("parts.api.import", f"{a}/parts/import", api.import_catalogue, CATALOGUE,
                   methods=POST, csrf=False),
+        RouteSpec("parts.api.import_progress", a + "/parts/import/{import_id}",
+                  api.import_progress, CATALOGUE),
         RouteSpec("parts.api.warehouses", f"{a}/warehouses", api.warehouses, VIEW),
         RouteSpec("parts.api.warehouse_create", f"{a}/warehouses", api.warehouse_create,
                   CATALOGUE, methods=POST, csrf=False),
@@ -89,6 +92,15 @@ def register_routes() -> list[RouteSpec]:
                   csrf=False),
         RouteSpec("parts.api.return", case + "/reservations/{reservation_id:int}/return",
                   api.return_from_case, WORK, methods=POST, csrf=False),
+        RouteSpec("parts.api.stock_holds", f"{a}/reservations", api.stock_holds, VIEW),
+        RouteSpec("parts.api.stock_hold_create", f"{a}/reservations", api.stock_hold_create,
+                  WORK, methods=POST, csrf=False),
+        RouteSpec("parts.api.stock_hold_release",
+                  a + "/reservations/{reservation_id:int}/release", api.stock_hold_release,
+                  WORK, methods=POST, csrf=False),
+        RouteSpec("parts.api.returns", f"{a}/returns", api.returns, VIEW),
+        RouteSpec("parts.api.send_returns", f"{a}/returns", api.send_returns, STOCK,
+                  methods=POST, csrf=False),
         RouteSpec("parts.api.transfers", f"{a}/transfers", api.transfers, VIEW),
         RouteSpec("parts.api.ship", f"{a}/transfers", api.ship, STOCK, methods=POST,
                   csrf=False),
@@ -117,8 +129,17 @@ def register_routes() -> list[RouteSpec]:
         # pages
         RouteSpec("parts.home", p, views.home, VIEW),
         RouteSpec("parts.catalogue", f"{p}/catalogue", views.catalogue, VIEW),
+        RouteSpec("parts.catalogue_form", f"{p}/catalogue", views.catalogue_form, CATALOGUE,
+                  methods=POST),
         RouteSpec("parts.stock_page", f"{p}/stock", views.stock_page, VIEW),
         RouteSpec("parts.receive_form", f"{p}/stock/receive", views.receive_form, STOCK,
+                  methods=POST),
+        RouteSpec("parts.hold_form", f"{p}/stock/set-aside", views.hold_form, WORK,
+                  methods=POST),
+        RouteSpec("parts.hold_release_form", p + "/stock/set-aside/{reservation_id:int}/release",
+                  views.hold_release_form, WORK, methods=POST),
+        RouteSpec("parts.returns_page", f"{p}/returns", views.returns_page, VIEW),
+        RouteSpec("parts.returns_form", f"{p}/returns", views.returns_form, STOCK,
                   methods=POST),
         RouteSpec("parts.transfers_page", f"{p}/transfers", views.transfers_page, VIEW),
         RouteSpec("parts.ship_form", f"{p}/transfers", views.ship_form, STOCK, methods=POST),
@@ -152,6 +173,15 @@ def register_routes() -> list[RouteSpec]:
                   WORK, methods=POST),
         RouteSpec("parts.widget_late", f"{p}/widgets/late", views.widget_late, VIEW),
     ]
+
+
+@hookimpl
+def register_import_kinds() -> list[ImportKind]:
+    """The catalogue CSV goes through core's import page and job (progress, row errors,
+    resume, roll-back)."""
+    from plugins.parts.catalogue import import_kind
+
+    return [import_kind()]
 
 
 @hookimpl
@@ -198,11 +228,20 @@ def _late(session: Session, settings: Settings, now: datetime) -> str:
     return f"{len(flagged)} requisition(s) flagged late"
 
 
+def _expire(session: Session, settings: Settings, now: datetime) -> str:
+    from plugins.parts import holds
+
+    return f"{holds.expire(session, now)} reservation(s) expired"
+
+
 @hookimpl
 def register_jobs() -> list[Job]:
     return [Job("parts.late_requisitions",
                 "Flag requisitions past their needed-by date and tell the requester (P-5)",
-                _late)]
+                _late),
+            Job("parts.expire_reservations",
+                "Give back stock set aside without a case when its expiry has passed",
+                _expire, every_minutes=15)]
 
 
 @click.group("parts")

@@ -29,7 +29,7 @@ MOVE_KINDS = (
 )
 TRANSFER_STATES = ("in_transit", "received")
 REQUISITION_STATES = ("submitted", "approved", "rejected", "shipped", "received", "cancelled")
-RESERVATION_STATES = ("reserved", "issued", "released", "returned")
+RESERVATION_STATES = ("reserved", "issued", "released", "returned", "expired")
 
 
 def split_codes(text: str) -> tuple[str, ...]:
@@ -143,12 +143,19 @@ class Move(RegionScoped, Base):
 
 
 class Reservation(RegionScoped, Base):
-    """Parts set aside for a case at inspection or quote, then issued at repair or released."""
+    """Parts set aside for a case at inspection or quote, then issued at repair or released;
+    or, without a case (InvenTree #4874), for a purpose and a person until ``expires_at``,
+    when the ``parts.expire_reservations`` job gives them back (state ``expired``)."""
 
     __tablename__ = "parts_reservation"
+    __table_args__ = (
+        CheckConstraint("case_id IS NOT NULL OR expires_at IS NOT NULL",
+                        name="case_or_expiry"),
+        Index("ix_parts_reservation_state_expires_at", "state", "expires_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("service_case.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("service_case.id"), index=True)
     stock_id: Mapped[int] = mapped_column(ForeignKey("parts_stock.id"))
     part_id: Mapped[int] = mapped_column(ForeignKey("parts_part.id"))
     quantity: Mapped[int] = mapped_column()
@@ -157,6 +164,10 @@ class Reservation(RegionScoped, Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: without a case: what the parts are kept for, for whom, and until when
+    purpose: Mapped[str] = mapped_column(String(200), default="")
+    held_for_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     stock: Mapped[Stock] = relationship(lazy="joined")
 

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from core.plugin_api import (
     N_,
-    CaseEvent,
     Conflict,
     DomainError,
+    Message,
     NotFound,
     Problems,
     Region,
@@ -34,6 +34,7 @@ from core.plugin_api import (
     lock_row,
     notify_staff,
     place_hold,
+    record_case_event,
     release_hold,
     utcnow,
     void_charge,
@@ -334,11 +335,14 @@ def reserve(session: Session, case_id: int, actor: User | None, data: dict[str, 
         requisition = _new_requisition(session, warehouse, case.id, needed_by, actor,
                                        [(part, short)], note=f"case {case.id}")
         if not any(h.kind == HOLD for h in active_holds(session, case)):
-            place_hold(session, case, HOLD, f"Waiting for {short} x {part.number} "
-                       f"(requisition {requisition.number})", actor)
-    session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None,
-                          kind="parts", note=f"Parts: {part.number} x {quantity} "
-                          f"(reserved {take}, requested {short})"))
+            # the hold's kind says "waiting for parts" in the reader's language; the reason
+            # is only data (quantity, part, requisition), which reads the same in any
+            place_hold(session, case, HOLD, f"{short} × {part.number} · "
+                       f"{requisition.number}", actor)
+    record_case_event(session, case.id, actor, "parts", Message(
+        N_("Parts: %(part)s × %(quantity)s (reserved %(reserved)s, requested "
+           "%(requested)s)"),
+        {"part": part.number, "quantity": quantity, "reserved": take, "requested": short}))
     session.flush()
     return ReserveResult(reservation, requisition)
 
@@ -686,7 +690,7 @@ def _requisition_arrived(session: Session, transfer: Transfer, actor: User | Non
     waiting = [r for r in session.scalars(select(Requisition).where(
         Requisition.case_id == case.id, Requisition.state.in_(OPEN_REQUISITIONS)))]
     if not waiting and any(h.kind == HOLD for h in active_holds(session, case)):
-        release_hold(session, case, HOLD, actor, f"Parts arrived ({transfer.number})")
+        release_hold(session, case, HOLD, actor, transfer.number)  # the kind says why
 
 
 # --- requisitions (P-5) -----------------------------------------------------------------------
@@ -772,9 +776,9 @@ def decide(session: Session, requisition_id: int, actor: User | None, data: dict
     requisition.decision_note = note
     session.flush()
     if not approve and requisition.case_id is not None:
-        session.add(CaseEvent(case_id=requisition.case_id,
-                              user_id=actor.id if actor else None, kind="parts",
-                              note=f"Requisition {requisition.number} rejected: {note}"))
+        record_case_event(session, requisition.case_id, actor, "parts", Message(
+            N_("Requisition %(number)s rejected: %(reason)s"),
+            {"number": requisition.number, "reason": note}))
     return requisition
 
 
@@ -818,9 +822,9 @@ def flag_late(session: Session, now: datetime) -> list[Requisition]:
                           "state": requisition.state},
                          link=f"/parts/requisitions/{requisition.id}", source="parts")
         if requisition.case_id is not None:
-            session.add(CaseEvent(case_id=requisition.case_id, kind="parts",
-                                  note=f"Requisition {requisition.number} is late (needed "
-                                       f"by {requisition.needed_by.isoformat()})"))
+            record_case_event(session, requisition.case_id, None, "parts", Message(
+                N_("Requisition %(number)s is late (needed by %(day)s)."),
+                {"number": requisition.number, "day": requisition.needed_by.isoformat()}))
         flagged.append(requisition)
     session.flush()
     return flagged

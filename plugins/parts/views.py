@@ -25,6 +25,8 @@ from core.plugin_api import (
     get_case,
     gettext_for,
     render,
+    request_locale,
+    utcnow,
 )
 from plugins.parts import reports, services
 from plugins.parts.models import Part, Requisition, Reservation, Stock, Tool, Transfer, Warehouse
@@ -54,9 +56,11 @@ def _attempt(request: Request, back: str, work: Callable[[], Any], done: str) ->
     return _see_other(back)
 
 
-def _page(request: Request, template: str, context: dict[str, Any]) -> Response:
+def _page(request: Request, template: str, context: dict[str, Any],
+          status_code: int = 200) -> Response:
     return render(request, template, {"perms": request.state.permissions,
-                                      "today": services.today(request.state.db), **context})
+                                      "today": services.today(request.state.db), **context},
+                  status_code=status_code)
 
 
 def home(request: Request) -> Response:
@@ -68,14 +72,58 @@ def catalogue(request: Request) -> Response:
     return _page(request, "parts/catalogue.html", {"parts": parts})
 
 
+def catalogue_form(request: Request) -> Response:
+    """Add a part, or change the one with that number: names in English and Chinese, so a
+    Chinese reader sees the part by its Chinese name everywhere (``Part.label``)."""
+    data = form_data(request)
+    session = request.state.db
+
+    def save() -> None:
+        number = str(data.get("number") or "").strip()
+        existing = None
+        if number:
+            try:
+                existing = services.get_part(session, number)
+            except NotFound:
+                existing = None
+        services.save_part(session, data, existing)
+
+    return _attempt(request, "/parts/catalogue", save, N_("Part saved."))
+
+
 def stock_page(request: Request) -> Response:
     session = request.state.db
     rows = list(session.scalars(select(Stock).order_by(Stock.warehouse_id, Stock.part_id,
                                                        Stock.condition)))
+    from plugins.parts import holds
+
     return _page(request, "parts/stock.html", {
+        "holds": holds.holds(session),
+        "users": {u.id: u for u in session.scalars(select(User).where(User.active.is_(True))
+                                                   .order_by(User.display_name))},
         "rows": rows, "parts": list(session.scalars(select(Part).order_by(Part.number))),
         "warehouses": list(session.scalars(select(Warehouse).order_by(Warehouse.code))),
         "replenish": services.replenishment(session)})
+
+
+def hold_form(request: Request) -> Response:
+    """Set stock aside without a case (purpose, person, expiry)."""
+    from plugins.parts import holds
+
+    data = form_data(request)
+    if not data.get("held_for"):
+        data.pop("held_for", None)
+    return _attempt(request, "/parts/stock",
+                    lambda: holds.reserve_stock(request.state.db, request.state.user, data),
+                    N_("Parts set aside."))
+
+
+def hold_release_form(request: Request) -> Response:
+    from plugins.parts import holds
+
+    return _attempt(request, "/parts/stock", lambda: holds.release_stock(
+        request.state.db, request.path_params["reservation_id"], request.state.user),
+        N_("Reservation released."))
 
 
 def receive_form(request: Request) -> Response:
@@ -83,6 +131,38 @@ def receive_form(request: Request) -> Response:
     return _attempt(request, "/parts/stock",
                     lambda: services.receive(request.state.db, request.state.user, data),
                     N_("Parts received."))
+
+
+def returns_page(request: Request) -> Response:
+    """Faulty parts awaiting return to HQ (R-6): filter by warehouse and part, order by age,
+    warehouse or part; a store's keeper sends the chosen ones in one transfer."""
+    from plugins.parts import returns as faulty
+
+    session = request.state.db
+    query = request.query_params
+    order = query.get("order", "age") if query.get("order", "age") in faulty.ORDERS else "age"
+    items = faulty.awaiting_return(session, warehouse=query.get("warehouse", ""),
+                                   part=query.get("part", ""), order=order)
+    by_warehouse: dict[str, list[Any]] = {}
+    for item in items:
+        by_warehouse.setdefault(item.warehouse.code, []).append(item)
+    return _page(request, "parts/returns.html", {
+        "items": items, "by_warehouse": by_warehouse, "now": utcnow(), "order": order,
+        "filters": {"warehouse": query.get("warehouse", ""), "part": query.get("part", "")},
+        "warehouses": list(session.scalars(select(Warehouse).where(
+            Warehouse.central.is_(False)).order_by(Warehouse.code)))})
+
+
+def returns_form(request: Request) -> Response:
+    from plugins.parts import returns as faulty
+
+    data = form_data(request)
+    payload = {"warehouse": data.get("warehouse"), "waybill": data.get("waybill", ""),
+               "stock_ids": request.state.form.getlist("stock_id")
+               if request.state.form is not None else []}
+    return _attempt(request, "/parts/returns",
+                    lambda: faulty.send_to_hq(request.state.db, request.state.user, payload),
+                    N_("Faulty parts sent to HQ."))
 
 
 def transfers_page(request: Request) -> Response:
@@ -202,13 +282,77 @@ def tool_form(request: Request) -> Response:
     raise NotFound(N_("No such action."))
 
 
+def _period(request: Request) -> tuple[reports.Period, dict[str, str]]:
+    """The page's ``from``/``to``; a bad value is a field error in the reader's language."""
+    data = {"from": request.query_params.get("from", ""),
+            "to": request.query_params.get("to", "")}
+    try:
+        return reports.period_from(data), {}
+    except DomainError as error:
+        _message, fields = error.localized(gettext_for(request).gettext)
+        return reports.Period(), fields
+
+
+def _chinese_names(request: Request, raw: dict[str, Any]) -> dict[str, Any]:
+    """For a Chinese reader, a report's part names in Chinese where the catalogue has them
+    (one query for every part the reports name)."""
+    if not request_locale(request).startswith("zh"):
+        return raw
+    numbers = {row[h.index("part")] for h, rows in raw.values() if "part" in h and "name" in h
+               for row in rows}
+    if not numbers:
+        return raw
+    names = {number: zh for number, zh in request.state.db.execute(
+        select(Part.number, Part.name_zh).where(Part.number.in_(numbers))) if zh}
+    out = {}
+    for key, (header, rows) in raw.items():
+        if "part" in header and "name" in header:
+            p, n = header.index("part"), header.index("name")
+            rows = [[names.get(row[p], cell) if i == n else cell for i, cell in enumerate(row)]
+                    for row in rows]
+        out[key] = (header, rows)
+    return out
+
+
+def _localized(header: list[str], rows: list[Any], gettext: Callable[[str], str]
+               ) -> tuple[list[str], list[list[Any]]]:
+    """Headers and the words in cells (a condition, yes/no) in the reader's language."""
+    words = {"condition", "still_held", "waived"}
+    names = [gettext(reports.COLUMN_LABELS.get(name, name)) for name in header]
+    out = []
+    for row in rows:
+        cells = []
+        for name, value in zip(header, row, strict=True):
+            if name in words and isinstance(value, bool):
+                value = gettext("yes") if value else gettext("no")
+            elif name in words and isinstance(value, str):
+                value = gettext(value)
+            cells.append(value)
+        out.append(cells)
+    return names, out
+
+
 def reports_page(request: Request) -> Response:
-    tables = {name: make(request.state.db) for name, make in reports.REPORTS.items()}
-    return _page(request, "parts/reports.html", {"tables": tables, "charts": {
-        "consumption": _bars([(f"{r[0]} {r[1]}", int(r[3])) for r in
-                              tables["consumption"][1]]),
-        "stock_value": _bars([(f"{r[0]} {r[1]}", int(r[3])) for r in
-                              tables["stock_value"][1]])}})
+    """The reports for a period (``from``/``to``, in the instance's days), region-scoped;
+    a bad period is shown on its fields (400) with nothing computed."""
+    _ = gettext_for(request).gettext
+    period, errors = _period(request)
+    raw = {} if errors else _chinese_names(request, {
+        name: make(request.state.db, period) for name, make in reports.REPORTS.items()})
+    tables = {name: _localized(*table, _) for name, table in raw.items()}
+    charts = {} if errors else {
+        "consumption": _bars([(f"{r[0]} {r[1]}", int(r[3])) for r in raw["consumption"][1]]),
+        "stock_value": _bars([(f"{r[0]} {_(str(r[1]))}", int(r[3]))
+                              for r in raw["stock_value"][1]])}
+    query = "&".join(f"{k}={request.query_params[k]}" for k in ("from", "to")
+                     if request.query_params.get(k) and not errors)
+    return _page(request, "parts/reports.html", {
+        "tables": tables, "charts": charts, "errors": errors, "query": query,
+        "period": {"from": request.query_params.get("from", ""),
+                   "to": request.query_params.get("to", "")},
+        "money_columns": {name: [i for i, h in enumerate(table[0]) if h.endswith("_cents")]
+                          for name, table in raw.items()}},
+        status_code=400 if errors else 200)
 
 
 def _bars(points: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
@@ -230,16 +374,27 @@ def yuan_columns(header: list[str], rows: list[Any]) -> tuple[list[str], list[li
 
 
 def report_csv(request: Request) -> Response:
+    """A report as CSV for the period, headers and words in the reader's language, money in
+    yuan; a bad period is a 400 with the reason."""
     name = request.path_params["name"]
     if name not in reports.REPORTS:
         raise NotFound(N_("No such report."))
-    header, rows = yuan_columns(*reports.REPORTS[name](request.state.db))
+    try:
+        period = reports.period_from({"from": request.query_params.get("from", ""),
+                                      "to": request.query_params.get("to", "")})
+    except DomainError as error:
+        error.status_code = 400
+        raise
+    table = _chinese_names(request, {name: reports.REPORTS[name](request.state.db, period)})
+    header, rows = _localized(*yuan_columns(*table[name]), gettext_for(request).gettext)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
     writer.writerows(rows)
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="parts-{name}.csv"'})
+    span = "".join(f"-{d.isoformat()}" for d in (period.start, period.end) if d)
+    return Response(out.getvalue().encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="parts-{name}{span}.csv"'})
 
 
 def case_panel(request: Request) -> Response:

@@ -803,3 +803,62 @@ def test_hook_part_price(install: Install, make_app: Callable[..., Harness]) -> 
         ask = h.app.state.pm.hook.part_price
         assert ask(session=session, model_code="PA2400", item="Power cord") == 3500
         assert ask(session=session, model_code="PA2400", item="Rack ears") is None
+
+
+def test_hook_register_import_kinds(install: Install, make_app: Callable[..., Harness]
+                                    ) -> None:
+    """A plugin's kind of CSV goes through core's import page and ``core.import`` job: the
+    form offers it to whoever holds its permission, the batches are the plugin's, its row
+    errors are on the progress page, and its roll-back is the plugin's."""
+    import re
+
+    from core.hooktypes import ImportBatch, ImportKind, ImportRow
+    from core.services.queue import run_due
+
+    seen: list[list[int]] = []
+
+    def batch(session: Any, rows: list[ImportRow], context: Any) -> ImportBatch:
+        seen.append([r.line for r in rows])
+        outcome = ImportBatch()
+        for row in rows:
+            if not row.values["code"].strip():
+                outcome.errors.append((row.line, "code", "A code is required."))
+            else:
+                outcome.inserted += 1
+        assert context.import_id and context.stamp is not None
+        return outcome
+
+    install("csvkind", register_import_kinds=lambda: [ImportKind(
+        "csvkind_things", "Things", ("code", "qty"), batch, "unit.import",
+        required=("code",), help="code is required.")])
+    h = make_app(plugins=["csvkind"])
+    assert "csvkind_things" in h.app.state.registry.import_kinds
+    client = h.client("hq-manager")
+    page = client.get("/desk/import?kind=csvkind_things")
+    assert 'value="csvkind_things" checked' in page.text and "code,qty" in page.text
+    text = "code,qty\n" + "".join(f"T{n},1\n" for n in range(1, 6)) + ",2\n"
+    sent = client.form("/desk/import", {"kind": "csvkind_things"},
+                       files={"file": ("things.csv", text.encode(), "text/csv")},
+                       follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    url = sent.headers["location"]
+    assert [o.kind for o in run_due(h.app)] == ["core.import"]
+    fragment = client.get(f"{url}/progress").text
+    assert re.search(r'data-state="done"', fragment), fragment
+    assert 'data-count="inserted">5<' in fragment and 'data-count="failed">1<' in fragment
+    assert "<td>7</td><td>code</td><td>A code is required.</td>" in fragment
+    assert seen == [[2, 3, 4, 5, 6, 7]]
+    assert "Things" in client.get(url).text
+    assert client.form(f"{url}/roll-back").status_code == 409  # done: nothing to roll back
+
+
+def test_an_import_kind_named_like_core_or_needing_an_unknown_permission_stops_startup(
+        install: Install, make_app: Callable[..., Harness]) -> None:
+    from core.hooktypes import ImportKind
+
+    install("dupekind", register_import_kinds=lambda: [
+        ImportKind("units", "Units again", ("a",), lambda *a: None, "unit.import")])
+    assert "duplicate import kind 'units'" in startup_error(make_app, ["dupekind"])
+    install("permkind", register_import_kinds=lambda: [
+        ImportKind("permkind_x", "X", ("a",), lambda *a: None, "nobody.has")])
+    assert "unknown permission 'nobody.has'" in startup_error(make_app, ["permkind"])

@@ -332,7 +332,7 @@ def test_upload_form_errors(make_app: Callable[..., Harness]) -> None:
     client = make_app().client("hq-manager")
     response = client.form("/desk/import", {"kind": "parts"})
     assert response.status_code == 400
-    assert "Choose a CSV file" in response.text and "units or customers" in response.text
+    assert "Choose a CSV file" in response.text and "Choose what the file holds" in response.text
 
 
 def test_import_needs_the_permission(make_app: Callable[..., Harness]) -> None:

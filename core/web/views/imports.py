@@ -24,9 +24,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from core.entities import ImportRun
-from core.errors import NotFound
+from core.errors import Forbidden, NotFound
 from core.i18n import N_
-from core.services import import_runs
+from core.services import import_runs, plugin_imports
 from core.services.bulk_import import CUSTOMER_COLUMNS, KINDS, UNIT_COLUMNS
 from core.web.forms import see_other
 from core.web.routing import client_address
@@ -34,6 +34,50 @@ from core.web.templating import flash, gettext_for, render
 
 POLL_MS = 500
 SHOWN_ERRORS = import_runs.SHOWN_ERRORS  # issue 18
+#: Core's kinds: who may import them, their label and the note on their columns.
+CORE_PERMISSION = "unit.import"
+CORE_KINDS = {
+    "units": (N_("Units"), UNIT_COLUMNS, N_(
+        "Only body_code is required. Our products' body codes are read for the model and "
+        "factory date (format MODEL-YYMMDD-SEQ, e.g. PA2400-240315-00042); own_product and "
+        "oem are 1/0, true/false or yes/no; sold_on is YYYY-MM-DD; customer_phone names an "
+        "existing customer.")),
+    "customers": (N_("Customers"), CUSTOMER_COLUMNS, N_(
+        "name, address and phone are required. An empty region_code means your own region; "
+        "the same name and phone in a region is the same customer.")),
+}
+
+
+@dataclass(frozen=True)
+class KindChoice:
+    """A kind of file the signed-in user may import, as the form lists it."""
+
+    name: str
+    label: str
+    columns: tuple[str, ...]
+    help: str
+
+
+def kind_choices(request: Request) -> list[KindChoice]:
+    """Core's kinds (``unit.import``) and the plugins' (``register_import_kinds``, each with
+    its own permission) this user may import; none at all is 403."""
+    permissions = request.state.permissions
+    found = [KindChoice(name, label, columns, help_text)
+             for name, (label, columns, help_text) in CORE_KINDS.items()
+             if CORE_PERMISSION in permissions]
+    found += [KindChoice(kind.name, kind.label, kind.columns, kind.help)
+              for kind in plugin_imports.kinds(request.state.db).values()
+              if kind.permission in permissions]
+    if not found:
+        raise Forbidden(N_("You may not import files."))
+    return found
+
+
+def kind_label(session: Session, kind: str) -> str:
+    if kind in CORE_KINDS:
+        return CORE_KINDS[kind][0]
+    found = plugin_imports.kinds(session).get(kind)
+    return found.label if found is not None else kind
 
 
 @dataclass
@@ -44,6 +88,7 @@ class ImportJob:
     kind: str
     filename: str
     state: str
+    label: str = ""
     started: datetime | None = None
     rows: int = 0
     inserted: int = 0
@@ -67,6 +112,7 @@ def shown(session: Session, run: ImportRun, *, with_errors: bool = False,
     percent = 100 if state in ("done", "rolled_back") else \
         min(99, int(run.bytes_read * 100 / run.size)) if run.size else 0
     job = ImportJob(id=run.id, kind=run.kind, filename=run.filename, state=state,
+                    label=kind_label(session, run.kind),
                     started=run.started_at, rows=run.rows, inserted=run.inserted,
                     duplicates=run.duplicates, failed_rows=run.failed_rows,
                     errors=run.errors, percent=percent if done or state == "running" else 0,
@@ -80,17 +126,18 @@ def shown(session: Session, run: ImportRun, *, with_errors: bool = False,
 def _form(request: Request, values: dict[str, str], errors: dict[str, str],
           status_code: int = 200) -> Response:
     session = request.state.db
+    choices = kind_choices(request)
     runs = import_runs.recent(session, request.state.user)
     jobs = import_runs.jobs_of(session, runs)  # one statement for the list, not one per run
     return render(request, "imports/form.html", {
-        "values": values, "errors": errors, "kinds": KINDS,
-        "columns": {"units": UNIT_COLUMNS, "customers": CUSTOMER_COLUMNS},
+        "values": values, "errors": errors, "kinds": choices,
         "recent": [shown(session, run, jobs=jobs) for run in runs],
     }, status_code=status_code)
 
 
 def import_page(request: Request) -> Response:
-    return _form(request, {"kind": request.query_params.get("kind", "units")}, {})
+    chosen = request.query_params.get("kind") or kind_choices(request)[0].name
+    return _form(request, {"kind": chosen}, {})
 
 
 def import_submit(request: Request) -> Response:
@@ -99,8 +146,10 @@ def import_submit(request: Request) -> Response:
     kind = form.get("kind") if form else None
     upload = form.get("file") if form else None
     errors: dict[str, str] = {}
-    if kind not in KINDS:
-        errors["kind"] = _("Choose what the file holds: units or customers.")
+    allowed = [choice.name for choice in kind_choices(request)]
+    if kind not in allowed:
+        errors["kind"] = _("Choose what the file holds: units or customers.") \
+            if set(allowed) <= set(KINDS) else _("Choose what the file holds.")
     if not isinstance(upload, UploadFile) or not upload.filename:
         errors["file"] = _("Choose a CSV file to upload.")
     if errors:
@@ -115,6 +164,7 @@ def import_submit(request: Request) -> Response:
 
 
 def _run_of(request: Request) -> ImportRun:
+    kind_choices(request)  # only someone who may import sees imports
     return import_runs.get_run(request.state.db, str(request.path_params["import_id"]),
                                request.state.user)
 

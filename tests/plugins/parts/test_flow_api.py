@@ -218,11 +218,11 @@ def test_reports_and_csv(parts: Harness) -> None:
     csv = manager.get("/parts/reports/consumption.csv")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     # issue 18: yuan with two decimals in spreadsheets (the JSON API below keeps cents)
-    assert csv.text.splitlines()[:2] == ["model,part,name,quantity,cost_yuan",
-                                         "PA2400,P-OUT,Output transistor,2,40.00"]
-    value = manager.get("/parts/reports/warranty_cost.csv").text.splitlines()
-    assert value == ["class,waived,lines,quantity,cost_yuan,price_yuan",
-                     "B,False,1,2,40.00,130.00"]
+    assert csv.text.lstrip("\ufeff").splitlines()[:2] == [
+        "Model,Part number,Name,Quantity,Cost (yuan)", "PA2400,P-OUT,Output transistor,2,40.00"]
+    value = manager.get("/parts/reports/warranty_cost.csv").text.lstrip("\ufeff").splitlines()
+    assert value == ["Coverage class,Waived,Lines,Quantity,Cost (yuan),Price (yuan)",
+                     "B,no,1,2,40.00,130.00"]
     cost = client.get(f"{API}/reports/warranty_cost", headers=bearer(parts, "hq-manager"))
     assert cost.json()["rows"] == [{"class": "B", "waived": False, "lines": 1, "quantity": 2,
                                     "cost_cents": 4000, "price_cents": 13000}]
@@ -277,6 +277,12 @@ def test_demo_data(make_app: Callable[..., Harness], backend: str) -> None:
         assert session.scalars(select(Transfer.state)).all() == ["in_transit"]
         late = session.scalars(select(Requisition)).all()
         assert len(late) == 1 and late[0].needed_by < date.today()
+        from plugins.parts import holds, returns
+
+        assert [(i.part.number, i.quantity) for i in returns.awaiting_return(session)] == [
+            ("PA-OUT-01", 2)]
+        assert [(r.purpose, r.quantity) for r in holds.holds(session)] == [
+            ("Trade fair demo unit", 2)]
 
 
 def test_everything_else_works_with_the_plugin_disabled(
@@ -288,38 +294,6 @@ def test_everything_else_works_with_the_plugin_disabled(
     assert h.client().get(f"{API}/stock", headers=clerk).status_code == 404
     page = h.client("hq-clerk").get(f"/desk/cases/{case['id']}")
     assert page.status_code == 200 and "/parts/" not in page.text
-
-
-def test_catalogue_csv_import_keeps_good_rows_and_reports_bad_ones(
-        parts: Harness, tmp_path: Path) -> None:
-    body = ("number,name,name_zh,category,model_codes,cost,price,refurbishable,superseded_by\n"
-            "PSU-9,Power board,电源板,power,PA2400,120.00,260.50,yes,\n"
-            "PSU-8,Old power board,,power,PA2400,100,200,no,PSU-9\n"
-            ",No number,,,,1,2,no,\n"
-            "BAD-1,Bad price,,,,1,12.345,no,\n"
-            "P-FAN,Fan (new name),风扇,cooling,,5,16,no,\n")
-    answer = parts.client().post(f"{API}/parts/import", content=body.encode(),
-                                 headers={**bearer(parts, "hq-manager"),
-                                          "Content-Type": "text/csv"})
-    assert answer.status_code == 207, answer.text
-    result = answer.json()
-    assert result["saved"] == 3
-    assert [(e["line"], e["column"]) for e in result["errors"]] == [(4, "number"),
-                                                                    (5, "price")]
-    listed = {p["number"]: p for p in parts.client().get(
-        f"{API}/parts", headers=bearer(parts, "hq-manager")).json()["parts"]}
-    assert listed["PSU-9"]["price_cents"] == 26050 and listed["PSU-9"]["refurbishable"]
-    assert listed["PSU-8"]["superseded_by_id"] == listed["PSU-9"]["id"]
-    assert listed["P-FAN"]["price_cents"] == 1600 and "BAD-1" not in listed
-    missing = parts.client().post(f"{API}/parts/import", content=b"number,name\nX,Y\n",
-                                  headers=bearer(parts, "hq-manager"))
-    assert missing.status_code == 422
-    path = tmp_path / "parts.csv"
-    path.write_text("number,name,price\nCLI-1,From the command line,9.90\n", encoding="utf-8")
-    env = {"AFTERSALES_DATABASE_URL": parts.url, "AFTERSALES_VAR_DIR": str(tmp_path),
-           "AFTERSALES_PLUGINS": "warranty,parts"}
-    ran = CliRunner().invoke(cli, ["parts", "import-catalogue", str(path)], env=env)
-    assert ran.exit_code == 0 and "1 parts saved, 0 problems." in ran.output
 
 
 def test_a_refurbishable_faulty_part_goes_back_to_hq(parts: Harness) -> None:
