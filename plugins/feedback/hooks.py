@@ -13,12 +13,14 @@ from core.plugin_api import (
     PUBLIC,
     Job,
     MenuItem,
+    Message,
     Panel,
     Permission,
     RoleSpec,
     RouteSpec,
     ServiceCase,
     Settings,
+    Term,
     TimelineEntry,
     Unit,
     User,
@@ -193,8 +195,7 @@ def unit_timeline(session: Session, unit: Unit) -> list[TimelineEntry]:
         select(FollowUp).join(ServiceCase, FollowUp.case_id == ServiceCase.id)
         .where(ServiceCase.unit_id == unit.id, FollowUp.state == "done"))
     entries += [TimelineEntry(at=v.done_at, kind="feedback.visit", title=N_("Follow-up visit"),
-                              detail=f"{v.days} d: {v.outcome} {v.note}".strip(),
-                              source="feedback")
+                              detail=_visit_detail(v), source="feedback")
                 for v in visits if v.done_at is not None]
     # gap 5: what the customer told us about it, what they asked, what HQ published on it
     surveys = session.scalars(
@@ -202,9 +203,7 @@ def unit_timeline(session: Session, unit: Unit) -> list[TimelineEntry]:
         .where(ServiceCase.unit_id == unit.id, Survey.answered_at.is_not(None)))
     entries += [TimelineEntry(at=s.answered_at, kind="feedback.survey",
                               title=N_("Survey answer"),
-                              detail=(f"{s.case.reference}: CSAT {_score(s.csat)}, "
-                                      f"NPS {_score(s.nps)}"
-                                      + (f" — {s.comment}" if s.comment else "")),
+                              detail=_survey_detail(s),
                               url=f"/desk/cases/{s.case_id}", source="feedback")
                 for s in surveys if s.answered_at is not None]
     entries += [TimelineEntry(at=c.created_at, kind="feedback.consultation",
@@ -223,6 +222,30 @@ def unit_timeline(session: Session, unit: Unit) -> list[TimelineEntry]:
 
 def _score(value: int | None) -> str:
     return "—" if value is None else str(value)
+
+
+def _visit_detail(visit: FollowUp) -> Message:
+    """The visit's line on the unit timeline, in the reader's language (``localize``): the
+    method and the outcome are words to translate, the note is the visitor's own."""
+    params: dict[str, object] = {
+        "days": visit.days,
+        "method": Term(views.LABELS["method"].get(visit.method, visit.method)),
+        "outcome": Term(views.LABELS["outcome"].get(visit.outcome, visit.outcome)),
+        "note": visit.note}
+    if visit.note:
+        return Message(N_("%(days)d days after close, %(method)s: %(outcome)s — %(note)s"),
+                       params)
+    return Message(N_("%(days)d days after close, %(method)s: %(outcome)s"), params)
+
+
+def _survey_detail(survey: Survey) -> Message:
+    """The answer's line on the unit timeline: the case, its scores, the customer's words."""
+    params: dict[str, object] = {"reference": survey.case.reference,
+                                 "csat": _score(survey.csat), "nps": _score(survey.nps),
+                                 "comment": survey.comment}
+    if survey.comment:
+        return Message(N_("%(reference)s: CSAT %(csat)s, NPS %(nps)s — %(comment)s"), params)
+    return Message(N_("%(reference)s: CSAT %(csat)s, NPS %(nps)s"), params)
 
 
 def _escalate(session: Session, settings: Settings, now: datetime) -> str:

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from core.plugin_api import (
     N_,
-    CaseEvent,
     Conflict,
     Customer,
     DomainError,
+    Message,
     NotFound,
     Problems,
     ProductModel,
@@ -38,6 +38,7 @@ from core.plugin_api import (
     open_case,
     plugin_settings,
     queue_message,
+    record_case_event,
     utcnow,
 )
 from plugins.feedback import policy
@@ -849,13 +850,15 @@ def _reopen_as_new_case(session: Session, visit: FollowUp, actor: User | None
                          "model_code": old.model_code, "own_product": old.own_product,
                          "channel": "on_site" if visit.method == "onsite" else "phone",
                          "fault_description": visit.note})
-    who = actor.id if actor else None
-    session.add(CaseEvent(case_id=case.id, user_id=who, kind="linked",
-                          note=f"Opened at the {visit.days}-day follow-up of {old.reference}",
-                          data={"from_case": old.id, "followup": visit.id}))
-    session.add(CaseEvent(case_id=old.id, user_id=who, kind="linked",
-                          note=f"Follow-up found a problem: {case.reference}",
-                          data={"to_case": case.id, "followup": visit.id}))
+    # history lines as message ids with parameters: each reader sees them in their language
+    record_case_event(session, case.id, actor, "linked",
+                      Message(N_("Opened at the %(days)d-day follow-up of %(reference)s"),
+                              {"days": visit.days, "reference": old.reference}),
+                      {"from_case": old.id, "followup": visit.id})
+    record_case_event(session, old.id, actor, "linked",
+                      Message(N_("Follow-up found a problem: %(reference)s"),
+                              {"reference": case.reference}),
+                      {"to_case": case.id, "followup": visit.id})
     return case
 
 
