@@ -256,9 +256,15 @@ def _schedule(session: Session, settings: Settings, now: datetime) -> str:
     return f"{services.schedule_missing(session, now)} follow-up visit(s) scheduled"
 
 
+def _forget_windows(session: Session, settings: Settings, now: datetime) -> str:
+    return f"{services.forget_public_windows(session, now)} public window(s) forgotten"
+
+
 @hookimpl
 def register_jobs() -> list[Job]:
     return [
+        Job("feedback.public_windows", "Forget the public pages' finished per-address "
+            "windows (gap 9)", _forget_windows),
         Job("feedback.escalate", "Escalate complaints past their SLA to the department head "
             "(F-3)", _escalate),
         Job("feedback.followups", "Schedule follow-up visits for closed cases (T-3)",

@@ -220,18 +220,18 @@ class BulletinAck(RegionScoped, Base):
     acked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class PublicPost(Base):
-    """One message sent through a public page (the complaint form, a survey answer) from a
-    client address: the sliding window that throttles an anonymous flood (gap 9). Rows older
-    than the window are deleted as new ones come in."""
+class PublicWindow(Base):
+    """How many messages one client address sent through the public pages (the complaint
+    form, survey answers) in one fixed window of ``public_window_minutes`` (gap 9). The count
+    is taken by one atomic upsert that only adds while below the limit, so a parallel flood
+    gets exactly the limit through (issue 16 item 3). Finished windows are forgotten by the
+    ``feedback.public_windows`` job."""
 
-    __tablename__ = "feedback_public_post"
-    __table_args__ = (Index("ix_feedback_public_post_address_at", "address", "at"),)
+    __tablename__ = "feedback_public_window"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    address: Mapped[str] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(16))
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True, index=True)
+    count: Mapped[int] = mapped_column(default=0)
 
 
 class Callback(RegionScoped, Base):

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from core.plugin_api import (
@@ -50,7 +52,7 @@ from plugins.feedback.models import (
     Consultation,
     Department,
     FollowUp,
-    PublicPost,
+    PublicWindow,
     RoutingRule,
     Survey,
 )
@@ -1021,27 +1023,46 @@ def case_feedback(session: Session, case_id: int) -> dict[str, Any]:
     }
 
 
-# --- public pages: a sliding window per client address (gap 9) ------------------------------
+# --- public pages: a fixed window per client address (gap 9, issue 16 item 3) ------------
 
 
-def public_allowed(session: Session, address: str, now: datetime | None = None) -> bool:
-    """Whether ``address`` may send another message through a public page: fewer than
-    ``public_max_posts`` in the last ``public_window_minutes`` (sign-in's per-address limit,
-    applied to the complaint form and the survey answers)."""
-    now = now or utcnow()
+def _window_start(now: datetime, minutes: int) -> datetime:
+    """The start of the fixed window ``now`` falls in: windows of ``minutes`` counted from
+    the Unix epoch, the same for every worker and database."""
+    seconds = int(now.timestamp())
+    return datetime.fromtimestamp(seconds - seconds % (minutes * 60), UTC)
+
+
+def take_public_slot(session: Session, address: str, now: datetime | None = None) -> bool:
+    """Count one message from ``address`` through a public page if it is still below
+    ``public_max_posts`` in the current window; ``False`` when the limit is reached.
+
+    One statement decides: ``INSERT ... ON CONFLICT DO UPDATE SET count = count + 1 WHERE
+    count < limit RETURNING count`` returns no row at the limit. On PostgreSQL the upsert
+    takes the row's lock, so parallel requests from one address queue on it and each sees
+    the count the one before it committed (a count-then-insert let a parallel flood through);
+    on SQLite writers are serialised anyway. The count is in the request's transaction: a
+    message refused later (a form error, a used link) rolls its count back with it."""
     conf = _settings(session)
-    since = now - timedelta(minutes=conf.public_window_minutes)
-    sent = session.scalar(select(func.count(PublicPost.id)).where(
-        PublicPost.address == address[:64], PublicPost.at > since)) or 0
-    return int(sent) < conf.public_max_posts
+    table = PublicWindow.__table__
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(table).values(
+        address=address[:64], window_start=_window_start(now or utcnow(),
+                                                         conf.public_window_minutes),
+        count=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.address, table.c.window_start],
+        set_={"count": table.c.count + 1},
+        where=table.c.count < conf.public_max_posts,
+    ).returning(table.c.count)
+    return session.execute(statement).first() is not None
 
 
-def count_public_post(session: Session, address: str, action: str,
-                      now: datetime | None = None) -> None:
-    """Count a message from ``address``; rows older than the window go."""
-    now = now or utcnow()
-    conf = _settings(session)
-    session.execute(delete(PublicPost).where(
-        PublicPost.at < now - timedelta(minutes=conf.public_window_minutes)))
-    session.add(PublicPost(address=address[:64], action=action, at=now))
-    session.flush()
+def forget_public_windows(session: Session, now: datetime) -> int:
+    """The job: delete the windows that ended before the current one began (a request only
+    ever touches the current window, so this never waits for one)."""
+    minutes = _settings(session).public_window_minutes
+    before = _window_start(now, minutes) - timedelta(minutes=minutes)
+    result = session.execute(delete(PublicWindow).where(PublicWindow.window_start < before))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -281,8 +281,7 @@ def survey_answer(request: Request) -> Response:
     session = request.state.db
     token = request.path_params["token"]
     data = form_data(request)
-    address = client_address(request)
-    if not services.public_allowed(session, address):
+    if not services.take_public_slot(session, client_address(request)):
         return _throttled(request)
     survey = services.survey_for(session, token)
     context = _public_context(request, survey.locale)
@@ -296,7 +295,6 @@ def survey_answer(request: Request) -> Response:
         return _page(request, "feedback/survey_public.html", {
             "survey": services.survey_for(session, token), "token": token,
             "errors": fields, "values": _values(data), **context}, status_code=400)
-    services.count_public_post(session, address, "survey")
     return _page(request, "feedback/survey_thanks.html", {"survey": survey, **context})
 
 
@@ -519,11 +517,9 @@ def public_submit(request: Request) -> Response:
     ``public_max_posts`` messages a window (gap 9); a filled honeypot is thanked and dropped."""
     session = request.state.db
     form = form_data(request)
-    address = client_address(request)
-    if not services.public_allowed(session, address):
-        return _throttled(request)
+    if not services.take_public_slot(session, client_address(request)):
+        return _throttled(request)  # a honeypot robot counts too: it is a flood
     if str(form.get(HONEYPOT) or "").strip():
-        services.count_public_post(session, address, "honeypot")
         return _page(request, "feedback/public_thanks.html", {"reference": ""})
     data = {k: v for k, v in form.items() if k in PUBLIC_FIELDS}
     data["channel"] = "web"
@@ -536,5 +532,4 @@ def public_submit(request: Request) -> Response:
             raise
         return public_form(request, errors=error_context(request, error)["errors"],
                            values=_values(data), status_code=400)
-    services.count_public_post(session, address, "complaint")
     return _page(request, "feedback/public_thanks.html", {"reference": row.reference})
