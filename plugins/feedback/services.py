@@ -654,6 +654,32 @@ def callbacks(session: Session, state: str = "open", owner_id: int | None = None
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
+def callback_cursor(row: Callback) -> str:
+    """The keyset cursor after ``row`` in the (due day, id) order: ``YYYY-MM-DD.id``."""
+    return f"{row.due_on.isoformat()}.{row.id}"
+
+
+def callback_page(session: Session, state: str = "open", owner_id: int | None = None,
+                  after: str | None = None) -> tuple[list[Callback], bool]:
+    """A page of call backs in (due day, id) order after the ``after`` cursor (keyset: a
+    deep page costs what the first does), and whether there is a next one."""
+    query = select(Callback).order_by(Callback.due_on, Callback.id)
+    if state in policy.CALLBACK_STATES:
+        query = query.where(Callback.state == state)
+    if owner_id is not None:
+        query = query.where(Callback.owner_id == owner_id)
+    if after:
+        day_text, _dot, id_text = after.partition(".")
+        try:
+            day, last_id = date.fromisoformat(day_text), int(id_text)
+        except ValueError:
+            raise DomainError(N_("This page cursor is not valid."), field="after") from None
+        query = query.where(or_(Callback.due_on > day,
+                                (Callback.due_on == day) & (Callback.id > last_id)))
+    rows = list(session.scalars(query.limit(PAGE_SIZE + 1)))
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
 def callback_counts(session: Session, today: date) -> dict[str, int]:
     """Open call backs, and how many of them are overdue, for the dashboard."""
     open_ = session.scalar(select(func.count(Callback.id)).where(Callback.state == "open"))
@@ -674,7 +700,7 @@ def finish_callback(session: Session, callback_id: int, data: dict[str, Any],
     note = problems.text(data, "note", max_length=4000, label=N_("Note"))
     problems.raise_if_any()
     row.state, row.note, row.done_at = "done", note, now or utcnow()
-    row.done_by_id = actor.id if actor else None
+    row.done_by = actor
     session.flush()
     audit.record(session, "feedback_callback", row.id, "done", after={"note": note[:200]},
                  region_id=row.region_id)
