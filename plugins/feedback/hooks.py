@@ -61,6 +61,7 @@ def register_roles() -> list[RoleSpec]:
 def register_routes() -> list[RouteSpec]:
     c = "/feedback/complaints/{complaint_id:int}"
     api_c = "/api/v1/feedback/complaints/{complaint_id:int}"
+    v = "/feedback/questionnaires/versions/{version_id:int}"
     return [
         RouteSpec("feedback.home", "/feedback", views.home, VIEW),
         RouteSpec("feedback.complaints", "/feedback/complaints", views.complaints, VIEW),
@@ -87,6 +88,16 @@ def register_routes() -> list[RouteSpec]:
         RouteSpec("feedback.surveys", "/feedback/surveys", views.surveys, VIEW),
         RouteSpec("feedback.survey_campaign", "/feedback/surveys/campaign",
                   views.survey_campaign, MANAGE, methods=POST),
+        RouteSpec("feedback.questionnaires", "/feedback/questionnaires",
+                  views.questionnaire_page, VIEW),
+        RouteSpec("feedback.version_new", "/feedback/questionnaires/versions",
+                  views.version_new, MANAGE, methods=POST),
+        RouteSpec("feedback.version", f"{v}", views.version_page, VIEW),
+        RouteSpec("feedback.version_save", f"{v}", views.version_save, MANAGE, methods=POST),
+        RouteSpec("feedback.version_publish", f"{v}/publish", views.version_publish, MANAGE,
+                  methods=POST),
+        RouteSpec("feedback.version_discard", f"{v}/discard", views.version_discard, MANAGE,
+                  methods=POST),
         RouteSpec("feedback.followups", "/feedback/followups", views.followups, VIEW),
         RouteSpec("feedback.followup_record", "/feedback/followups/{visit_id:int}",
                   views.followup_record, HANDLE, methods=POST),

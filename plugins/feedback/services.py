@@ -43,7 +43,7 @@ from core.plugin_api import (
     record_case_event,
     utcnow,
 )
-from plugins.feedback import policy
+from plugins.feedback import policy, questionnaires
 from plugins.feedback.models import (
     Bulletin,
     BulletinAck,
@@ -53,8 +53,10 @@ from plugins.feedback.models import (
     Department,
     FollowUp,
     PublicWindow,
+    Question,
     RoutingRule,
     Survey,
+    SurveyAnswer,
 )
 
 PAGE_SIZE = 25
@@ -509,7 +511,9 @@ def send_survey(session: Session, case: ServiceCase, locale: str | None = None,
     send_at = now + timedelta(days=conf.survey_delay_days)
     locale = locale or session.info["settings"].default_locale
     token = secrets.token_urlsafe(24)
+    version = questionnaires.current_version(session)
     survey = Survey(case_id=case.id, customer_id=case.customer_id, token_hash=hash_token(token),
+                    version_id=version.id,
                     locale=locale, service_point_id=case.service_point_id,
                     technician_id=case.technician_id, model_code=case.model_code,
                     coverage_class=case.coverage_class or "", created_at=now,
@@ -570,19 +574,15 @@ def answer_survey(session: Session, token: str, data: dict[str, Any],
     together exactly one is kept and the other is told the link was used."""
     now = now or utcnow()
     found = survey_for(session, token, now)
-    problems = Problems()
-    csat = problems.integer(data, "csat", minimum=1)
-    nps = problems.integer(data, "nps", minimum=0)
-    comment = problems.text(data, "comment", required=False, max_length=4000)
-    if csat is not None and csat > 5:
-        problems.add("csat", N_("Choose 1 to 5."))
-    if nps is not None and nps > 10:
-        problems.add("nps", N_("Choose 0 to 10."))
+    given, problems = questionnaires.read_answers(found.version, data)
     problems.raise_if_any()
     survey = lock_row(session, Survey, found.id)
     if survey is None or survey.answered_at is not None:
         raise NotFound(N_("This survey link is not valid any more: it was answered already or "
                           "it expired. Thank you!"))
+    session.add_all(SurveyAnswer(survey_id=survey.id, question_id=g.question.id,
+                                 score=g.score, text=g.text) for g in given)
+    csat, nps, comment = questionnaires.headline(given)
     survey.csat, survey.nps, survey.comment, survey.answered_at = csat, nps, comment, now
     survey.callback_needed = policy.needs_callback(csat, nps)
     session.flush()
@@ -741,13 +741,23 @@ def survey_report(session: Session, since: date | None = None, until: date | Non
         answered.append(Survey.answered_at >= _local_midnight(session, since))
     if until is not None:
         answered.append(Survey.answered_at < _local_midnight(session, until + timedelta(days=1)))
-    sums = (func.count(Survey.id), func.sum(Survey.csat), func.count(Survey.csat),
-            func.sum(sql_case((Survey.nps >= 9, 1), else_=0)),
-            func.sum(sql_case((Survey.nps <= policy.LOW_NPS, 1), else_=0)), func.count(Survey.nps))
+    # each survey's answer to its version's CSAT and to its NPS question (at most one each)
+    csat, nps = (select(SurveyAnswer.survey_id, SurveyAnswer.score)
+                 .join(Question, Question.id == SurveyAnswer.question_id)
+                 .where(Question.kind == kind).subquery(kind) for kind in ("csat", "nps"))
+    sums = (func.count(Survey.id), func.sum(csat.c.score), func.count(csat.c.score),
+            func.sum(sql_case((nps.c.score >= 9, 1), else_=0)),
+            func.sum(sql_case((nps.c.score <= policy.LOW_NPS, 1), else_=0)),
+            func.count(nps.c.score))
+
+    def scored(*columns: Any) -> Any:
+        return (select(*columns, *sums).select_from(Survey)
+                .outerjoin(csat, csat.c.survey_id == Survey.id)
+                .outerjoin(nps, nps.c.survey_id == Survey.id).where(*answered))
 
     def group(key: Any, *joins: tuple[Any, Any], name: Any = None) -> list[dict[str, Any]]:
         columns = [key] + ([name] if name is not None else [])
-        query = select(*columns, *sums).where(*answered)
+        query = scored(*columns)
         for target, on in joins:
             query = query.outerjoin(target, on)
         query = query.group_by(*columns)
@@ -759,7 +769,7 @@ def survey_report(session: Session, since: date | None = None, until: date | Non
                           "name": label or "", **_scores(values[len(columns):])})
         return sorted(found, key=lambda g: str(g["key"]))
 
-    total = session.execute(select(*sums).where(*answered)).one()
+    total = session.execute(scored()).one()
     by_month: list[dict[str, Any]] = []
     bounds = session.execute(select(func.min(Survey.answered_at), func.max(Survey.answered_at))
                              .where(*answered)).one()
