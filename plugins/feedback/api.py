@@ -106,7 +106,8 @@ def survey_json(s: Survey) -> dict[str, Any]:
             "coverage_class": s.coverage_class or None, "sent_at": s.created_at,
             "expires_at": s.expires_at, "answered_at": s.answered_at, "csat": s.csat,
             "nps": s.nps, "comment": s.comment or None,
-            "callback_needed": s.callback_needed}
+            "callback_needed": s.callback_needed,
+            "questionnaire_version": s.version.number if s.version else None}
 
 
 def surveys(request: Request) -> Response:
