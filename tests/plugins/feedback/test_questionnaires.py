@@ -23,6 +23,7 @@ from plugins.feedback.models import (
     Survey,
     SurveyAnswer,
 )
+from tests.live import fire
 from tests.plugins.feedback.helpers import bearer, closed_case, survey_token
 from tests.support import Harness
 
@@ -173,3 +174,28 @@ def test_the_migration_keeps_every_answer_given_before(h: Harness) -> None:
         assert session.scalars(select(Callback)).one().survey_id == survey.id
     report = h.client().get("/api/v1/feedback/surveys", headers=bearer(h, "hq-manager"))
     assert (report.json()["csat"], report.json()["nps"]) == (1.0, -100)
+
+
+def test_parallel_new_versions_make_one_draft_and_parallel_publishes_one_version(
+        h: Harness, live_app: Callable[..., tuple[Harness, str]]) -> None:
+    """Five managers at once (one API token each, on a live server): one draft is made and
+    all five are sent to it; five publishes of it take effect once, the others a 409."""
+    _, base_url = live_app(h)
+    managers = [bearer(h, "hq-manager") for _ in range(5)]
+    made = fire(5, lambda client, i: client.post(
+        "/feedback/questionnaires/versions", headers=managers[i]), base_url)
+    assert [a.status_code for a in made] == [303] * 5, [a.text[:200] for a in made]
+    assert len({a.headers["location"] for a in made}) == 1
+    with h.session() as session:
+        drafts = session.scalars(select(QuestionnaireVersion).where(
+            QuestionnaireVersion.state == "draft")).all()
+        assert [d.number for d in drafts] == [2]
+    url = made[0].headers["location"]
+    published = fire(5, lambda client, i: client.post(
+        f"{url}/publish", data={"confirm": "yes"}, headers=managers[i]), base_url)
+    assert sorted(a.status_code for a in published) == [303, 409, 409, 409, 409], \
+        [a.text[:200] for a in published]
+    with h.session() as session:
+        assert [v.state for v in session.scalars(select(QuestionnaireVersion)
+                                                 .order_by(QuestionnaireVersion.number))] \
+            == ["published", "published"]
