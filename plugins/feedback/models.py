@@ -140,8 +140,9 @@ class QuestionnaireVersion(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     questionnaire: Mapped[Questionnaire] = relationship(lazy="joined")
+    #: loaded when read (a survey joins its version for every list; few need the questions)
     questions: Mapped[list[Question]] = relationship(
-        order_by="Question.position", lazy="selectin", cascade="all, delete-orphan")
+        order_by="Question.position", lazy="select", cascade="all, delete-orphan")
 
 
 class Question(Base):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from core.plugin_api import (
     N_,
@@ -73,6 +73,7 @@ def versions(session: Session, questionnaire_id: int) -> list[dict[str, Any]]:
         select(Survey.version_id, func.count(Survey.id)).group_by(Survey.version_id)).all())
     rows = session.scalars(select(QuestionnaireVersion).where(
         QuestionnaireVersion.questionnaire_id == questionnaire_id)
+        .options(selectinload(QuestionnaireVersion.questions))
         .order_by(QuestionnaireVersion.number.desc()))
     return [{"version": v, "sent": int(sent.get(v.id, 0))} for v in rows]
 

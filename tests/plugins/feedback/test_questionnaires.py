@@ -25,7 +25,7 @@ from plugins.feedback.models import (
 )
 from tests.live import fire
 from tests.plugins.feedback.helpers import bearer, closed_case, survey_token
-from tests.support import Harness
+from tests.support import Harness, QueryCounter
 
 
 @pytest.fixture
@@ -199,3 +199,23 @@ def test_parallel_new_versions_make_one_draft_and_parallel_publishes_one_version
         assert [v.state for v in session.scalars(select(QuestionnaireVersion)
                                                  .order_by(QuestionnaireVersion.number))] \
             == ["published", "published"]
+
+
+def test_the_questionnaire_page_runs_the_same_statements_for_more_versions(
+        h: Harness) -> None:
+    """No N+1: the versions' questions come in one statement, however many versions."""
+    manager = h.client("hq-manager")
+
+    def count() -> int:
+        assert manager.get("/feedback/questionnaires").status_code == 200  # warm up
+        with QueryCounter(h.app.state.engine) as counter:
+            assert manager.get("/feedback/questionnaires").status_code == 200
+        return len([s for s in counter.statements if s.strip().upper() != "BEGIN"])
+
+    one = count()
+    for _ in range(3):
+        url = manager.form("/feedback/questionnaires/versions",
+                           follow_redirects=False).headers["location"]
+        assert manager.form(f"{url}/publish", {"confirm": "yes"},
+                            follow_redirects=False).status_code == 303
+    assert count() == one
