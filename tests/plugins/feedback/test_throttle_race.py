@@ -12,6 +12,7 @@ from collections.abc import Callable
 import httpx2 as httpx
 from sqlalchemy import func, select
 
+from plugins.feedback import services
 from plugins.feedback.models import Complaint, PublicWindow
 from tests.live import fire
 from tests.plugins.feedback.helpers import departments
@@ -50,3 +51,28 @@ def test_a_parallel_flood_gets_exactly_the_limit_through(
     with h.session() as session:
         assert session.scalar(select(func.count(Complaint.id))) == LIMIT
         assert session.scalars(select(PublicWindow.count)).all() == [LIMIT]
+
+
+def test_the_job_forgets_finished_windows_only(make_app: Callable[..., Harness],
+                                               backend: str) -> None:
+    from datetime import timedelta
+
+    from core.db import utcnow
+
+    h = make_app(plugins=["feedback"], plugin={"feedback": {"public_window_minutes": 60}})
+    now = utcnow()
+    current = services._window_start(now, 60)
+    with h.session() as session:
+        session.add_all([PublicWindow(address="a", window_start=current, count=2),
+                         PublicWindow(address="a", window_start=current - timedelta(hours=1),
+                                      count=5),
+                         PublicWindow(address="b", window_start=current - timedelta(hours=3),
+                                      count=1)])
+        session.commit()
+    job = h.app.state.registry.jobs["feedback.public_windows"]
+    with h.app.state.sessionmaker() as session:
+        assert job.run(session, h.app.state.settings, now) == "1 public window(s) forgotten"
+        session.commit()
+    with h.session() as session:
+        assert sorted((w.address, w.count) for w in session.scalars(select(PublicWindow))) \
+            == [("a", 2), ("a", 5)]  # the window just ended may still be in use
