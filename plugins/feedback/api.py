@@ -1,5 +1,7 @@
-"""Feedback API: complaints (list, create, read, assign, reply, close), survey answers and
-follow-up visits. Errors are core's JSON errors (422 with fields, 404, 409 with a code)."""
+"""Feedback API: complaints (list, create, read, assign, reply, wait for the customer, resume,
+close), survey answers, follow-up visits and call backs after a low score. Errors are core's
+JSON errors (422 with fields, 404, 409 with a code). Every row is read through the region
+scope: another region's complaint or call back is a 404."""
 
 from __future__ import annotations
 
@@ -9,9 +11,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.plugin_api import ApiResponse, DomainError, json_body, utcnow
-from plugins.feedback import services
-from plugins.feedback.models import Complaint, FollowUp, Survey
+from core.plugin_api import N_, ApiResponse, DomainError, json_body, utcnow
+from plugins.feedback import policy, services
+from plugins.feedback.models import Callback, Complaint, FollowUp, Survey
 from plugins.feedback.views import period
 
 
@@ -63,8 +65,10 @@ def complaint(request: Request) -> Response:
         request.state.db, request.path_params["complaint_id"])))
 
 
-def _act(request: Request, action: Any) -> Response:
-    row = action(request.state.db, request.path_params["complaint_id"], json_body(request),
+def _act(request: Request, action: Any, body: bool = True) -> Response:
+    """Run ``action`` on the complaint; ``body=False``: the operation takes no JSON body."""
+    data = json_body(request) if body else {}
+    row = action(request.state.db, request.path_params["complaint_id"], data,
                  request.state.user)
     return ApiResponse(complaint_json(row))
 
@@ -79,6 +83,18 @@ def complaint_reply(request: Request) -> Response:
     return _act(request, services.reply)
 
 
+def complaint_wait(request: Request) -> Response:
+    """Pause the SLA clock while the complaint waits for the customer; 409 ``invalid_state``
+    when it waits already or is closed (of two sent together, one takes effect)."""
+    return _act(request, services.wait_for_customer, body=False)
+
+
+def complaint_resume(request: Request) -> Response:
+    """The customer came back: the SLA clock runs again, the dues later by the working time
+    the wait took; 409 ``invalid_state`` when it was not waiting."""
+    return _act(request, services.resume, body=False)
+
+
 def complaint_close(request: Request) -> Response:
     """``{"resolution"?}``; 409 ``reply_required`` before a reply went out (F-2)."""
     return _act(request, services.close)
@@ -90,7 +106,8 @@ def survey_json(s: Survey) -> dict[str, Any]:
             "coverage_class": s.coverage_class or None, "sent_at": s.created_at,
             "expires_at": s.expires_at, "answered_at": s.answered_at, "csat": s.csat,
             "nps": s.nps, "comment": s.comment or None,
-            "callback_needed": s.callback_needed}
+            "callback_needed": s.callback_needed,
+            "questionnaire_version": s.version.number if s.version else None}
 
 
 def surveys(request: Request) -> Response:
@@ -128,3 +145,35 @@ def followup_record(request: Request) -> Response:
     visit = services.record_visit(request.state.db, request.path_params["visit_id"],
                                   json_body(request), request.state.user)
     return ApiResponse(followup_json(visit))
+
+
+def callback_json(c: Callback) -> dict[str, Any]:
+    return {"id": c.id, "case_id": c.case_id, "case_reference": c.case.reference,
+            "survey_id": c.survey_id, "service_point_id": c.service_point_id,
+            "customer": c.case.contact_name, "phone": c.case.contact_phone or None,
+            "csat": c.survey.csat, "nps": c.survey.nps, "comment": c.survey.comment or None,
+            "owner": c.owner.login if c.owner else None, "state": c.state,
+            "due_on": c.due_on, "created_at": c.created_at, "note": c.note or None,
+            "done_at": c.done_at, "done_by": c.done_by.login if c.done_by else None}
+
+
+def callbacks(request: Request) -> Response:
+    """Call backs after a low score, earliest due first, 25 a page: ``?state=open|done|all``
+    (default open), ``?mine=1`` (owned by the caller), ``?after=`` the ``next`` cursor of
+    the previous page (keyset)."""
+    params = request.query_params
+    state = params.get("state", "open")
+    if state not in (*policy.CALLBACK_STATES, "all"):
+        raise DomainError(N_("Choose open, done or all."), field="state")
+    owner = request.state.user.id if params.get("mine") == "1" else None
+    rows, more = services.callback_page(request.state.db, state, owner, params.get("after"))
+    return ApiResponse({"items": [callback_json(c) for c in rows],
+                        "next": services.callback_cursor(rows[-1]) if more else None})
+
+
+def callback_done(request: Request) -> Response:
+    """``{"note"}``: what the customer said; once (409 ``invalid_state`` the second time,
+    also when two are sent together)."""
+    row = services.finish_callback(request.state.db, request.path_params["callback_id"],
+                                   json_body(request), request.state.user)
+    return ApiResponse(callback_json(row))

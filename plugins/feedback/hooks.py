@@ -13,12 +13,14 @@ from core.plugin_api import (
     PUBLIC,
     Job,
     MenuItem,
+    Message,
     Panel,
     Permission,
     RoleSpec,
     RouteSpec,
     ServiceCase,
     Settings,
+    Term,
     TimelineEntry,
     Unit,
     User,
@@ -59,6 +61,7 @@ def register_roles() -> list[RoleSpec]:
 def register_routes() -> list[RouteSpec]:
     c = "/feedback/complaints/{complaint_id:int}"
     api_c = "/api/v1/feedback/complaints/{complaint_id:int}"
+    v = "/feedback/questionnaires/versions/{version_id:int}"
     return [
         RouteSpec("feedback.home", "/feedback", views.home, VIEW),
         RouteSpec("feedback.complaints", "/feedback/complaints", views.complaints, VIEW),
@@ -85,6 +88,16 @@ def register_routes() -> list[RouteSpec]:
         RouteSpec("feedback.surveys", "/feedback/surveys", views.surveys, VIEW),
         RouteSpec("feedback.survey_campaign", "/feedback/surveys/campaign",
                   views.survey_campaign, MANAGE, methods=POST),
+        RouteSpec("feedback.questionnaires", "/feedback/questionnaires",
+                  views.questionnaire_page, VIEW),
+        RouteSpec("feedback.version_new", "/feedback/questionnaires/versions",
+                  views.version_new, MANAGE, methods=POST),
+        RouteSpec("feedback.version", f"{v}", views.version_page, VIEW),
+        RouteSpec("feedback.version_save", f"{v}", views.version_save, MANAGE, methods=POST),
+        RouteSpec("feedback.version_publish", f"{v}/publish", views.version_publish, MANAGE,
+                  methods=POST),
+        RouteSpec("feedback.version_discard", f"{v}/discard", views.version_discard, MANAGE,
+                  methods=POST),
         RouteSpec("feedback.followups", "/feedback/followups", views.followups, VIEW),
         RouteSpec("feedback.followup_record", "/feedback/followups/{visit_id:int}",
                   views.followup_record, HANDLE, methods=POST),
@@ -130,6 +143,15 @@ def register_routes() -> list[RouteSpec]:
         RouteSpec("feedback.api.complaint_reply", f"{api_c}/reply", api.complaint_reply,
                   HANDLE, methods=POST),
         RouteSpec("feedback.api.complaint_close", f"{api_c}/close", api.complaint_close,
+                  HANDLE, methods=POST),
+        RouteSpec("feedback.api.complaint_wait", f"{api_c}/wait", api.complaint_wait,
+                  HANDLE, methods=POST),
+        RouteSpec("feedback.api.complaint_resume", f"{api_c}/resume", api.complaint_resume,
+                  HANDLE, methods=POST),
+        RouteSpec("feedback.api.callbacks", "/api/v1/feedback/callbacks", api.callbacks,
+                  VIEW),
+        RouteSpec("feedback.api.callback_done",
+                  "/api/v1/feedback/callbacks/{callback_id:int}/done", api.callback_done,
                   HANDLE, methods=POST),
         RouteSpec("feedback.api.surveys", "/api/v1/feedback/surveys", api.surveys, VIEW),
         RouteSpec("feedback.api.followups", "/api/v1/feedback/followups", api.followups,
@@ -193,8 +215,7 @@ def unit_timeline(session: Session, unit: Unit) -> list[TimelineEntry]:
         select(FollowUp).join(ServiceCase, FollowUp.case_id == ServiceCase.id)
         .where(ServiceCase.unit_id == unit.id, FollowUp.state == "done"))
     entries += [TimelineEntry(at=v.done_at, kind="feedback.visit", title=N_("Follow-up visit"),
-                              detail=f"{v.days} d: {v.outcome} {v.note}".strip(),
-                              source="feedback")
+                              detail=_visit_detail(v), source="feedback")
                 for v in visits if v.done_at is not None]
     # gap 5: what the customer told us about it, what they asked, what HQ published on it
     surveys = session.scalars(
@@ -202,9 +223,7 @@ def unit_timeline(session: Session, unit: Unit) -> list[TimelineEntry]:
         .where(ServiceCase.unit_id == unit.id, Survey.answered_at.is_not(None)))
     entries += [TimelineEntry(at=s.answered_at, kind="feedback.survey",
                               title=N_("Survey answer"),
-                              detail=(f"{s.case.reference}: CSAT {_score(s.csat)}, "
-                                      f"NPS {_score(s.nps)}"
-                                      + (f" — {s.comment}" if s.comment else "")),
+                              detail=_survey_detail(s),
                               url=f"/desk/cases/{s.case_id}", source="feedback")
                 for s in surveys if s.answered_at is not None]
     entries += [TimelineEntry(at=c.created_at, kind="feedback.consultation",
@@ -225,6 +244,30 @@ def _score(value: int | None) -> str:
     return "—" if value is None else str(value)
 
 
+def _visit_detail(visit: FollowUp) -> Message:
+    """The visit's line on the unit timeline, in the reader's language (``localize``): the
+    method and the outcome are words to translate, the note is the visitor's own."""
+    params: dict[str, object] = {
+        "days": visit.days,
+        "method": Term(views.LABELS["method"].get(visit.method, visit.method)),
+        "outcome": Term(views.LABELS["outcome"].get(visit.outcome, visit.outcome)),
+        "note": visit.note}
+    if visit.note:
+        return Message(N_("%(days)d days after close, %(method)s: %(outcome)s — %(note)s"),
+                       params)
+    return Message(N_("%(days)d days after close, %(method)s: %(outcome)s"), params)
+
+
+def _survey_detail(survey: Survey) -> Message:
+    """The answer's line on the unit timeline: the case, its scores, the customer's words."""
+    params: dict[str, object] = {"reference": survey.case.reference,
+                                 "csat": _score(survey.csat), "nps": _score(survey.nps),
+                                 "comment": survey.comment}
+    if survey.comment:
+        return Message(N_("%(reference)s: CSAT %(csat)s, NPS %(nps)s — %(comment)s"), params)
+    return Message(N_("%(reference)s: CSAT %(csat)s, NPS %(nps)s"), params)
+
+
 def _escalate(session: Session, settings: Settings, now: datetime) -> str:
     return f"{len(services.escalate(session, now))} complaint(s) escalated"
 
@@ -233,9 +276,15 @@ def _schedule(session: Session, settings: Settings, now: datetime) -> str:
     return f"{services.schedule_missing(session, now)} follow-up visit(s) scheduled"
 
 
+def _forget_windows(session: Session, settings: Settings, now: datetime) -> str:
+    return f"{services.forget_public_windows(session, now)} public window(s) forgotten"
+
+
 @hookimpl
 def register_jobs() -> list[Job]:
     return [
+        Job("feedback.public_windows", "Forget the public pages' finished per-address "
+            "windows (gap 9)", _forget_windows),
         Job("feedback.escalate", "Escalate complaints past their SLA to the department head "
             "(F-3)", _escalate),
         Job("feedback.followups", "Schedule follow-up visits for closed cases (T-3)",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.plugin_api import Base, Customer, RegionScoped, ServiceCase, User, UTCDateTime, utcnow
@@ -107,6 +107,86 @@ class Complaint(RegionScoped, Base):
         return f"FB-{self.id:06d}"
 
 
+class Questionnaire(Base):
+    """A satisfaction questionnaire (F-1), the same for every region; what it asks lives in
+    its versions. ``default`` is the one sent after a case closes and in campaigns."""
+
+    __tablename__ = "feedback_questionnaire"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_zh: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def label(self, locale: str) -> str:
+        return self.name_zh if locale == "zh_CN" and self.name_zh else self.name
+
+
+class QuestionnaireVersion(Base):
+    """One version of a questionnaire: a draft while it is edited, then published and never
+    changed again (a survey keeps the version it was sent with, and its answers point at that
+    version's questions). The latest published version is the one sent."""
+
+    __tablename__ = "feedback_questionnaire_version"
+    __table_args__ = (UniqueConstraint("questionnaire_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("feedback_questionnaire.id"))
+    number: Mapped[int] = mapped_column()
+    state: Mapped[str] = mapped_column(String(16), default="draft")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    questionnaire: Mapped[Questionnaire] = relationship(lazy="joined")
+    #: loaded when read (a survey joins its version for every list; few need the questions)
+    questions: Mapped[list[Question]] = relationship(
+        order_by="Question.position", lazy="select", cascade="all, delete-orphan")
+
+
+class Question(Base):
+    """A question of a version: a 0-10 score (``nps``: the report's NPS), a 1-5 score
+    (``csat``: the report's CSAT), a ``choice`` of options, or free ``text``; in English and
+    Chinese. ``key`` names the form field and stays the same from version to version."""
+
+    __tablename__ = "feedback_question"
+    __table_args__ = (UniqueConstraint("version_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("feedback_questionnaire_version.id"),
+                                            index=True)
+    position: Mapped[int] = mapped_column()
+    key: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(8))
+    required: Mapped[bool] = mapped_column(default=True)
+    text_en: Mapped[str] = mapped_column(String(300))
+    text_zh: Mapped[str] = mapped_column(String(300))
+    #: a choice question's options: ``[{"en": ..., "zh": ...}, ...]``; the answer is the index
+    choices: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+
+    def text(self, locale: str) -> str:
+        return self.text_zh if locale == "zh_CN" and self.text_zh else self.text_en
+
+    def options(self, locale: str) -> list[str]:
+        return [(c.get("zh") if locale == "zh_CN" and c.get("zh") else c.get("en", ""))
+                for c in (self.choices or [])]
+
+
+class SurveyAnswer(Base):
+    """The answer to one question of the survey's version: a score (0-10, 1-5, or a choice's
+    index) or text. Region scope comes through the survey."""
+
+    __tablename__ = "feedback_survey_answer"
+    __table_args__ = (UniqueConstraint("survey_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("feedback_survey.id"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("feedback_question.id"), index=True)
+    score: Mapped[int | None] = mapped_column()
+    text: Mapped[str] = mapped_column(Text, default="")
+
+
 class Survey(RegionScoped, Base):
     """A satisfaction survey sent after a case closed (F-1), answered once through its
     single-use link. The answer is tagged with what it is about (service point, technician,
@@ -126,12 +206,21 @@ class Survey(RegionScoped, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The answer's headline for lists, call backs and the timeline, copied from the answers
+    #: to the version's CSAT and NPS questions and its first text question when answered
+    #: (the report sums ``SurveyAnswer`` rows by question kind in SQL).
     csat: Mapped[int | None] = mapped_column()
     nps: Mapped[int | None] = mapped_column()
     comment: Mapped[str] = mapped_column(Text, default="")
     callback_needed: Mapped[bool] = mapped_column(default=False)
+    #: The questionnaire version it was sent with (F-1): its questions, whatever came later.
+    #: Nullable in the schema only (SQLite adds a referencing column in place that way); the
+    #: code always sets it and migration f0008 set it on every survey sent before.
+    version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("feedback_questionnaire_version.id"), index=True)
 
     case: Mapped[ServiceCase] = relationship(lazy="joined")
+    version: Mapped[QuestionnaireVersion] = relationship(lazy="joined")
 
 
 class FollowUp(RegionScoped, Base):
@@ -220,18 +309,18 @@ class BulletinAck(RegionScoped, Base):
     acked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class PublicPost(Base):
-    """One message sent through a public page (the complaint form, a survey answer) from a
-    client address: the sliding window that throttles an anonymous flood (gap 9). Rows older
-    than the window are deleted as new ones come in."""
+class PublicWindow(Base):
+    """How many messages one client address sent through the public pages (the complaint
+    form, survey answers) in one fixed window of ``public_window_minutes`` (gap 9). The count
+    is taken by one atomic upsert that only adds while below the limit, so a parallel flood
+    gets exactly the limit through (issue 16 item 3). Finished windows are forgotten by the
+    ``feedback.public_windows`` job."""
 
-    __tablename__ = "feedback_public_post"
-    __table_args__ = (Index("ix_feedback_public_post_address_at", "address", "at"),)
+    __tablename__ = "feedback_public_window"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    address: Mapped[str] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(16))
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True, index=True)
+    count: Mapped[int] = mapped_column(default=0)
 
 
 class Callback(RegionScoped, Base):

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from core.plugin_api import (
     N_,
-    CaseEvent,
     Conflict,
     Customer,
     DomainError,
+    Message,
     NotFound,
     Problems,
     ProductModel,
@@ -38,9 +40,10 @@ from core.plugin_api import (
     open_case,
     plugin_settings,
     queue_message,
+    record_case_event,
     utcnow,
 )
-from plugins.feedback import policy
+from plugins.feedback import policy, questionnaires
 from plugins.feedback.models import (
     Bulletin,
     BulletinAck,
@@ -49,9 +52,11 @@ from plugins.feedback.models import (
     Consultation,
     Department,
     FollowUp,
-    PublicPost,
+    PublicWindow,
+    Question,
     RoutingRule,
     Survey,
+    SurveyAnswer,
 )
 
 PAGE_SIZE = 25
@@ -506,7 +511,9 @@ def send_survey(session: Session, case: ServiceCase, locale: str | None = None,
     send_at = now + timedelta(days=conf.survey_delay_days)
     locale = locale or session.info["settings"].default_locale
     token = secrets.token_urlsafe(24)
+    version = questionnaires.current_version(session)
     survey = Survey(case_id=case.id, customer_id=case.customer_id, token_hash=hash_token(token),
+                    version_id=version.id,
                     locale=locale, service_point_id=case.service_point_id,
                     technician_id=case.technician_id, model_code=case.model_code,
                     coverage_class=case.coverage_class or "", created_at=now,
@@ -567,19 +574,15 @@ def answer_survey(session: Session, token: str, data: dict[str, Any],
     together exactly one is kept and the other is told the link was used."""
     now = now or utcnow()
     found = survey_for(session, token, now)
-    problems = Problems()
-    csat = problems.integer(data, "csat", minimum=1)
-    nps = problems.integer(data, "nps", minimum=0)
-    comment = problems.text(data, "comment", required=False, max_length=4000)
-    if csat is not None and csat > 5:
-        problems.add("csat", N_("Choose 1 to 5."))
-    if nps is not None and nps > 10:
-        problems.add("nps", N_("Choose 0 to 10."))
+    given, problems = questionnaires.read_answers(found.version, data)
     problems.raise_if_any()
     survey = lock_row(session, Survey, found.id)
     if survey is None or survey.answered_at is not None:
         raise NotFound(N_("This survey link is not valid any more: it was answered already or "
                           "it expired. Thank you!"))
+    session.add_all(SurveyAnswer(survey_id=survey.id, question_id=g.question.id,
+                                 score=g.score, text=g.text) for g in given)
+    csat, nps, comment = questionnaires.headline(given)
     survey.csat, survey.nps, survey.comment, survey.answered_at = csat, nps, comment, now
     survey.callback_needed = policy.needs_callback(csat, nps)
     session.flush()
@@ -651,6 +654,32 @@ def callbacks(session: Session, state: str = "open", owner_id: int | None = None
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
+def callback_cursor(row: Callback) -> str:
+    """The keyset cursor after ``row`` in the (due day, id) order: ``YYYY-MM-DD.id``."""
+    return f"{row.due_on.isoformat()}.{row.id}"
+
+
+def callback_page(session: Session, state: str = "open", owner_id: int | None = None,
+                  after: str | None = None) -> tuple[list[Callback], bool]:
+    """A page of call backs in (due day, id) order after the ``after`` cursor (keyset: a
+    deep page costs what the first does), and whether there is a next one."""
+    query = select(Callback).order_by(Callback.due_on, Callback.id)
+    if state in policy.CALLBACK_STATES:
+        query = query.where(Callback.state == state)
+    if owner_id is not None:
+        query = query.where(Callback.owner_id == owner_id)
+    if after:
+        day_text, _dot, id_text = after.partition(".")
+        try:
+            day, last_id = date.fromisoformat(day_text), int(id_text)
+        except ValueError:
+            raise DomainError(N_("This page cursor is not valid."), field="after") from None
+        query = query.where(or_(Callback.due_on > day,
+                                (Callback.due_on == day) & (Callback.id > last_id)))
+    rows = list(session.scalars(query.limit(PAGE_SIZE + 1)))
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
 def callback_counts(session: Session, today: date) -> dict[str, int]:
     """Open call backs, and how many of them are overdue, for the dashboard."""
     open_ = session.scalar(select(func.count(Callback.id)).where(Callback.state == "open"))
@@ -671,7 +700,7 @@ def finish_callback(session: Session, callback_id: int, data: dict[str, Any],
     note = problems.text(data, "note", max_length=4000, label=N_("Note"))
     problems.raise_if_any()
     row.state, row.note, row.done_at = "done", note, now or utcnow()
-    row.done_by_id = actor.id if actor else None
+    row.done_by = actor
     session.flush()
     audit.record(session, "feedback_callback", row.id, "done", after={"note": note[:200]},
                  region_id=row.region_id)
@@ -712,13 +741,23 @@ def survey_report(session: Session, since: date | None = None, until: date | Non
         answered.append(Survey.answered_at >= _local_midnight(session, since))
     if until is not None:
         answered.append(Survey.answered_at < _local_midnight(session, until + timedelta(days=1)))
-    sums = (func.count(Survey.id), func.sum(Survey.csat), func.count(Survey.csat),
-            func.sum(sql_case((Survey.nps >= 9, 1), else_=0)),
-            func.sum(sql_case((Survey.nps <= policy.LOW_NPS, 1), else_=0)), func.count(Survey.nps))
+    # each survey's answer to its version's CSAT and to its NPS question (at most one each)
+    csat, nps = (select(SurveyAnswer.survey_id, SurveyAnswer.score)
+                 .join(Question, Question.id == SurveyAnswer.question_id)
+                 .where(Question.kind == kind).subquery(kind) for kind in ("csat", "nps"))
+    sums = (func.count(Survey.id), func.sum(csat.c.score), func.count(csat.c.score),
+            func.sum(sql_case((nps.c.score >= 9, 1), else_=0)),
+            func.sum(sql_case((nps.c.score <= policy.LOW_NPS, 1), else_=0)),
+            func.count(nps.c.score))
+
+    def scored(*columns: Any) -> Any:
+        return (select(*columns, *sums).select_from(Survey)
+                .outerjoin(csat, csat.c.survey_id == Survey.id)
+                .outerjoin(nps, nps.c.survey_id == Survey.id).where(*answered))
 
     def group(key: Any, *joins: tuple[Any, Any], name: Any = None) -> list[dict[str, Any]]:
         columns = [key] + ([name] if name is not None else [])
-        query = select(*columns, *sums).where(*answered)
+        query = scored(*columns)
         for target, on in joins:
             query = query.outerjoin(target, on)
         query = query.group_by(*columns)
@@ -730,7 +769,7 @@ def survey_report(session: Session, since: date | None = None, until: date | Non
                           "name": label or "", **_scores(values[len(columns):])})
         return sorted(found, key=lambda g: str(g["key"]))
 
-    total = session.execute(select(*sums).where(*answered)).one()
+    total = session.execute(scored()).one()
     by_month: list[dict[str, Any]] = []
     bounds = session.execute(select(func.min(Survey.answered_at), func.max(Survey.answered_at))
                              .where(*answered)).one()
@@ -849,13 +888,15 @@ def _reopen_as_new_case(session: Session, visit: FollowUp, actor: User | None
                          "model_code": old.model_code, "own_product": old.own_product,
                          "channel": "on_site" if visit.method == "onsite" else "phone",
                          "fault_description": visit.note})
-    who = actor.id if actor else None
-    session.add(CaseEvent(case_id=case.id, user_id=who, kind="linked",
-                          note=f"Opened at the {visit.days}-day follow-up of {old.reference}",
-                          data={"from_case": old.id, "followup": visit.id}))
-    session.add(CaseEvent(case_id=old.id, user_id=who, kind="linked",
-                          note=f"Follow-up found a problem: {case.reference}",
-                          data={"to_case": case.id, "followup": visit.id}))
+    # history lines as message ids with parameters: each reader sees them in their language
+    record_case_event(session, case.id, actor, "linked",
+                      Message(N_("Opened at the %(days)d-day follow-up of %(reference)s"),
+                              {"days": visit.days, "reference": old.reference}),
+                      {"from_case": old.id, "followup": visit.id})
+    record_case_event(session, old.id, actor, "linked",
+                      Message(N_("Follow-up found a problem: %(reference)s"),
+                              {"reference": case.reference}),
+                      {"to_case": case.id, "followup": visit.id})
     return case
 
 
@@ -1018,27 +1059,46 @@ def case_feedback(session: Session, case_id: int) -> dict[str, Any]:
     }
 
 
-# --- public pages: a sliding window per client address (gap 9) ------------------------------
+# --- public pages: a fixed window per client address (gap 9, issue 16 item 3) ------------
 
 
-def public_allowed(session: Session, address: str, now: datetime | None = None) -> bool:
-    """Whether ``address`` may send another message through a public page: fewer than
-    ``public_max_posts`` in the last ``public_window_minutes`` (sign-in's per-address limit,
-    applied to the complaint form and the survey answers)."""
-    now = now or utcnow()
+def _window_start(now: datetime, minutes: int) -> datetime:
+    """The start of the fixed window ``now`` falls in: windows of ``minutes`` counted from
+    the Unix epoch, the same for every worker and database."""
+    seconds = int(now.timestamp())
+    return datetime.fromtimestamp(seconds - seconds % (minutes * 60), UTC)
+
+
+def take_public_slot(session: Session, address: str, now: datetime | None = None) -> bool:
+    """Count one message from ``address`` through a public page if it is still below
+    ``public_max_posts`` in the current window; ``False`` when the limit is reached.
+
+    One statement decides: ``INSERT ... ON CONFLICT DO UPDATE SET count = count + 1 WHERE
+    count < limit RETURNING count`` returns no row at the limit. On PostgreSQL the upsert
+    takes the row's lock, so parallel requests from one address queue on it and each sees
+    the count the one before it committed (a count-then-insert let a parallel flood through);
+    on SQLite writers are serialised anyway. The count is in the request's transaction: a
+    message refused later (a form error, a used link) rolls its count back with it."""
     conf = _settings(session)
-    since = now - timedelta(minutes=conf.public_window_minutes)
-    sent = session.scalar(select(func.count(PublicPost.id)).where(
-        PublicPost.address == address[:64], PublicPost.at > since)) or 0
-    return int(sent) < conf.public_max_posts
+    table = PublicWindow.__table__
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(table).values(
+        address=address[:64], window_start=_window_start(now or utcnow(),
+                                                         conf.public_window_minutes),
+        count=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.address, table.c.window_start],
+        set_={"count": table.c.count + 1},
+        where=table.c.count < conf.public_max_posts,
+    ).returning(table.c.count)
+    return session.execute(statement).first() is not None
 
 
-def count_public_post(session: Session, address: str, action: str,
-                      now: datetime | None = None) -> None:
-    """Count a message from ``address``; rows older than the window go."""
-    now = now or utcnow()
-    conf = _settings(session)
-    session.execute(delete(PublicPost).where(
-        PublicPost.at < now - timedelta(minutes=conf.public_window_minutes)))
-    session.add(PublicPost(address=address[:64], action=action, at=now))
-    session.flush()
+def forget_public_windows(session: Session, now: datetime) -> int:
+    """The job: delete the windows that ended before the current one began (a request only
+    ever touches the current window, so this never waits for one)."""
+    minutes = _settings(session).public_window_minutes
+    before = _window_start(now, minutes) - timedelta(minutes=minutes)
+    result = session.execute(delete(PublicWindow).where(PublicWindow.window_start < before))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -33,7 +33,7 @@ from core.plugin_api import (
     translations,
     utcnow,
 )
-from plugins.feedback import policy, services
+from plugins.feedback import policy, questionnaires, services
 
 HANDLE = "feedback.handle"
 MANAGE = "feedback.manage"
@@ -281,8 +281,7 @@ def survey_answer(request: Request) -> Response:
     session = request.state.db
     token = request.path_params["token"]
     data = form_data(request)
-    address = client_address(request)
-    if not services.public_allowed(session, address):
+    if not services.take_public_slot(session, client_address(request)):
         return _throttled(request)
     survey = services.survey_for(session, token)
     context = _public_context(request, survey.locale)
@@ -296,7 +295,6 @@ def survey_answer(request: Request) -> Response:
         return _page(request, "feedback/survey_public.html", {
             "survey": services.survey_for(session, token), "token": token,
             "errors": fields, "values": _values(data), **context}, status_code=400)
-    services.count_public_post(session, address, "survey")
     return _page(request, "feedback/survey_thanks.html", {"survey": survey, **context})
 
 
@@ -519,11 +517,9 @@ def public_submit(request: Request) -> Response:
     ``public_max_posts`` messages a window (gap 9); a filled honeypot is thanked and dropped."""
     session = request.state.db
     form = form_data(request)
-    address = client_address(request)
-    if not services.public_allowed(session, address):
-        return _throttled(request)
+    if not services.take_public_slot(session, client_address(request)):
+        return _throttled(request)  # a honeypot robot counts too: it is a flood
     if str(form.get(HONEYPOT) or "").strip():
-        services.count_public_post(session, address, "honeypot")
         return _page(request, "feedback/public_thanks.html", {"reference": ""})
     data = {k: v for k, v in form.items() if k in PUBLIC_FIELDS}
     data["channel"] = "web"
@@ -536,5 +532,93 @@ def public_submit(request: Request) -> Response:
             raise
         return public_form(request, errors=error_context(request, error)["errors"],
                            values=_values(data), status_code=400)
-    services.count_public_post(session, address, "complaint")
     return _page(request, "feedback/public_thanks.html", {"reference": row.reference})
+
+
+# --- questionnaires with versions (F-1, issue 16 item 1) ----------------------------------
+
+
+def questionnaire_page(request: Request) -> Response:
+    """The questionnaire sent after a case closes: its versions and what the current one
+    asks; a manager starts a new version from here."""
+    session = request.state.db
+    questionnaire = questionnaires.default_questionnaire(session)
+    current = questionnaires.current_version(session, questionnaire.id)
+    return _page(request, "feedback/questionnaires.html", {
+        "questionnaire": questionnaire, "current": current,
+        "versions": questionnaires.versions(session, questionnaire.id),
+        "kinds": KIND_LABELS})
+
+
+def version_new(request: Request) -> Response:
+    draft = questionnaires.new_draft(request.state.db, request.state.user)
+    return see_other(f"/feedback/questionnaires/versions/{draft.id}")
+
+
+KIND_LABELS = {"csat": N_("Satisfaction 1-5 (CSAT)"), "nps": N_("Recommend 0-10 (NPS)"),
+               "choice": N_("Choice of options"), "text": N_("Free text")}
+
+
+def _rows_from(data: dict[str, Any]) -> list[questionnaires.QuestionForm]:
+    """The draft form's rows as sent, blank ones included, to show it again with errors."""
+    try:
+        count = min(int(str(data.get("count") or "0")), 40)
+    except ValueError:
+        count = 0
+    return [questionnaires.QuestionForm(
+        key=str(data.get(f"q-{n}-key") or ""), kind=str(data.get(f"q-{n}-kind") or "text"),
+        required=bool(data.get(f"q-{n}-required")),
+        text_en=str(data.get(f"q-{n}-text_en") or ""),
+        text_zh=str(data.get(f"q-{n}-text_zh") or ""),
+        choices_en=str(data.get(f"q-{n}-choices_en") or ""),
+        choices_zh=str(data.get(f"q-{n}-choices_zh") or "")) for n in range(count)]
+
+
+def version_page(request: Request, errors: dict[str, str] | None = None,
+                 form_error: str = "", rows: list[Any] | None = None,
+                 status_code: int = 200) -> Response:
+    """A version: a draft as a form (for a manager), a published one as it was sent."""
+    version = questionnaires.get_version(request.state.db, request.path_params["version_id"])
+    return _page(request, "feedback/questionnaire_version.html", {
+        "version": version, "kinds": KIND_LABELS, "errors": errors or {},
+        "form_error": form_error,
+        "rows": rows if rows is not None else questionnaires.form_rows(version)}, status_code)
+
+
+def version_save(request: Request) -> Response:
+    data = form_data(request)
+    version_id = request.path_params["version_id"]
+    try:
+        questionnaires.save_draft(request.state.db, version_id, data, request.state.user)
+    except DomainError as error:
+        request.state.db.rollback()
+        return version_page(request, rows=_rows_from(data), status_code=form_status(error),
+                            **error_context(request, error))
+    _said(request, N_("Draft saved. Publish it when it is ready."))
+    return see_other(f"/feedback/questionnaires/versions/{version_id}")
+
+
+def version_publish(request: Request) -> Response:
+    data = form_data(request)
+    try:
+        version = questionnaires.publish(request.state.db, request.path_params["version_id"],
+                                         data, request.state.user)
+    except DomainError as error:
+        request.state.db.rollback()
+        return version_page(request, status_code=form_status(error),
+                            **error_context(request, error))
+    _said(request, N_("Version %(number)s published: surveys are sent with it from now on."),
+          number=version.number)
+    return see_other("/feedback/questionnaires")
+
+
+def version_discard(request: Request) -> Response:
+    try:
+        questionnaires.discard(request.state.db, request.path_params["version_id"],
+                               request.state.user)
+    except DomainError as error:
+        request.state.db.rollback()
+        return version_page(request, status_code=form_status(error),
+                            **error_context(request, error))
+    _said(request, N_("Draft discarded."))
+    return see_other("/feedback/questionnaires")

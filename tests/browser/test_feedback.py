@@ -77,3 +77,42 @@ def test_customer_answers_the_survey_on_a_phone_in_chinese(
         assert (survey.csat, survey.nps, survey.comment) == (4, 9, "师傅很专业")
     phone.goto(f"{base}/s/{token}")
     assert "此问卷链接已失效" in phone.content()
+
+
+def test_a_new_versions_choice_question_is_answered_on_a_phone_in_chinese(
+        make_app: Callable[..., Harness], live_app: Callable[..., tuple[Harness, str]],
+        new_page: Callable[..., Any], artefacts: Path) -> None:
+    """Version 2 adds a required choice: the phone shows it in Chinese, the answer is stored
+    against version 2's question (issue 16 item 1)."""
+    from plugins.feedback import questionnaires
+    from plugins.feedback.models import Question, SurveyAnswer
+
+    h = make_app(plugins=["feedback"], backend="sqlite", default_locale="zh_CN")
+    with h.session() as session:
+        draft = questionnaires.new_draft(session, None)
+        draft.questions.append(Question(
+            position=4, key="heard", kind="choice", required=True,
+            text_en="How did you hear of us?", text_zh="您是如何知道我们的？",
+            choices=[{"en": "A friend", "zh": "朋友"}, {"en": "The web", "zh": "网络"}]))
+        session.flush()
+        questionnaires.publish(session, draft.id, {"confirm": "yes"}, None)
+        session.commit()
+    case_id = closed_case(h)
+    token = survey_token(h, case_id)
+    _, base = live_app(h)
+    phone = new_page(viewport=PHONE, locale="zh-CN")
+    phone.goto(f"{base}/s/{token}")
+    phone.get_by_text("您是如何知道我们的？").wait_for()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    phone.locator("#csat label", has_text="5").click()
+    phone.locator("#nps label", has_text="10").click()
+    phone.locator("#heard label", has_text="网络").click()
+    phone.screenshot(path=str(artefacts / "feedback-survey-v2-phone-zh.png"), full_page=True)
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="提交我的评价").click()
+    phone.get_by_text("您的评价已记录").wait_for()
+    with h.session() as session:
+        answer = session.scalars(select(SurveyAnswer).join(Question).where(
+            Question.key == "heard")).one()
+        assert answer.score == 1 and session.get(Question, answer.question_id).version_id \
+            == draft.id

@@ -42,6 +42,7 @@ NOT_REGIONAL = {
     "name": "a parts report's name; each report's rows are region-scoped (tests/plugins/parts)",
     "unit_id": "units are global (W-1); the feedback unit panel shows HQ's bulletins and only "
                "the reader's region's consultations",  # issue 16
+    "version_id": "HQ's questionnaire versions are the same for every region (F-1)",
 }
 
 
@@ -217,7 +218,8 @@ def _feedback_records(h: Harness) -> dict[str, Any]:
         from plugins.feedback import services as feedback
         from plugins.feedback.models import Department
     except ImportError:
-        return {"complaint_id": 0, "visit_id": 0, "bulletin_id": 0, "unit_id": 0}
+        return {"complaint_id": 0, "visit_id": 0, "bulletin_id": 0, "unit_id": 0,
+                "version_id": 0}
     with h.session() as session:
         session.add(Department(code="WALK", name="Walk"))
         sw_clerk = session.scalars(select(User).where(User.login == "sw-clerk")).one()
@@ -225,4 +227,5 @@ def _feedback_records(h: Harness) -> dict[str, Any]:
             "subject": SECRET_NAME, "body": "x", "contact_name": SECRET_NAME,
             "contact_phone": "023-1"}, sw_clerk)
         session.commit()
-        return {"complaint_id": complaint.id, "visit_id": 0, "bulletin_id": 0, "unit_id": 0}
+        return {"complaint_id": complaint.id, "visit_id": 0, "bulletin_id": 0, "unit_id": 0,
+                "version_id": 0}

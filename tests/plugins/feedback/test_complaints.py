@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from core.entities import OutboxMessage, Region, User
 from plugins.feedback import policy, services
-from plugins.feedback.models import Complaint, PublicPost
+from plugins.feedback.models import Complaint, PublicWindow
 from tests.plugins.feedback.helpers import bearer, departments, new_case, user_id
 from tests.support import Harness
 
@@ -226,10 +226,10 @@ def test_public_form_is_throttled_per_address_and_has_a_honeypot(
     assert trapped.status_code == 200 and "FB-" not in trapped.text
     with h.session() as session:
         assert session.scalar(select(func.count(Complaint.id))) == 5
-    # the window slides: an hour later the address may write again
+    # the next window: an hour later the address may write again
     with h.session() as session:
-        for row in session.scalars(select(PublicPost)):
-            row.at = row.at - timedelta(minutes=61)
+        for row in session.scalars(select(PublicWindow)):
+            row.window_start = row.window_start - timedelta(minutes=61)
         session.commit()
     assert flood.form("/feedback/contact", message).status_code == 200
 

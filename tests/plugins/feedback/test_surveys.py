@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from core.entities import OutboxMessage, ServiceCase, StaffNotice
-from plugins.feedback import policy, services
-from plugins.feedback.models import Callback, FollowUp, Survey
+from plugins.feedback import policy, questionnaires, services
+from plugins.feedback.models import Callback, FollowUp, Survey, SurveyAnswer
 from tests.live import fire
 from tests.plugins.feedback.helpers import bearer, closed_case, new_case, survey_token
 from tests.support import Harness
@@ -279,15 +279,24 @@ def test_survey_report_per_region_and_period_in_sql(h: Harness) -> None:
                ("east-clerk", datetime(2026, 12, 1, 12, 0), 2, 5)]
     cases = [int(new_case(h, bearer(h, clerk))["id"]) for clerk, *_rest in answers]
     with h.session() as session:
+        version = questionnaires.current_version(session)
+        ask = {q.kind: q.id for q in version.questions}
         for n, (cid, (_clerk, at, csat, nps)) in enumerate(zip(cases, answers, strict=True)):
             case = session.get(ServiceCase, cid)
             when = at.replace(tzinfo=tz)
-            session.add(Survey(case_id=cid, customer_id=case.customer_id, token_hash=f"t{n}",
-                               service_point_id=case.service_point_id, model_code="PA2400",
-                               coverage_class="C" if n == 3 else "A", created_at=when,
-                               expires_at=when + timedelta(days=30), answered_at=when,
-                               csat=csat, nps=nps, region_id=case.region_id,
-                               callback_needed=policy.needs_callback(csat, nps)))
+            survey = Survey(case_id=cid, customer_id=case.customer_id, token_hash=f"t{n}",
+                            version_id=version.id,
+                            service_point_id=case.service_point_id, model_code="PA2400",
+                            coverage_class="C" if n == 3 else "A", created_at=when,
+                            expires_at=when + timedelta(days=30), answered_at=when,
+                            csat=csat, nps=nps, region_id=case.region_id,
+                            callback_needed=policy.needs_callback(csat, nps))
+            session.add(survey)
+            session.flush()  # the report sums the answers to the CSAT and NPS questions
+            session.add_all([SurveyAnswer(survey_id=survey.id, question_id=ask["csat"],
+                                          score=csat),
+                             SurveyAnswer(survey_id=survey.id, question_id=ask["nps"],
+                                          score=nps)])
         session.commit()
         hq = session.scalars(select(Region.id).where(Region.code == "HQ")).one()
         east = session.get(ServiceCase, cases[3]).region_id
