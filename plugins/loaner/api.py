@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.plugin_api import ApiResponse, DomainError, get_case, has, json_body
-from plugins.loaner import policy, services
+from plugins.loaner import policy, services, terms
 from plugins.loaner.models import Loan, LoanerUnit
 
 OTHER_POINTS = "loaner.other_points"
@@ -148,3 +148,16 @@ def return_loan(request: Request) -> Response:
     loan = services.return_loan(session, request.path_params["loan_id"], request.state.user,
                                 json_body(request))
     return ApiResponse(loan_json(loan, services.today(session)))
+
+
+def list_terms(request: Request) -> Response:
+    """Every model's loaner terms: the deposit and the price list (cents)."""
+    return ApiResponse({"terms": [terms.terms_json(t) for t in
+                                  terms.all_terms(request.state.db)]})
+
+
+def save_terms(request: Request) -> Response:
+    """Set a model's terms: ``{"model_code", "deposit_cents", "prices": {"<item>": cents}}``
+    (replaces the model's whole price list)."""
+    saved = terms.save_terms(request.state.db, request.state.user, json_body(request))
+    return ApiResponse(terms.terms_json(saved))

@@ -26,7 +26,7 @@ from core.plugin_api import (
     Widget,
     hookimpl,
 )
-from plugins.loaner import api, policy, services, views
+from plugins.loaner import api, policy, schemas, services, views
 from plugins.loaner.models import Loan, LoanerEvent, LoanerUnit
 
 VIEW = "loaner.view"
@@ -36,6 +36,7 @@ OTHER_POINTS = "loaner.other_points"
 OTHER_MODEL = "loaner.other_model"
 MANAGE = "loaner.manage"
 CANCEL_ANY = "loaner.cancel_any"
+TERMS = "loaner.terms"
 POST = ("POST",)
 
 
@@ -59,6 +60,8 @@ def register_permissions() -> list[Permission]:
                    default_roles=("supervisor", "hq_manager", "warehouse_keeper")),
         Permission(CANCEL_ANY, N_("Cancel loaner requests made by others"),
                    default_roles=("supervisor", "hq_manager")),
+        Permission(TERMS, N_("Set the loaner deposit and price list of each product model"),
+                   default_roles=("hq_manager",)),
     ]
 
 
@@ -93,6 +96,8 @@ def register_routes() -> list[RouteSpec]:
         RouteSpec("loaner.approvals", "/loaner/approvals", views.approvals, APPROVE),
         RouteSpec("loaner.numbers", "/loaner/numbers", views.numbers_page, VIEW),
         RouteSpec("loaner.numbers_csv", "/loaner/numbers.csv", views.numbers_csv, VIEW),
+        RouteSpec("loaner.terms", "/loaner/terms", views.terms_page, VIEW),
+        RouteSpec("loaner.terms_save", "/loaner/terms", views.terms_save, TERMS, methods=POST),
         RouteSpec("loaner.loan", loan, views.loan_detail, VIEW),
         RouteSpec("loaner.agreement", f"{loan}/agreement", views.agreement, VIEW),
         RouteSpec("loaner.decide", f"{loan}/decide", views.decide, APPROVE, methods=POST),
@@ -109,19 +114,22 @@ def register_routes() -> list[RouteSpec]:
                   VIEW),
         RouteSpec("loaner.api.units", "/api/v1/loaner/units", api.list_units, VIEW),
         RouteSpec("loaner.api.unit_create", "/api/v1/loaner/units", api.create_unit, MANAGE,
-                  methods=POST, csrf=False),
+                  methods=POST, csrf=False, request_schema=schemas.UNIT_CREATE),
         RouteSpec("loaner.api.availability", "/api/v1/loaner/cases/{case_id:int}/availability",
                   api.availability, VIEW),
         RouteSpec("loaner.api.loans", "/api/v1/loaner/loans", api.list_loans, VIEW),
         RouteSpec("loaner.api.request", "/api/v1/loaner/loans", api.request_loan, LEND,
-                  methods=POST, csrf=False),
+                  methods=POST, csrf=False, request_schema=schemas.REQUEST),
         RouteSpec("loaner.api.loan", api_loan, api.get_loan, VIEW),
         RouteSpec("loaner.api.decide", f"{api_loan}/decision", api.decide, APPROVE,
-                  methods=POST, csrf=False),
+                  methods=POST, csrf=False, request_schema=schemas.DECISION),
         RouteSpec("loaner.api.lend", f"{api_loan}/lend", api.lend, LEND, methods=POST,
-                  csrf=False),
+                  csrf=False, request_schema=schemas.LEND),
         RouteSpec("loaner.api.return", f"{api_loan}/return", api.return_loan, LEND,
-                  methods=POST, csrf=False),
+                  methods=POST, csrf=False, request_schema=schemas.RETURN),
+        RouteSpec("loaner.api.terms", "/api/v1/loaner/terms", api.list_terms, VIEW),
+        RouteSpec("loaner.api.terms_save", "/api/v1/loaner/terms", api.save_terms, TERMS,
+                  methods=POST, csrf=False, request_schema=schemas.TERMS),
     ]
 
 

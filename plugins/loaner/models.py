@@ -165,3 +165,25 @@ class LoanerMoney(RegionScoped, Base):
     core_ref: Mapped[str] = mapped_column(String(40), default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LoanerTerms(Base):
+    """A product model's loaner terms (l0003): the deposit suggested when a unit of the model
+    is lent, and the price list of its accessories and parts charged when one comes back
+    missing or damaged (``{"Rack ears": 8000}``, cents). One row per model, the same for
+    every pool: the model is the catalogue's, not a region's."""
+
+    __tablename__ = "loaner_terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_code: Mapped[str] = mapped_column(String(32), unique=True)
+    deposit_cents: Mapped[int] = mapped_column(default=0)
+    prices: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def price_of(self, item: str) -> int | None:
+        """The listed price of ``item`` (case does not matter), ``None`` when not listed."""
+        wanted = item.strip().lower()
+        return next((int(cents) for name, cents in (self.prices or {}).items()
+                     if name.strip().lower() == wanted), None)

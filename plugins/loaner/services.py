@@ -22,13 +22,14 @@ from core.plugin_api import (
     N_,
     OPEN_STATES,
     QUOTABLE_STATES,
-    CaseEvent,
     Conflict,
     DomainError,
+    Message,
     NotFound,
     Problems,
     ServiceCase,
     ServicePoint,
+    Term,
     User,
     active_holds,
     add_charge,
@@ -42,11 +43,13 @@ from core.plugin_api import (
     place_hold,
     plugin_settings,
     queue_message,
+    record_case_event,
     release_hold,
     render_in,
 )
 from plugins.loaner import policy
 from plugins.loaner.models import Loan, LoanerEvent, LoanerMoney, LoanerUnit
+from plugins.loaner.terms import MAX_CENTS, UNIT_DAMAGE, default_deposit, price_item
 
 HOLD = "loaner.waiting_for_loaner"
 PAYMENT_METHODS = ("cash", "card", "bank_transfer", "wechat_pay", "alipay")
@@ -75,9 +78,19 @@ def _event(session: Session, unit: LoanerUnit, kind: str, actor: User | None, no
 
 
 def _case_event(session: Session, case_id: int, actor: User | None, kind: str, note: str,
-                data: dict[str, Any] | None = None) -> None:
-    session.add(CaseEvent(case_id=case_id, user_id=actor.id if actor else None, kind=kind,
-                          note=note[:400], data=data or {}))
+                params: dict[str, Any], data: dict[str, Any] | None = None) -> None:
+    """A line of the case's history: ``note`` a message id marked with ``N_``, ``params`` its
+    values (a person's words are a value, never part of the id), read in each reader's
+    language (``record_case_event``, plugin API 1.2)."""
+    record_case_event(session, case_id, actor, kind, Message(note, params), data)
+
+
+def _money(cents: int) -> str:
+    return f"{cents / 100:.2f}"
+
+
+def _method(method: str) -> Term:
+    return Term(policy.METHOD_LABELS.get(method, method))
 
 
 # --- photos -------------------------------------------------------------------------------
@@ -341,9 +354,11 @@ def request_loan(session: Session, case_id: object, actor: User | None, data: di
     _event(session, unit, "requested", actor, N_("Case %(case)s: %(reason)s"), loan,
            {"case": case.id, "reason": reason})
     _case_event(session, case.id, actor, "loaner.requested",
-                f"Loaner {unit.body_code} requested: {reason}", {"loan_id": loan.id})
+                N_("Loaner %(code)s requested: %(reason)s"),
+                {"code": unit.body_code, "reason": reason}, {"loan_id": loan.id})
     if not any(h.kind == HOLD for h in active_holds(session, case)) and case.state in OPEN_STATES:
-        place_hold(session, case, HOLD, f"Loaner {unit.body_code}: {reason}"[:400], actor)
+        # the hold's reason is the customer's, as typed (core keeps it as text)
+        place_hold(session, case, HOLD, f"{unit.body_code}: {reason}"[:400], actor)
     audit.record(session, "loaner_loan", loan.id, "request", after={
         "case_id": case.id, "unit": unit.body_code, "cross_point": cross},
         region_id=loan.region_id)
@@ -398,11 +413,15 @@ def decide(session: Session, loan_id: object, actor: User, accept: bool, note: s
     else:
         loan.status = "declined"
         unit = _free_unit(session, loan, "available")
-        _release(session, case, loan, actor, f"Loaner request declined: {note}")
+        _release(session, case, loan, actor, note)  # the hold's kind says what it was
     _event(session, unit, "approved" if accept else "declined", actor, note, loan)
-    _case_event(session, case.id, actor, "loaner.decided",
-                f"Loaner request {'accepted' if accept else 'declined'}"
-                + (f": {note}" if note else ""), {"loan_id": loan.id})
+    if accept:
+        message = N_("Loaner request accepted: %(note)s") if note else \
+            N_("Loaner request accepted")
+    else:
+        message = N_("Loaner request declined: %(note)s")
+    _case_event(session, case.id, actor, "loaner.decided", message,
+                {"note": note, "code": unit.body_code}, {"loan_id": loan.id})
     audit.record(session, "loaner_loan", loan.id, "approve" if accept else "decline",
                  after={"note": note}, region_id=loan.region_id)
     return loan
@@ -424,9 +443,10 @@ def cancel(session: Session, loan_id: object, actor: User | None, note: str, *,
     loan.status = "cancelled"
     loan.decision_note = note[:400]
     unit = _free_unit(session, loan, "available")
-    _release(session, case, loan, actor, f"Loaner request cancelled: {note}")
+    _release(session, case, loan, actor, note)
     _event(session, unit, "cancelled", actor, note, loan)
-    _case_event(session, case.id, actor, "loaner.cancelled", f"Loaner request cancelled: {note}",
+    _case_event(session, case.id, actor, "loaner.cancelled",
+                N_("Loaner request cancelled: %(note)s"), {"note": note},
                 {"loan_id": loan.id})
     return loan
 
@@ -478,8 +498,14 @@ def lend(session: Session, loan_id: object, actor: User | None, data: dict[str, 
     signed_by = problems.text(data, "signed_by", max_length=160, label=N_("Signed by"))
     language = problems.choice(data, "language", LANGUAGES, required=False)
     deposit = 0
-    if data.get("deposit_cents") not in (None, "", 0, "0"):
+    if "deposit_cents" not in data:  # not given: the model's terms (the form always sends it)
+        found = get_loan(session, loan_id)
+        deposit = default_deposit(session, found.unit.model_code)
+    elif data.get("deposit_cents") not in (None, "", 0, "0"):
         deposit = problems.cents(data, "deposit_cents", allow_zero=True) or 0
+        if deposit > MAX_CENTS:
+            problems.add("deposit_cents", N_("At most %(amount)s."),
+                         amount=f"{MAX_CENTS / 100:.2f}")
     method = problems.choice(data, "deposit_method", PAYMENT_METHODS, required=deposit > 0)
     ticked = data.get("accessories")
     if isinstance(ticked, str):
@@ -531,14 +557,15 @@ def lend(session: Session, loan_id: object, actor: User | None, data: dict[str, 
                                 amount_cents=deposit, method=method,
                                 user_id=actor.id if actor else None, region_id=case.region_id))
         _case_event(session, case.id, actor, "loaner.deposit",
-                    f"Loaner deposit {deposit / 100:.2f} ({method})",
+                    N_("Loaner deposit %(amount)s (%(method)s)"),
+                    {"amount": _money(deposit), "method": _method(method)},
                     {"amount_cents": deposit, "method": method, "loan_id": loan.id})
     photos = attach_photos(session, loan, actor, "lend", data.get("photos"))
-    _release(session, case, loan, actor, f"Loaner {unit.body_code} lent")
+    _release(session, case, loan, actor, unit.body_code)
     _event(session, unit, "lent", actor, N_("Case %(case)s, signed by %(name)s"), loan,
            {"case": case.id, "name": signed_by})
-    _case_event(session, case.id, actor, "loaner.lent", f"Loaner {unit.body_code} lent",
-                {"loan_id": loan.id})
+    _case_event(session, case.id, actor, "loaner.lent", N_("Loaner %(code)s lent"),
+                {"code": unit.body_code}, {"loan_id": loan.id})
     audit.record(session, "loaner_loan", loan.id, "lend", after={
         "unit": unit.body_code, "deposit_cents": deposit, "accessories": out,
         "condition": condition, "photos": photos}, region_id=loan.region_id)
@@ -592,7 +619,8 @@ def recall(session: Session, case: ServiceCase, actor: User | None) -> list[Loan
         _event(session, loan.unit, "recalled", actor, N_("Due back on %(due)s"), loan,
                {"due": str(loan.expected_return)})
         _case_event(session, case.id, actor, "loaner.recall",
-                    f"Loaner {loan.unit.body_code} recalled, due back {loan.expected_return}",
+                    N_("Loaner %(code)s recalled, due back %(due)s"),
+                    {"code": loan.unit.body_code, "due": loan.expected_return.isoformat()},
                     {"loan_id": loan.id})
         recalled.append(loan)
     return recalled
@@ -629,8 +657,9 @@ def remind_overdue(session: Session, on: date) -> tuple[int, int]:
         _event(session, loan.unit, "reminded", None, N_("%(n)d day(s) overdue"), loan,
                {"n": days})
         _case_event(session, case.id, None, "loaner.reminder",
-                    f"Loaner {loan.unit.body_code} overdue {days} day(s): reminder "
-                    f"{loan.reminders} sent", {"loan_id": loan.id})
+                    N_("Loaner %(code)s overdue %(days)s day(s): reminder %(n)s sent"),
+                    {"code": loan.unit.body_code, "days": days, "n": loan.reminders},
+                    {"loan_id": loan.id})
         sent += 1
     return len(due), sent
 
@@ -662,28 +691,14 @@ def remind_due(session: Session, on: date) -> int:
         _event(session, loan.unit, "due_reminded", None, N_("Due back on %(due)s"), loan,
                {"due": str(loan.expected_return)})
         _case_event(session, case.id, None, "loaner.due_reminder",
-                    f"Loaner {loan.unit.body_code} due back {loan.expected_return}: "
-                    f"reminder sent", {"loan_id": loan.id})
+                    N_("Loaner %(code)s due back %(due)s: reminder sent"),
+                    {"code": loan.unit.body_code, "due": str(loan.expected_return)},
+                    {"loan_id": loan.id})
         sent += 1
     return sent
 
 
 # --- return -------------------------------------------------------------------------------------
-
-
-def price_item(session: Session, model_code: str, item: str) -> int:
-    """A missing or damaged item's price: the parts catalogue through ``part_price`` when a
-    plugin answers, else this plugin's setting (never an import of the parts plugin)."""
-    answer = session.info["pm"].hook.part_price(session=session, model_code=model_code,
-                                                item=item)
-    if answer is not None:
-        return int(answer)
-    settings = settings_of(session)
-    return int(settings.damage_price_cents if item == UNIT_DAMAGE
-               else settings.accessory_price_cents)
-
-
-UNIT_DAMAGE = "Unit damage"
 
 
 def _refund(session: Session, case: ServiceCase, loan: Loan, actor: User | None, amount: int,
@@ -707,7 +722,8 @@ def _refund(session: Session, case: ServiceCase, loan: Loan, actor: User | None,
                             amount_cents=-amount, method=method, core_ref=ref,
                             user_id=actor.id if actor else None, region_id=case.region_id))
     _case_event(session, case.id, actor, "loaner.refund",
-                f"Loaner deposit refunded {amount / 100:.2f} ({method})",
+                N_("Loaner deposit refunded %(amount)s (%(method)s)"),
+                {"amount": _money(amount), "method": _method(method)},
                 {"amount_cents": amount, "method": method, "loan_id": loan.id})
     return ref
 
@@ -768,8 +784,8 @@ def return_loan(session: Session, loan_id: object, actor: User | None,
                                 amount_cents=-kept, method=loan.deposit_method, core_ref=ref,
                                 user_id=actor.id if actor else None, region_id=case.region_id))
         _case_event(session, case.id, actor, "loaner.deposit_kept",
-                    f"Loaner deposit kept {kept / 100:.2f} for missing or damaged items",
-                    {"amount_cents": kept, "loan_id": loan.id})
+                    N_("Loaner deposit kept %(amount)s for missing or damaged items"),
+                    {"amount": _money(kept)}, {"amount_cents": kept, "loan_id": loan.id})
     _refund(session, case, loan, actor, refund, loan.deposit_method or "cash")
     photos = attach_photos(session, loan, actor, "return", data.get("photos"))
     loan.status = "returned"
@@ -786,9 +802,12 @@ def return_loan(session: Session, loan_id: object, actor: User | None,
     _event(session, unit, "returned", actor,
            N_("Not complete: %(items)s") if missing else N_("complete"), loan,
            {"items": missing} if missing else None)
+    lost = ", ".join(b["item"] for b in back if b["state"] == "missing")
+    broken = ", ".join(b["item"] for b in back if b["state"] == "damaged")
     _case_event(session, case.id, actor, "loaner.returned",
-                f"Loaner {unit.body_code} returned" + (f": {missing}" if missing else
-                                                      " complete"),
+                N_("Loaner %(code)s returned; missing: %(missing)s; damaged: %(damaged)s")
+                if missing else N_("Loaner %(code)s returned complete"),
+                {"code": unit.body_code, "missing": lost or "-", "damaged": broken or "-"},
                 {"loan_id": loan.id, "charges_cents": charges, "refund_cents": refund})
     audit.record(session, "loaner_loan", loan.id, "return", after={
         "condition": condition, "charges_cents": charges, "kept_cents": kept,
@@ -811,8 +830,8 @@ def grant_exception(session: Session, case_id: object, actor: User, reason: str)
     assert loan is not None
     loan.exception_reason = reason[:400]
     _case_event(session, case.id, actor, "loaner.exception",
-                f"Case may close with loaner {loan.unit.body_code} out: {reason}",
-                {"loan_id": loan.id})
+                N_("Case may close with loaner %(code)s out: %(reason)s"),
+                {"code": loan.unit.body_code, "reason": reason}, {"loan_id": loan.id})
     audit.record(session, "loaner_loan", loan.id, "exception", after={"reason": reason},
                  region_id=loan.region_id)
     return loan
