@@ -28,11 +28,11 @@ def unit_json(unit: LoanerUnit) -> dict[str, Any]:
 
 def loan_json(loan: Loan, today: Any) -> dict[str, Any]:
     return {
-        "id": loan.id, "case_id": loan.case_id, "unit": unit_json(loan.unit),
+        "id": loan.id, "case_id": loan.case_id, "unit": unit_json(loan.loaner),
         "status": loan.status, "reason": loan.reason, "needed_by": loan.needed_by,
         "other_model_reason": loan.other_model_reason or None,
         "needs_approval_of": None if loan.approval_point_id is None
-        else loan.unit.service_point.code,
+        else loan.loaner.service_point.code,
         "decision_note": loan.decision_note or None, "lent_at": loan.lent_at,
         "accessories_out": loan.accessories_out or [], "condition_out": loan.condition_out
         or None, "deposit_cents": loan.deposit_cents,

@@ -165,7 +165,7 @@ def validate_transition(session: Session, case: ServiceCase, to: str) -> list[Ve
     out = services.blocking_loans(session, case)
     if not out:
         return []
-    codes = ", ".join(loan.unit.body_code for loan in out)
+    codes = ", ".join(loan.loaner.body_code for loan in out)
     return [Veto(policy.CLAUSE, VETO, params={
         "codes": codes, "state": Term(policy.GUARDED_TARGETS[to])}, plugin="loaner")]
 
@@ -189,12 +189,12 @@ def unit_timeline(session: Session, unit: Unit) -> list[TimelineEntry]:
         if loan.lent_at is not None:
             entries.append(TimelineEntry(
                 at=loan.lent_at, kind="loaner.lent", title=N_("Loaner lent"),
-                detail=f"{loan.unit.body_code} (#{loan.case_id})",
+                detail=f"{loan.loaner.body_code} (#{loan.case_id})",
                 url=f"/loaner/loans/{loan.id}", source="loaner"))
         if loan.returned_at is not None:
             entries.append(TimelineEntry(
                 at=loan.returned_at, kind="loaner.returned", title=N_("Loaner returned"),
-                detail=loan.unit.body_code, url=f"/loaner/loans/{loan.id}", source="loaner"))
+                detail=loan.loaner.body_code, url=f"/loaner/loans/{loan.id}", source="loaner"))
     own = session.scalars(select(LoanerUnit).where(LoanerUnit.body_code == unit.body_code)
                           ).first()
     if own is not None:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from core.plugin_api import (
     Base,
@@ -27,6 +27,9 @@ from core.plugin_api import (
     utcnow,
 )
 from plugins.loaner import policy
+
+#: The session key of the reader's region scope (core's region scope, DESIGN.md).
+SCOPE_KEY = "region_id"
 
 
 class LoanerUnit(RegionScoped, Base):
@@ -116,6 +119,24 @@ class Loan(RegionScoped, Base):
     @property
     def is_open(self) -> bool:
         return self.status in policy.OPEN_LOAN_STATUSES
+
+    @property
+    def loaner(self) -> LoanerUnit:
+        """The unit lent, also when it is another region's: HQ's pool lends to a
+        distributor's case (E-2), and the case's region must read what was lent to it (its
+        body code, model, accessories, lender) although the unit itself stays HQ's. Read
+        only: writing the unit stays with its own region (``services._lock_unit``)."""
+        if self.unit is not None:
+            return self.unit
+        session = object_session(self)
+        assert session is not None
+        scope = session.info.pop(SCOPE_KEY, None)
+        try:
+            unit = session.get(LoanerUnit, self.unit_id)
+        finally:
+            session.info[SCOPE_KEY] = scope
+        assert unit is not None  # a loan's unit is never deleted
+        return unit
 
 
 class LoanerEvent(RegionScoped, Base):

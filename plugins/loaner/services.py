@@ -379,9 +379,22 @@ def _release(session: Session, case: ServiceCase, loan: Loan, actor: User | None
         release_hold(session, case, HOLD, actor, note)
 
 
-def _free_unit(session: Session, loan: Loan, status: str) -> LoanerUnit:
+def _lock_unit(session: Session, loan: Loan) -> LoanerUnit:
+    """The loan's unit, locked for a change. Another region's unit (HQ's pool lending to a
+    distributor's case) is changed only by its own pool: E-2, the loaner goes back to whoever
+    lent it; the borrower gets a clear 403, never a half-done write."""
     unit = lock_row(session, LoanerUnit, loan.unit_id)
-    assert unit is not None
+    if unit is None:
+        owner = loan.loaner
+        raise DomainError(N_("Loaner %(code)s belongs to the pool of %(point)s: only they "
+                             "lend it, take it back or free it (E-2)."),
+                          params={"code": owner.body_code, "point": owner.service_point.code},
+                          status_code=403, code="forbidden")
+    return unit
+
+
+def _free_unit(session: Session, loan: Loan, status: str) -> LoanerUnit:
+    unit = _lock_unit(session, loan)
     unit.status = status
     loan.open_unit_id = None
     return unit
@@ -409,7 +422,7 @@ def decide(session: Session, loan_id: object, actor: User, accept: bool, note: s
     loan.decision_note = note[:400]
     if accept:
         loan.status = "approved"
-        unit = loan.unit
+        unit = loan.loaner
     else:
         loan.status = "declined"
         unit = _free_unit(session, loan, "available")
@@ -480,7 +493,7 @@ def customer_language(session: Session, case: ServiceCase) -> str:
 def agreement_text(session: Session, loan: Loan, language: str, *, accessories: list[str],
                    condition: str, deposit_cents: int, signed_by: str, day: date) -> str:
     case = loan.case
-    unit = loan.unit
+    unit = loan.loaner
     return render_in(language, session, AGREEMENT, {
         "number": f"L{loan.id:06d}", "point": unit.service_point.name,
         "customer": case.contact_name, "case": case.id, "model": unit.model_code,
@@ -500,7 +513,7 @@ def lend(session: Session, loan_id: object, actor: User | None, data: dict[str, 
     deposit = 0
     if "deposit_cents" not in data:  # not given: the model's terms (the form always sends it)
         found = get_loan(session, loan_id)
-        deposit = default_deposit(session, found.unit.model_code)
+        deposit = default_deposit(session, found.loaner.model_code)
     elif data.get("deposit_cents") not in (None, "", 0, "0"):
         deposit = problems.cents(data, "deposit_cents", allow_zero=True) or 0
         if deposit > MAX_CENTS:
@@ -523,8 +536,7 @@ def lend(session: Session, loan_id: object, actor: User | None, data: dict[str, 
     if loan.status != "approved":
         raise Conflict(N_("This loaner was already lent or the request is closed."),
                        code="already_lent")
-    unit = lock_row(session, LoanerUnit, loan.unit_id)
-    assert unit is not None
+    unit = _lock_unit(session, loan)
     if unit.status != "reserved":
         raise Conflict(N_("Loaner %(code)s is not reserved for this case."),
                        params={"code": unit.body_code}, code="unit_taken")
@@ -612,15 +624,15 @@ def recall(session: Session, case: ServiceCase, actor: User | None) -> list[Loan
         loan.recalled_at = plugin_api.utcnow()
         loan.expected_return = policy.expected_return(today(session), grace)
         params: dict[str, object] = {
-            "customer": case.contact_name, "case": case.id, "code": loan.unit.body_code,
-            "model": loan.unit.model_code, "due": loan.expected_return.isoformat(),
+            "customer": case.contact_name, "case": case.id, "code": loan.loaner.body_code,
+            "model": loan.loaner.model_code, "due": loan.expected_return.isoformat(),
             "accessories": ", ".join(loan.accessories_out or []) or "-"}
         _message(session, loan, "loaner.recall", RECALL_SUBJECT, RECALL_BODY, params, True)
-        _event(session, loan.unit, "recalled", actor, N_("Due back on %(due)s"), loan,
+        _event(session, loan.loaner, "recalled", actor, N_("Due back on %(due)s"), loan,
                {"due": str(loan.expected_return)})
         _case_event(session, case.id, actor, "loaner.recall",
                     N_("Loaner %(code)s recalled, due back %(due)s"),
-                    {"code": loan.unit.body_code, "due": loan.expected_return.isoformat()},
+                    {"code": loan.loaner.body_code, "due": loan.expected_return.isoformat()},
                     {"loan_id": loan.id})
         recalled.append(loan)
     return recalled
@@ -649,16 +661,16 @@ def remind_overdue(session: Session, on: date) -> tuple[int, int]:
         days = policy.overdue_days(loan.expected_return, on)
         case = loan.case
         _message(session, loan, "loaner.reminder", REMINDER_SUBJECT, REMINDER_BODY, {
-            "customer": case.contact_name, "case": case.id, "code": loan.unit.body_code,
+            "customer": case.contact_name, "case": case.id, "code": loan.loaner.body_code,
             "due": str(loan.expected_return), "days": days,
-            "point": loan.unit.service_point.name}, False)
+            "point": loan.loaner.service_point.name}, False)
         loan.reminders += 1
         loan.last_reminder_on = on
-        _event(session, loan.unit, "reminded", None, N_("%(n)d day(s) overdue"), loan,
+        _event(session, loan.loaner, "reminded", None, N_("%(n)d day(s) overdue"), loan,
                {"n": days})
         _case_event(session, case.id, None, "loaner.reminder",
                     N_("Loaner %(code)s overdue %(days)s day(s): reminder %(n)s sent"),
-                    {"code": loan.unit.body_code, "days": days, "n": loan.reminders},
+                    {"code": loan.loaner.body_code, "days": days, "n": loan.reminders},
                     {"loan_id": loan.id})
         sent += 1
     return len(due), sent
@@ -683,16 +695,16 @@ def remind_due(session: Session, on: date) -> int:
             continue
         case = loan.case
         _message(session, loan, "loaner.due_reminder", DUE_SUBJECT, DUE_BODY, {
-            "customer": case.contact_name, "case": case.id, "code": loan.unit.body_code,
+            "customer": case.contact_name, "case": case.id, "code": loan.loaner.body_code,
             "due": str(loan.expected_return),
             "accessories": ", ".join(loan.accessories_out or []) or "-",
-            "point": loan.unit.service_point.name}, False)
+            "point": loan.loaner.service_point.name}, False)
         loan.due_reminder_on = on
-        _event(session, loan.unit, "due_reminded", None, N_("Due back on %(due)s"), loan,
+        _event(session, loan.loaner, "due_reminded", None, N_("Due back on %(due)s"), loan,
                {"due": str(loan.expected_return)})
         _case_event(session, case.id, None, "loaner.due_reminder",
                     N_("Loaner %(code)s due back %(due)s: reminder sent"),
-                    {"code": loan.unit.body_code, "due": str(loan.expected_return)},
+                    {"code": loan.loaner.body_code, "due": str(loan.expected_return)},
                     {"loan_id": loan.id})
         sent += 1
     return sent
@@ -744,8 +756,7 @@ def return_loan(session: Session, loan_id: object, actor: User | None,
     if loan.status != "lent":
         raise Conflict(N_("This loaner is not out: it was returned already or never lent."),
                        code="not_lent")
-    unit = lock_row(session, LoanerUnit, loan.unit_id)
-    assert unit is not None
+    unit = _lock_unit(session, loan)
     back: list[dict[str, Any]] = []
     lines: list[policy.ReturnLine] = []
     for item in loan.accessories_out or []:
@@ -831,7 +842,7 @@ def grant_exception(session: Session, case_id: object, actor: User, reason: str)
     loan.exception_reason = reason[:400]
     _case_event(session, case.id, actor, "loaner.exception",
                 N_("Case may close with loaner %(code)s out: %(reason)s"),
-                {"code": loan.unit.body_code, "reason": reason}, {"loan_id": loan.id})
+                {"code": loan.loaner.body_code, "reason": reason}, {"loan_id": loan.id})
     audit.record(session, "loaner_loan", loan.id, "exception", after={"reason": reason},
                  region_id=loan.region_id)
     return loan

@@ -229,20 +229,20 @@ def _loan_page(request: Request, *, form: str = "", errors: dict[str, str] | Non
                status_code: int = 200) -> Response:
     session = request.state.db
     loan = services.get_loan(session, request.path_params["loan_id"])
-    deposit = terms.default_deposit(session, loan.unit.model_code)
-    defaults = {"condition": loan.unit.condition,
+    deposit = terms.default_deposit(session, loan.loaner.model_code)
+    defaults = {"condition": loan.loaner.condition,
                 "language": services.customer_language(session, loan.case),
                 "signed_by": loan.case.contact_name,
                 "deposit_cents": f"{deposit / 100:.2f}" if deposit else "",
                 "deposit_method": "cash"}
     user = request.state.user
     return _page(request, "loaner/loan.html", {
-        "loan": loan, "case": loan.case, "unit": loan.unit,
+        "loan": loan, "case": loan.case, "unit": loan.loaner,
         "can_cancel": has(request, CANCEL_ANY) or (
             user is not None and user.id == loan.requested_by_id),
         "overdue_days": policy.overdue_days(loan.expected_return, services.today(session))
         if loan.status == "lent" else 0,
-        "history": [e for e in services.history(session, loan.unit) if e.loan_id == loan.id],
+        "history": [e for e in services.history(session, loan.loaner) if e.loan_id == loan.id],
         "photos": services.photos_of(session, loan),
         "form": form, "errors": errors or {}, "values": values or defaults,
         "form_error": form_error}, status_code=status_code)
@@ -303,7 +303,7 @@ def lend(request: Request) -> Response:
 
     def act(data: dict[str, Any]) -> None:
         loan = services.get_loan(request.state.db, request.path_params["loan_id"])
-        ticked = [item for index, item in enumerate(loan.unit.accessory_list)
+        ticked = [item for index, item in enumerate(loan.loaner.accessory_list)
                   if form is not None and form.get(f"out_{index}")]
         services.lend(request.state.db, loan.id, request.state.user,
                       {**data, "accessories": ticked, "photos": _photos(request)})
@@ -371,7 +371,7 @@ def request_view(request: Request) -> Response:
         return _panel(request, errors=ctx["errors"], values=_values(data),
                       form_error=ctx["form_error"], status_code=form_status(error))
     flash(request, gettext_for(request).gettext("Loaner %(code)s reserved for this case.")
-          % {"code": loan.unit.body_code})
+          % {"code": loan.loaner.body_code})
     return see_other(f"/loaner/loans/{loan.id}")
 
 

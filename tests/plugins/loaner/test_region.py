@@ -48,3 +48,50 @@ def test_another_region_gets_404(h: Harness) -> None:
     assert "PA2400-230101-00001" not in web.get("/loaner/numbers.csv").text
     # HQ sees every region's pool
     assert len(c.get("/api/v1/loaner/units", headers=clerk).json()["units"]) == 3
+
+
+def test_hq_pool_lent_to_a_distributors_case(h: Harness) -> None:
+    """HQ lends from its pool to a distributor's case (E-2): the distributor reads what was
+    lent to its case (loan page, API, panel, list, recall on repaired, the E-2 veto), but the
+    unit stays HQ's: the distributor cannot take it back or free it (a clear 403)."""
+    from tests.plugins.loaner.helpers import move, repaired
+
+    uid = add_unit(h)  # HQ-SC's pool
+    other = add_unit(h, 2)
+    cid = case_id(h, "east-clerk")
+    c = h.client()
+    hq = bearer(h, "hq-clerk")
+    east = bearer(h, "east-clerk")
+    loan = c.post("/api/v1/loaner/loans", headers=hq, json={
+        "case_id": cid, "unit_id": uid, "reason": "Festival"}).json()
+    assert loan["status"] == "requested" and loan["needs_approval_of"] == "HQ-SC"
+    seen = c.get(f"/api/v1/loaner/loans/{loan['id']}", headers=east)
+    assert seen.status_code == 200 and seen.json()["unit"]["body_code"] == \
+        "PA2400-230101-00001"
+    cancel = h.client("east-supervisor").form(f"/loaner/loans/{loan['id']}/cancel", {
+        "note": "Customer changed plans", "confirm": "on"}, follow_redirects=False)
+    assert cancel.status_code == 403 and "only they lend it" in cancel.text
+    assert c.post(f"/api/v1/loaner/loans/{loan['id']}/decision", headers=bearer(
+        h, "hq-supervisor"), json={"accept": True}).status_code == 200
+    assert c.post(f"/api/v1/loaner/loans/{loan['id']}/lend", headers=east,
+                  json=lend_body()).status_code == 403
+    assert c.post(f"/api/v1/loaner/loans/{loan['id']}/lend", headers=hq,
+                  json=lend_body()).status_code == 200
+    web = h.client("east-clerk")
+    for url in (f"/loaner/loans/{loan['id']}", f"/loaner/cases/{cid}/panel", "/loaner/loans"):
+        page = web.get(url)
+        assert page.status_code == 200 and "PA2400-230101-00001" in page.text, url
+    assert "PA2400-230101-00002" not in web.get("/loaner").text  # HQ's pool stays HQ's
+    repaired(h, cid, "east")  # the distributor's technician: the recall goes out
+    recalled = c.get(f"/api/v1/loaner/loans/{loan['id']}", headers=east).json()
+    assert recalled["recalled_at"] and recalled["expected_return"]
+    vetoed = move(h, east, cid, "returned")
+    assert vetoed.status_code == 409 and "E-2" in [
+        v["clause"] for v in vetoed.json()["error"]["vetoes"]]
+    refused = c.post(f"/api/v1/loaner/loans/{loan['id']}/return", headers=east,
+                     json={"condition": "good"})
+    assert refused.status_code == 403 and "HQ-SC" in refused.json()["error"]["message"]
+    back = c.post(f"/api/v1/loaner/loans/{loan['id']}/return", headers=hq,
+                  json={"condition": "good"})
+    assert back.status_code == 200 and back.json()["unit"]["status"] == "in_check"
+    assert other
