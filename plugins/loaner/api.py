@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.plugin_api import ApiResponse, DomainError, get_case, has, json_body
-from plugins.loaner import policy, services, terms
+from plugins.loaner import policy, reservations, services, terms
 from plugins.loaner.models import Loan, LoanerUnit
 
 OTHER_POINTS = "loaner.other_points"
@@ -161,3 +161,27 @@ def save_terms(request: Request) -> Response:
     (replaces the model's whole price list)."""
     saved = terms.save_terms(request.state.db, request.state.user, json_body(request))
     return ApiResponse(terms.terms_json(saved))
+
+
+def unit_reservations(request: Request) -> Response:
+    """The unit's bookings ahead, booked and cancelled, by start date."""
+    session = request.state.db
+    unit = services.get_unit(session, request.path_params["unit_id"])
+    return ApiResponse({"unit_id": unit.id, "reservations": [
+        reservations.reservation_json(b) for b in reservations.of_unit(session, unit.id)]})
+
+
+def reserve(request: Request) -> Response:
+    """Book a unit for a case's period ahead: ``{"unit_id", "case_id", "start_on", "end_on",
+    "reason"}`` (both days included); 409 when another booking overlaps."""
+    booking = reservations.reserve(request.state.db, request.state.user, json_body(request))
+    return ApiResponse(reservations.reservation_json(booking), status_code=201)
+
+
+def cancel_reservation(request: Request) -> Response:
+    """Cancel a booking: ``{"note"}`` (whoever booked it, or ``loaner.cancel_any``)."""
+    data = json_body(request)
+    booking = reservations.cancel(request.state.db, request.path_params["reservation_id"],
+                                  request.state.user, str(data.get("note") or ""),
+                                  any_booking=has(request, "loaner.cancel_any"))
+    return ApiResponse(reservations.reservation_json(booking))

@@ -208,3 +208,26 @@ class LoanerTerms(Base):
         wanted = item.strip().lower()
         return next((int(cents) for name, cents in (self.prices or {}).items()
                      if name.strip().lower() == wanted), None)
+
+
+class LoanerReservation(RegionScoped, Base):
+    """A unit booked ahead for a case's period, both days included (l0004; ANCHORS SI#5081):
+    the customer's project is known to come. ``booked`` reservations of one unit never
+    overlap (decided under the unit's row lock); a request for the unit during a period
+    booked by another case is refused. ``region_id`` is the case's."""
+
+    __tablename__ = "loaner_reservation"
+    __table_args__ = (Index("ix_loaner_reservation_unit_status", "unit_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("loaner_unit.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("service_case.id"), index=True)
+    start_on: Mapped[date] = mapped_column()
+    end_on: Mapped[date] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="booked")  # booked | cancelled
+    reason: Mapped[str] = mapped_column(String(400), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cancel_note: Mapped[str] = mapped_column(String(400), default="")
+
+    unit: Mapped[LoanerUnit] = relationship(lazy="joined")

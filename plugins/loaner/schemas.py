@@ -64,3 +64,14 @@ TERMS: dict[str, Any] = {
         "prices": {"type": "object", "maxProperties": MAX_ITEMS,
                    "propertyNames": {"maxLength": ITEM_LENGTH},
                    "additionalProperties": CENTS}}}
+
+RESERVE: dict[str, Any] = {
+    "type": "object", "required": ["unit_id", "case_id", "start_on", "end_on", "reason"],
+    "properties": {
+        "unit_id": {"type": "integer", "minimum": 1},
+        "case_id": {"type": "integer", "minimum": 1},
+        "start_on": {"type": "string", "format": "date"},
+        "end_on": {"type": "string", "format": "date"},
+        "reason": TEXT}}
+
+CANCEL: dict[str, Any] = {"type": "object", "required": ["note"], "properties": {"note": TEXT}}

@@ -47,7 +47,7 @@ from core.plugin_api import (
     release_hold,
     render_in,
 )
-from plugins.loaner import policy
+from plugins.loaner import policy, reservations
 from plugins.loaner.models import Loan, LoanerEvent, LoanerMoney, LoanerUnit
 from plugins.loaner.terms import MAX_CENTS, UNIT_DAMAGE, default_deposit, price_item
 
@@ -275,11 +275,25 @@ def history(session: Session, unit: LoanerUnit) -> list[LoanerEvent]:
 # --- availability and requests ----------------------------------------------------------------
 
 
+def loan_window(session: Session, needed_by: date | None) -> tuple[date, date]:
+    """The days a loan asked for now ties its unit up, at the least: from today to the day
+    needed (or today) plus the grace after the repair. A booking of another case on one of
+    them refuses the request (``reservations``)."""
+    first = today(session)
+    start = max(needed_by or first, first)
+    return first, start + timedelta(days=settings_of(session).grace_days)
+
+
 def available_for(session: Session, case: ServiceCase, *, other_points: bool,
                   other_models: bool = False) -> list[LoanerUnit]:
     """E-2: same-model units available at the case's point first, then (with permission)
-    at the other points the user sees, HQ's included."""
+    at the other points the user sees, HQ's included; units another case has booked for the
+    coming days (``loan_window``) are left out."""
     query = select(LoanerUnit).where(LoanerUnit.status == "available")
+    booked = reservations.booked_units(session, *loan_window(session, None),
+                                       other_than_case=case.id)
+    if booked:
+        query = query.where(LoanerUnit.id.not_in(booked))
     if not other_models:
         query = query.where(LoanerUnit.model_code == (case.model_code or "").upper())
     if not other_points:
@@ -342,6 +356,13 @@ def request_loan(session: Session, case_id: object, actor: User | None, data: di
                              "model needs a supervisor."), params={"model": case.model_code},
                           field="unit_id", status_code=403, code="forbidden")
     policy.check_model(case.model_code or "", unit.model_code, other_reason)
+    first, last = loan_window(session, needed_by)
+    taken = reservations.overlapping(session, unit.id, first, last, other_than_case=case.id)
+    if taken:
+        raise Conflict(N_("Loaner %(code)s is already booked from %(start)s to %(end)s."),
+                       params={"code": unit.body_code, "start": taken[0].start_on.isoformat(),
+                               "end": taken[0].end_on.isoformat()},
+                       code="unit_booked", field="unit_id")
     cross = unit.service_point_id != case.service_point_id
     loan = Loan(case_id=case.id, unit_id=unit.id, open_unit_id=unit.id, region_id=case.region_id,
                 status="requested" if cross else "approved", reason=reason,

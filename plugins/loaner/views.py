@@ -25,7 +25,7 @@ from core.plugin_api import (
     render,
     see_other,
 )
-from plugins.loaner import policy, services, terms
+from plugins.loaner import policy, reservations, services, terms
 
 VIEW = "loaner.view"
 LEND = "loaner.lend"
@@ -158,6 +158,7 @@ def _unit_page(request: Request, *, form: str = "", errors: dict[str, str] | Non
     loans = [loan for loan in services.loans(session)[0] if loan.unit_id == unit.id]
     return _page(request, "loaner/unit.html", {
         "unit": unit, "history": services.history(session, unit), "loans": loans,
+        "bookings": reservations.of_unit(session, unit.id),
         "form": form, "errors": errors or {}, "values": values or {},
         "form_error": form_error}, status_code=status_code)
 
@@ -481,3 +482,34 @@ def terms_save(request: Request) -> Response:
     flash(request, gettext_for(request).gettext("Loaner terms of %(model)s saved.")
           % {"model": saved.model_code})
     return see_other(f"/loaner/terms?model={saved.model_code}")
+
+
+# --- bookings ahead -------------------------------------------------------------------------------
+
+
+def unit_reserve(request: Request) -> Response:
+    def act(data: dict[str, Any]) -> None:
+        reservations.reserve(request.state.db, request.state.user,
+                             {**data, "unit_id": request.path_params["unit_id"]})
+
+    return _unit_action(request, "reserve", act, N_("Unit booked for the period."))
+
+
+def reservation_cancel(request: Request) -> Response:
+    data = form_data(request)
+    session = request.state.db
+    found = session.get(reservations.LoanerReservation, request.path_params["reservation_id"])
+    if found is None:
+        raise DomainError(N_("No such booking."), status_code=404, code="not_found")
+    request.path_params["unit_id"] = found.unit_id
+    try:
+        _confirmed(data)
+        reservations.cancel(session, found.id, request.state.user, str(data.get("note", "")),
+                            any_booking=has(request, CANCEL_ANY))
+    except DomainError as error:
+        session.rollback()
+        ctx = error_context(request, error)
+        return _unit_page(request, form="bookings", errors=ctx["errors"], values=_values(data),
+                          form_error=ctx["form_error"], status_code=form_status(error))
+    flash(request, gettext_for(request).gettext("Booking cancelled."))
+    return see_other(f"/loaner/units/{found.unit_id}")
