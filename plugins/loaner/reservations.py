@@ -32,7 +32,7 @@ from core.plugin_api import (
     record_case_event,
 )
 from plugins.loaner import policy
-from plugins.loaner.models import LoanerReservation, LoanerUnit
+from plugins.loaner.models import LoanerReservation, LoanerUnit, across_regions
 
 #: The longest period one booking covers, and how far ahead one may book.
 MAX_DAYS = 90
@@ -47,7 +47,8 @@ def overlapping(session: Session, unit_id: int, first: date, last: date, *,
         LoanerReservation.start_on <= last, LoanerReservation.end_on >= first)
     if other_than_case is not None:
         query = query.where(LoanerReservation.case_id != other_than_case)
-    return list(session.scalars(query.order_by(LoanerReservation.start_on)))
+    with across_regions(session):  # HQ's unit may be booked by any region's case
+        return list(session.scalars(query.order_by(LoanerReservation.start_on)))
 
 
 def booked_units(session: Session, first: date, last: date, *,
@@ -58,7 +59,8 @@ def booked_units(session: Session, first: date, last: date, *,
         LoanerReservation.end_on >= first)
     if other_than_case is not None:
         query = query.where(LoanerReservation.case_id != other_than_case)
-    return set(session.scalars(query))
+    with across_regions(session):
+        return set(session.scalars(query))
 
 
 def of_unit(session: Session, unit_id: int) -> list[LoanerReservation]:

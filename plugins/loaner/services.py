@@ -48,7 +48,14 @@ from core.plugin_api import (
     render_in,
 )
 from plugins.loaner import policy, reservations
-from plugins.loaner.models import Loan, LoanerEvent, LoanerMoney, LoanerUnit
+from plugins.loaner.models import (
+    SCOPE_KEY,
+    Loan,
+    LoanerEvent,
+    LoanerMoney,
+    LoanerUnit,
+    across_regions,
+)
 from plugins.loaner.terms import MAX_CENTS, UNIT_DAMAGE, default_deposit, price_item
 
 HOLD = "loaner.waiting_for_loaner"
@@ -299,6 +306,11 @@ def available_for(session: Session, case: ServiceCase, *, other_points: bool,
     if not other_points:
         query = query.where(LoanerUnit.service_point_id == case.service_point_id)
     rows = list(session.scalars(query.order_by(LoanerUnit.body_code)))
+    if other_points and session.info.get(SCOPE_KEY) is not None:
+        hq = select(plugin_api.Region.id).where(plugin_api.Region.is_hq.is_(True))
+        with across_regions(session):  # E-2: HQ's pool is offered to every region
+            rows += list(session.scalars(query.where(LoanerUnit.region_id.in_(hq))
+                                         .order_by(LoanerUnit.body_code)))
     rows.sort(key=lambda u: (u.service_point_id != case.service_point_id,
                              u.model_code != case.model_code, u.body_code))
     return rows
@@ -342,6 +354,10 @@ def request_loan(session: Session, case_id: object, actor: User | None, data: di
         raise Conflict(N_("This case already has a loaner requested or out."),
                        code="already_requested")
     unit = lock_row(session, LoanerUnit, unit_id)
+    foreign = False
+    if unit is None and other_points and session.info.get(SCOPE_KEY) is not None:
+        unit = _hq_unit(session, unit_id)  # E-2: a distributor applies to HQ's pool
+        foreign = unit is not None
     if unit is None:
         raise NotFound(N_("No such loaner unit."), field="unit_id")
     if unit.status != "available":
@@ -371,6 +387,9 @@ def request_loan(session: Session, case_id: object, actor: User | None, data: di
                 approval_point_id=unit.service_point_id if cross else None)
     session.add(loan)
     unit.status = "reserved"
+    if foreign:  # the one write into HQ's pool a distributor makes: its unit reserved
+        with across_regions(session):
+            session.flush()
     session.flush()
     _event(session, unit, "requested", actor, N_("Case %(case)s: %(reason)s"), loan,
            {"case": case.id, "reason": reason})
@@ -406,19 +425,46 @@ def _lock_unit(session: Session, loan: Loan) -> LoanerUnit:
     lent it; the borrower gets a clear 403, never a half-done write."""
     unit = lock_row(session, LoanerUnit, loan.unit_id)
     if unit is None:
-        owner = loan.loaner
-        raise DomainError(N_("Loaner %(code)s belongs to the pool of %(point)s: only they "
-                             "lend it, take it back or free it (E-2)."),
-                          params={"code": owner.body_code, "point": owner.service_point.code},
-                          status_code=403, code="forbidden")
+        raise _not_ours(loan)
     return unit
+
+
+def _hq_unit(session: Session, unit_id: object) -> LoanerUnit | None:
+    """HQ's unit ``unit_id``, locked, read across the region scope (``None`` when it is not
+    HQ's: another distributor's pool stays invisible)."""
+    with across_regions(session):
+        unit = lock_row(session, LoanerUnit, unit_id)
+        if unit is None:
+            return None
+        region = session.get(plugin_api.Region, unit.region_id)
+    return unit if region is not None and region.is_hq else None
 
 
 def _free_unit(session: Session, loan: Loan, status: str) -> LoanerUnit:
-    unit = _lock_unit(session, loan)
+    """The reserved unit back to the pool (declined, cancelled, the case ended). A
+    distributor frees HQ's unit it reserved (cancelling its own request, SI#6553)."""
+    unit = lock_row(session, LoanerUnit, loan.unit_id)
+    if unit is None and session.info.get(SCOPE_KEY) is not None:
+        unit = _hq_unit(session, loan.unit_id)
+        if unit is not None and unit.status == "reserved" and loan.open_unit_id == unit.id:
+            unit.status = status
+            loan.open_unit_id = None
+            with across_regions(session):
+                session.flush()
+            return unit
+    if unit is None:
+        raise _not_ours(loan)
     unit.status = status
     loan.open_unit_id = None
     return unit
+
+
+def _not_ours(loan: Loan) -> DomainError:
+    owner = loan.loaner
+    return DomainError(N_("Loaner %(code)s belongs to the pool of %(point)s: only they "
+                          "lend it, take it back or free it (E-2)."),
+                       params={"code": owner.body_code, "point": owner.service_point.code},
+                       status_code=403, code="forbidden")
 
 
 def is_hq(session: Session, user: User) -> bool:
