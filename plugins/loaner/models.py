@@ -142,11 +142,15 @@ class Loan(RegionScoped, Base):
         only: writing the unit stays with its own region (``services._lock_unit``)."""
         if self.unit is not None:
             return self.unit
+        found = self.__dict__.get("_loaner")  # kept by ``services.with_loaners``
+        if found is not None:
+            return found  # type: ignore[no-any-return]
         session = object_session(self)
         assert session is not None
         with across_regions(session):
             unit = session.get(LoanerUnit, self.unit_id)
         assert unit is not None  # a loan's unit is never deleted
+        self.__dict__["_loaner"] = unit
         return unit
 
 

@@ -318,8 +318,8 @@ def available_for(session: Session, case: ServiceCase, *, other_points: bool,
 
 def loans_of_case(session: Session, case: ServiceCase | int) -> list[Loan]:
     case_id = case if isinstance(case, int) else case.id
-    return list(session.scalars(select(Loan).where(Loan.case_id == case_id)
-                                .order_by(Loan.id.desc())))
+    return with_loaners(session, list(session.scalars(select(Loan).where(
+        Loan.case_id == case_id).order_by(Loan.id.desc()))))
 
 
 def get_loan(session: Session, loan_id: object) -> Loan:
@@ -706,9 +706,9 @@ def recall(session: Session, case: ServiceCase, actor: User | None) -> list[Loan
 
 
 def overdue_loans(session: Session, on: date) -> list[Loan]:
-    return list(session.scalars(select(Loan).where(
+    return with_loaners(session, list(session.scalars(select(Loan).where(
         Loan.status == "lent", Loan.expected_return.is_not(None), Loan.expected_return < on,
-    ).order_by(Loan.expected_return, Loan.id)))
+    ).order_by(Loan.expected_return, Loan.id))))
 
 
 def remind_overdue(session: Session, on: date) -> tuple[int, int]:
@@ -938,6 +938,20 @@ def close_requests(session: Session, case: ServiceCase, actor: User | None) -> N
 # --- lists and numbers ----------------------------------------------------------------------------
 
 
+def with_loaners(session: Session, rows: list[Loan]) -> list[Loan]:
+    """Load the units of ``rows`` another region owns (HQ's lent to this region's cases) in
+    one query, so ``Loan.loaner`` finds them in the session: no query per row."""
+    missing = {loan.unit_id for loan in rows if loan.unit is None}
+    if missing:
+        with across_regions(session):
+            found = {unit.id: unit for unit in session.scalars(
+                select(LoanerUnit).where(LoanerUnit.id.in_(missing)))}
+        for loan in rows:
+            if loan.unit is None:
+                loan.__dict__["_loaner"] = found.get(loan.unit_id)
+    return rows
+
+
 def loans(session: Session, *, status: str = "", overdue_on: date | None = None,
           approval_point_id: int | None = None, page: int = 1) -> tuple[list[Loan], int]:
     query = select(Loan)
@@ -951,7 +965,7 @@ def loans(session: Session, *, status: str = "", overdue_on: date | None = None,
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     rows = session.scalars(query.order_by(Loan.id.desc())
                            .offset((max(page, 1) - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-    return list(rows), total
+    return with_loaners(session, list(rows)), total
 
 
 #: The longest period the numbers cover (a year and a day: a leap year fits).

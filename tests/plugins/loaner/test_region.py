@@ -136,3 +136,28 @@ def test_a_distributor_applies_to_hqs_pool(h: Harness) -> None:
         session.commit()
     alone = c.get(f"/api/v1/loaner/cases/{cid}/availability", headers=bearer(h, "east-clerk"))
     assert alone.json()["units"] == []
+
+
+def test_distributor_loan_list_reads_hqs_units_in_one_statement(h: Harness) -> None:
+    """HQ's units lent to a distributor's cases load in one query for a whole list page:
+    three loans cost what one costs (no query per row through ``Loan.loaner``)."""
+    from tests.support import QueryCounter
+
+    east = bearer(h, "east-clerk")
+    web = h.client("east-clerk")
+
+    def count() -> int:
+        assert web.get("/loaner/loans").status_code == 200  # warm up
+        with QueryCounter(h.app.state.engine) as counter:
+            assert web.get("/loaner/loans").status_code == 200
+        return len([s for s in counter.statements if s.strip().upper() != "BEGIN"])
+
+    for seq in range(3):
+        uid = add_unit(h, 10 + seq)  # HQ's pool
+        asked = h.client().post("/api/v1/loaner/loans", headers=east, json={
+            "case_id": case_id(h, "east-clerk"), "unit_id": uid, "reason": "Tour"})
+        assert asked.status_code == 201, asked.text
+        if seq == 0:
+            one = count()
+    assert count() == one
+    assert "PA2400-230101-00012" in web.get("/loaner/loans").text
