@@ -45,6 +45,10 @@ class RouteSpec:
     ``endpoint`` is a plain function ``(request) -> Response`` run in a worker thread with a
     database session at ``request.state.db``. ``csrf=False`` is only for bearer-token API
     routes and single-use public links, which carry their own proof.
+
+    ``request_schema`` / ``response_schema``: optional JSON Schemas of an API route's JSON
+    body and of its 200 answer; core's ``/api/v1/openapi.json`` includes them (so clients and
+    the API fuzz test know the body). Not compared or hashed: two specs are told apart by id.
     """
 
     id: str
@@ -54,6 +58,8 @@ class RouteSpec:
     methods: tuple[str, ...] = ("GET",)
     csrf: bool = True
     name: str | None = None
+    request_schema: Mapping[str, Any] | None = field(default=None, compare=False)
+    response_schema: Mapping[str, Any] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

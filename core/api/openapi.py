@@ -1,5 +1,6 @@
 """``GET /api/v1/openapi.json``: built from the registered routes, so a route cannot be left
-out; request bodies of the contract operations are described by hand."""
+out; request bodies of the contract operations are described by hand, a plugin's through
+``RouteSpec.request_schema`` (and its answers through ``response_schema``)."""
 
 from __future__ import annotations
 
@@ -116,9 +117,13 @@ def document(request: Request) -> dict[str, Any]:
             }
             if method not in ("GET", "HEAD"):  # issue 10: a retry takes effect once
                 operation["parameters"].append(IDEMPOTENCY_KEY)
-            if key in BODIES:
+            body = BODIES.get(key) or route.request_schema
+            if body is not None and method not in ("GET", "HEAD"):
                 operation["requestBody"] = {"required": True, "content": {
-                    "application/json": {"schema": BODIES[key]}}}
+                    "application/json": {"schema": dict(body)}}}
+            if route.response_schema is not None:
+                operation["responses"]["200"]["content"] = {
+                    "application/json": {"schema": dict(route.response_schema)}}
             paths.setdefault(path, {})[method.lower()] = operation
     return {
         "openapi": "3.1.0",

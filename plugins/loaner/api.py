@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.plugin_api import ApiResponse, DomainError, get_case, has, json_body
-from plugins.loaner import policy, services
+from plugins.loaner import policy, reservations, services, terms
 from plugins.loaner.models import Loan, LoanerUnit
 
 OTHER_POINTS = "loaner.other_points"
@@ -28,11 +28,11 @@ def unit_json(unit: LoanerUnit) -> dict[str, Any]:
 
 def loan_json(loan: Loan, today: Any) -> dict[str, Any]:
     return {
-        "id": loan.id, "case_id": loan.case_id, "unit": unit_json(loan.unit),
+        "id": loan.id, "case_id": loan.case_id, "unit": unit_json(loan.loaner),
         "status": loan.status, "reason": loan.reason, "needed_by": loan.needed_by,
         "other_model_reason": loan.other_model_reason or None,
         "needs_approval_of": None if loan.approval_point_id is None
-        else loan.unit.service_point.code,
+        else loan.loaner.service_point.code,
         "decision_note": loan.decision_note or None, "lent_at": loan.lent_at,
         "accessories_out": loan.accessories_out or [], "condition_out": loan.condition_out
         or None, "deposit_cents": loan.deposit_cents,
@@ -148,3 +148,40 @@ def return_loan(request: Request) -> Response:
     loan = services.return_loan(session, request.path_params["loan_id"], request.state.user,
                                 json_body(request))
     return ApiResponse(loan_json(loan, services.today(session)))
+
+
+def list_terms(request: Request) -> Response:
+    """Every model's loaner terms: the deposit and the price list (cents)."""
+    return ApiResponse({"terms": [terms.terms_json(t) for t in
+                                  terms.all_terms(request.state.db)]})
+
+
+def save_terms(request: Request) -> Response:
+    """Set a model's terms: ``{"model_code", "deposit_cents", "prices": {"<item>": cents}}``
+    (replaces the model's whole price list)."""
+    saved = terms.save_terms(request.state.db, request.state.user, json_body(request))
+    return ApiResponse(terms.terms_json(saved))
+
+
+def unit_reservations(request: Request) -> Response:
+    """The unit's bookings ahead, booked and cancelled, by start date."""
+    session = request.state.db
+    unit = services.get_unit(session, request.path_params["unit_id"])
+    return ApiResponse({"unit_id": unit.id, "reservations": [
+        reservations.reservation_json(b) for b in reservations.of_unit(session, unit.id)]})
+
+
+def reserve(request: Request) -> Response:
+    """Book a unit for a case's period ahead: ``{"unit_id", "case_id", "start_on", "end_on",
+    "reason"}`` (both days included); 409 when another booking overlaps."""
+    booking = reservations.reserve(request.state.db, request.state.user, json_body(request))
+    return ApiResponse(reservations.reservation_json(booking), status_code=201)
+
+
+def cancel_reservation(request: Request) -> Response:
+    """Cancel a booking: ``{"note"}`` (whoever booked it, or ``loaner.cancel_any``)."""
+    data = json_body(request)
+    booking = reservations.cancel(request.state.db, request.path_params["reservation_id"],
+                                  request.state.user, str(data.get("note") or ""),
+                                  any_booking=has(request, "loaner.cancel_any"))
+    return ApiResponse(reservations.reservation_json(booking))

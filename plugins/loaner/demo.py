@@ -8,9 +8,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.plugin_api import ServiceCase, ServicePoint, Settings, User
+from core.plugin_api import ServiceCase, ServicePoint, Settings, User, model_by_code
 from plugins.loaner import policy, services
 from plugins.loaner.models import LoanerUnit
+from plugins.loaner.terms import save_terms, terms_for
 
 ACCESSORIES = "Power cord\nRack ears\nQuick-start guide"
 
@@ -30,6 +31,13 @@ def seed(session: Session, settings: Settings) -> None:
     cases = list(session.scalars(select(ServiceCase).where(
         ServiceCase.state.in_(policy.REQUEST_STATES), ServiceCase.model_code != "")
         .order_by(ServiceCase.id).limit(7)))
+    # the models' terms: the deposit and the price list of what goes with a loaner
+    for model, deposit, prices in (
+            ("PA2400", 50000, {"Power cord": 3500, "Rack ears": 8000}),
+            ("MX16", 30000, {"Power cord": 3500, "Quick-start guide": 500})):
+        if model_by_code(session, model) is not None and terms_for(session, model) is None:
+            save_terms(session, None, {"model_code": model, "deposit_cents": deposit,
+                                       "prices": prices})
     seq = 0
     # A pool at every point, so the pages are not empty even without cases.
     for point in points.values():

@@ -26,7 +26,7 @@ from core.plugin_api import (
     Widget,
     hookimpl,
 )
-from plugins.loaner import api, policy, services, views
+from plugins.loaner import api, policy, schemas, services, views
 from plugins.loaner.models import Loan, LoanerEvent, LoanerUnit
 
 VIEW = "loaner.view"
@@ -36,6 +36,7 @@ OTHER_POINTS = "loaner.other_points"
 OTHER_MODEL = "loaner.other_model"
 MANAGE = "loaner.manage"
 CANCEL_ANY = "loaner.cancel_any"
+TERMS = "loaner.terms"
 POST = ("POST",)
 
 
@@ -59,6 +60,8 @@ def register_permissions() -> list[Permission]:
                    default_roles=("supervisor", "hq_manager", "warehouse_keeper")),
         Permission(CANCEL_ANY, N_("Cancel loaner requests made by others"),
                    default_roles=("supervisor", "hq_manager")),
+        Permission(TERMS, N_("Set the loaner deposit and price list of each product model"),
+                   default_roles=("hq_manager",)),
     ]
 
 
@@ -89,10 +92,17 @@ def register_routes() -> list[RouteSpec]:
                   methods=POST),
         RouteSpec("loaner.unit_check", f"{unit}/check", views.unit_check, MANAGE,
                   methods=POST),
+        RouteSpec("loaner.unit_reserve", f"{unit}/reserve", views.unit_reserve, LEND,
+                  methods=POST),
+        RouteSpec("loaner.reservation_cancel",
+                  "/loaner/reservations/{reservation_id:int}/cancel",
+                  views.reservation_cancel, LEND, methods=POST),
         RouteSpec("loaner.loans", "/loaner/loans", views.loan_list, VIEW),
         RouteSpec("loaner.approvals", "/loaner/approvals", views.approvals, APPROVE),
         RouteSpec("loaner.numbers", "/loaner/numbers", views.numbers_page, VIEW),
         RouteSpec("loaner.numbers_csv", "/loaner/numbers.csv", views.numbers_csv, VIEW),
+        RouteSpec("loaner.terms", "/loaner/terms", views.terms_page, VIEW),
+        RouteSpec("loaner.terms_save", "/loaner/terms", views.terms_save, TERMS, methods=POST),
         RouteSpec("loaner.loan", loan, views.loan_detail, VIEW),
         RouteSpec("loaner.agreement", f"{loan}/agreement", views.agreement, VIEW),
         RouteSpec("loaner.decide", f"{loan}/decide", views.decide, APPROVE, methods=POST),
@@ -109,19 +119,31 @@ def register_routes() -> list[RouteSpec]:
                   VIEW),
         RouteSpec("loaner.api.units", "/api/v1/loaner/units", api.list_units, VIEW),
         RouteSpec("loaner.api.unit_create", "/api/v1/loaner/units", api.create_unit, MANAGE,
-                  methods=POST, csrf=False),
+                  methods=POST, csrf=False, request_schema=schemas.UNIT_CREATE),
         RouteSpec("loaner.api.availability", "/api/v1/loaner/cases/{case_id:int}/availability",
                   api.availability, VIEW),
         RouteSpec("loaner.api.loans", "/api/v1/loaner/loans", api.list_loans, VIEW),
         RouteSpec("loaner.api.request", "/api/v1/loaner/loans", api.request_loan, LEND,
-                  methods=POST, csrf=False),
+                  methods=POST, csrf=False, request_schema=schemas.REQUEST),
         RouteSpec("loaner.api.loan", api_loan, api.get_loan, VIEW),
         RouteSpec("loaner.api.decide", f"{api_loan}/decision", api.decide, APPROVE,
-                  methods=POST, csrf=False),
+                  methods=POST, csrf=False, request_schema=schemas.DECISION),
         RouteSpec("loaner.api.lend", f"{api_loan}/lend", api.lend, LEND, methods=POST,
-                  csrf=False),
+                  csrf=False, request_schema=schemas.LEND),
         RouteSpec("loaner.api.return", f"{api_loan}/return", api.return_loan, LEND,
-                  methods=POST, csrf=False),
+                  methods=POST, csrf=False, request_schema=schemas.RETURN),
+        RouteSpec("loaner.api.terms", "/api/v1/loaner/terms", api.list_terms, VIEW),
+        RouteSpec("loaner.api.unit_reservations",
+                  "/api/v1/loaner/units/{unit_id:int}/reservations", api.unit_reservations,
+                  VIEW),
+        RouteSpec("loaner.api.reserve", "/api/v1/loaner/reservations", api.reserve, LEND,
+                  methods=POST, csrf=False, request_schema=schemas.RESERVE),
+        RouteSpec("loaner.api.reservation_cancel",
+                  "/api/v1/loaner/reservations/{reservation_id:int}/cancel",
+                  api.cancel_reservation, LEND, methods=POST, csrf=False,
+                  request_schema=schemas.CANCEL),
+        RouteSpec("loaner.api.terms_save", "/api/v1/loaner/terms", api.save_terms, TERMS,
+                  methods=POST, csrf=False, request_schema=schemas.TERMS),
     ]
 
 
@@ -157,7 +179,7 @@ def validate_transition(session: Session, case: ServiceCase, to: str) -> list[Ve
     out = services.blocking_loans(session, case)
     if not out:
         return []
-    codes = ", ".join(loan.unit.body_code for loan in out)
+    codes = ", ".join(loan.loaner.body_code for loan in out)
     return [Veto(policy.CLAUSE, VETO, params={
         "codes": codes, "state": Term(policy.GUARDED_TARGETS[to])}, plugin="loaner")]
 
@@ -181,12 +203,12 @@ def unit_timeline(session: Session, unit: Unit) -> list[TimelineEntry]:
         if loan.lent_at is not None:
             entries.append(TimelineEntry(
                 at=loan.lent_at, kind="loaner.lent", title=N_("Loaner lent"),
-                detail=f"{loan.unit.body_code} (#{loan.case_id})",
+                detail=f"{loan.loaner.body_code} (#{loan.case_id})",
                 url=f"/loaner/loans/{loan.id}", source="loaner"))
         if loan.returned_at is not None:
             entries.append(TimelineEntry(
                 at=loan.returned_at, kind="loaner.returned", title=N_("Loaner returned"),
-                detail=loan.unit.body_code, url=f"/loaner/loans/{loan.id}", source="loaner"))
+                detail=loan.loaner.body_code, url=f"/loaner/loans/{loan.id}", source="loaner"))
     own = session.scalars(select(LoanerUnit).where(LoanerUnit.body_code == unit.body_code)
                           ).first()
     if own is not None:

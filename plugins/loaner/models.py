@@ -9,12 +9,13 @@ another region's pool or loans. The database itself refuses a second open loan o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
 from core.plugin_api import (
     Base,
@@ -27,6 +28,22 @@ from core.plugin_api import (
     utcnow,
 )
 from plugins.loaner import policy
+
+#: The session key of the reader's region scope (core's region scope, DESIGN.md).
+SCOPE_KEY = "region_id"
+
+
+@contextmanager
+def across_regions(session: Session) -> Iterator[None]:
+    """Lift the reader's region scope for the statements (and flushes) inside, then put it
+    back. Only for what E-2 shares across regions: HQ's pool offered to and reserved by a
+    distributor's case, the unit lent to a case read by the case's region, a booking
+    overlap checked against every region's bookings. Nothing else goes through here."""
+    scope = session.info.pop(SCOPE_KEY, None)
+    try:
+        yield
+    finally:
+        session.info[SCOPE_KEY] = scope
 
 
 class LoanerUnit(RegionScoped, Base):
@@ -117,6 +134,25 @@ class Loan(RegionScoped, Base):
     def is_open(self) -> bool:
         return self.status in policy.OPEN_LOAN_STATUSES
 
+    @property
+    def loaner(self) -> LoanerUnit:
+        """The unit lent, also when it is another region's: HQ's pool lends to a
+        distributor's case (E-2), and the case's region must read what was lent to it (its
+        body code, model, accessories, lender) although the unit itself stays HQ's. Read
+        only: writing the unit stays with its own region (``services._lock_unit``)."""
+        if self.unit is not None:
+            return self.unit
+        found = self.__dict__.get("_loaner")  # kept by ``services.with_loaners``
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        session = object_session(self)
+        assert session is not None
+        with across_regions(session):
+            unit = session.get(LoanerUnit, self.unit_id)
+        assert unit is not None  # a loan's unit is never deleted
+        self.__dict__["_loaner"] = unit
+        return unit
+
 
 class LoanerEvent(RegionScoped, Base):
     """One line of a loaner unit's history: added, requested, lent, recalled, reminded,
@@ -165,3 +201,48 @@ class LoanerMoney(RegionScoped, Base):
     core_ref: Mapped[str] = mapped_column(String(40), default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LoanerTerms(Base):
+    """A product model's loaner terms (l0003): the deposit suggested when a unit of the model
+    is lent, and the price list of its accessories and parts charged when one comes back
+    missing or damaged (``{"Rack ears": 8000}``, cents). One row per model, the same for
+    every pool: the model is the catalogue's, not a region's."""
+
+    __tablename__ = "loaner_terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_code: Mapped[str] = mapped_column(String(32), unique=True)
+    deposit_cents: Mapped[int] = mapped_column(default=0)
+    prices: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def price_of(self, item: str) -> int | None:
+        """The listed price of ``item`` (case does not matter), ``None`` when not listed."""
+        wanted = item.strip().lower()
+        return next((int(cents) for name, cents in (self.prices or {}).items()
+                     if name.strip().lower() == wanted), None)
+
+
+class LoanerReservation(RegionScoped, Base):
+    """A unit booked ahead for a case's period, both days included (l0004; ANCHORS SI#5081):
+    the customer's project is known to come. ``booked`` reservations of one unit never
+    overlap (decided under the unit's row lock); a request for the unit during a period
+    booked by another case is refused. ``region_id`` is the case's."""
+
+    __tablename__ = "loaner_reservation"
+    __table_args__ = (Index("ix_loaner_reservation_unit_status", "unit_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("loaner_unit.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("service_case.id"), index=True)
+    start_on: Mapped[date] = mapped_column()
+    end_on: Mapped[date] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="booked")  # booked | cancelled
+    reason: Mapped[str] = mapped_column(String(400), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cancel_note: Mapped[str] = mapped_column(String(400), default="")
+
+    unit: Mapped[LoanerUnit] = relationship(lazy="joined")

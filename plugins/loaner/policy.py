@@ -16,6 +16,9 @@ LOAN_STATUSES = ("requested", "approved", "lent", "returned", "declined", "cance
 OPEN_LOAN_STATUSES = ("requested", "approved", "lent")
 CONDITIONS = ("good", "fair", "damaged")
 CONDITION_LABELS = {"good": N_("good"), "fair": N_("fair"), "damaged": N_("damaged")}
+#: How a deposit is paid (core's payment methods), as people read them.
+METHOD_LABELS = {"cash": N_("Cash"), "card": N_("Card"), "bank_transfer": N_("Bank transfer"),
+                 "wechat_pay": N_("WeChat Pay"), "alipay": N_("Alipay")}
 #: Case states a loan may be requested in: the repair is under way and not finished yet.
 REQUEST_STATES = ("registered", "inspected", "quoted", "confirmed", "dispatched",
                   "in_repair")

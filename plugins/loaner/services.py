@@ -22,13 +22,14 @@ from core.plugin_api import (
     N_,
     OPEN_STATES,
     QUOTABLE_STATES,
-    CaseEvent,
     Conflict,
     DomainError,
+    Message,
     NotFound,
     Problems,
     ServiceCase,
     ServicePoint,
+    Term,
     User,
     active_holds,
     add_charge,
@@ -42,11 +43,20 @@ from core.plugin_api import (
     place_hold,
     plugin_settings,
     queue_message,
+    record_case_event,
     release_hold,
     render_in,
 )
-from plugins.loaner import policy
-from plugins.loaner.models import Loan, LoanerEvent, LoanerMoney, LoanerUnit
+from plugins.loaner import policy, reservations
+from plugins.loaner.models import (
+    SCOPE_KEY,
+    Loan,
+    LoanerEvent,
+    LoanerMoney,
+    LoanerUnit,
+    across_regions,
+)
+from plugins.loaner.terms import MAX_CENTS, UNIT_DAMAGE, default_deposit, price_item
 
 HOLD = "loaner.waiting_for_loaner"
 PAYMENT_METHODS = ("cash", "card", "bank_transfer", "wechat_pay", "alipay")
@@ -75,9 +85,19 @@ def _event(session: Session, unit: LoanerUnit, kind: str, actor: User | None, no
 
 
 def _case_event(session: Session, case_id: int, actor: User | None, kind: str, note: str,
-                data: dict[str, Any] | None = None) -> None:
-    session.add(CaseEvent(case_id=case_id, user_id=actor.id if actor else None, kind=kind,
-                          note=note[:400], data=data or {}))
+                params: dict[str, Any], data: dict[str, Any] | None = None) -> None:
+    """A line of the case's history: ``note`` a message id marked with ``N_``, ``params`` its
+    values (a person's words are a value, never part of the id), read in each reader's
+    language (``record_case_event``, plugin API 1.2)."""
+    record_case_event(session, case_id, actor, kind, Message(note, params), data)
+
+
+def _money(cents: int) -> str:
+    return f"{cents / 100:.2f}"
+
+
+def _method(method: str) -> Term:
+    return Term(policy.METHOD_LABELS.get(method, method))
 
 
 # --- photos -------------------------------------------------------------------------------
@@ -262,16 +282,35 @@ def history(session: Session, unit: LoanerUnit) -> list[LoanerEvent]:
 # --- availability and requests ----------------------------------------------------------------
 
 
+def loan_window(session: Session, needed_by: date | None) -> tuple[date, date]:
+    """The days a loan asked for now ties its unit up, at the least: from today to the day
+    needed (or today) plus the grace after the repair. A booking of another case on one of
+    them refuses the request (``reservations``)."""
+    first = today(session)
+    start = max(needed_by or first, first)
+    return first, start + timedelta(days=settings_of(session).grace_days)
+
+
 def available_for(session: Session, case: ServiceCase, *, other_points: bool,
                   other_models: bool = False) -> list[LoanerUnit]:
     """E-2: same-model units available at the case's point first, then (with permission)
-    at the other points the user sees, HQ's included."""
+    at the other points the user sees, HQ's included; units another case has booked for the
+    coming days (``loan_window``) are left out."""
     query = select(LoanerUnit).where(LoanerUnit.status == "available")
+    booked = reservations.booked_units(session, *loan_window(session, None),
+                                       other_than_case=case.id)
+    if booked:
+        query = query.where(LoanerUnit.id.not_in(booked))
     if not other_models:
         query = query.where(LoanerUnit.model_code == (case.model_code or "").upper())
     if not other_points:
         query = query.where(LoanerUnit.service_point_id == case.service_point_id)
     rows = list(session.scalars(query.order_by(LoanerUnit.body_code)))
+    if other_points and session.info.get(SCOPE_KEY) is not None:
+        hq = select(plugin_api.Region.id).where(plugin_api.Region.is_hq.is_(True))
+        with across_regions(session):  # E-2: HQ's pool is offered to every region
+            rows += list(session.scalars(query.where(LoanerUnit.region_id.in_(hq))
+                                         .order_by(LoanerUnit.body_code)))
     rows.sort(key=lambda u: (u.service_point_id != case.service_point_id,
                              u.model_code != case.model_code, u.body_code))
     return rows
@@ -279,8 +318,8 @@ def available_for(session: Session, case: ServiceCase, *, other_points: bool,
 
 def loans_of_case(session: Session, case: ServiceCase | int) -> list[Loan]:
     case_id = case if isinstance(case, int) else case.id
-    return list(session.scalars(select(Loan).where(Loan.case_id == case_id)
-                                .order_by(Loan.id.desc())))
+    return with_loaners(session, list(session.scalars(select(Loan).where(
+        Loan.case_id == case_id).order_by(Loan.id.desc()))))
 
 
 def get_loan(session: Session, loan_id: object) -> Loan:
@@ -315,6 +354,10 @@ def request_loan(session: Session, case_id: object, actor: User | None, data: di
         raise Conflict(N_("This case already has a loaner requested or out."),
                        code="already_requested")
     unit = lock_row(session, LoanerUnit, unit_id)
+    foreign = False
+    if unit is None and other_points and session.info.get(SCOPE_KEY) is not None:
+        unit = _hq_unit(session, unit_id)  # E-2: a distributor applies to HQ's pool
+        foreign = unit is not None
     if unit is None:
         raise NotFound(N_("No such loaner unit."), field="unit_id")
     if unit.status != "available":
@@ -329,6 +372,13 @@ def request_loan(session: Session, case_id: object, actor: User | None, data: di
                              "model needs a supervisor."), params={"model": case.model_code},
                           field="unit_id", status_code=403, code="forbidden")
     policy.check_model(case.model_code or "", unit.model_code, other_reason)
+    first, last = loan_window(session, needed_by)
+    taken = reservations.overlapping(session, unit.id, first, last, other_than_case=case.id)
+    if taken:
+        raise Conflict(N_("Loaner %(code)s is already booked from %(start)s to %(end)s."),
+                       params={"code": unit.body_code, "start": taken[0].start_on.isoformat(),
+                               "end": taken[0].end_on.isoformat()},
+                       code="unit_booked", field="unit_id")
     cross = unit.service_point_id != case.service_point_id
     loan = Loan(case_id=case.id, unit_id=unit.id, open_unit_id=unit.id, region_id=case.region_id,
                 status="requested" if cross else "approved", reason=reason,
@@ -337,13 +387,18 @@ def request_loan(session: Session, case_id: object, actor: User | None, data: di
                 approval_point_id=unit.service_point_id if cross else None)
     session.add(loan)
     unit.status = "reserved"
+    if foreign:  # the one write into HQ's pool a distributor makes: its unit reserved
+        with across_regions(session):
+            session.flush()
     session.flush()
     _event(session, unit, "requested", actor, N_("Case %(case)s: %(reason)s"), loan,
            {"case": case.id, "reason": reason})
     _case_event(session, case.id, actor, "loaner.requested",
-                f"Loaner {unit.body_code} requested: {reason}", {"loan_id": loan.id})
+                N_("Loaner %(code)s requested: %(reason)s"),
+                {"code": unit.body_code, "reason": reason}, {"loan_id": loan.id})
     if not any(h.kind == HOLD for h in active_holds(session, case)) and case.state in OPEN_STATES:
-        place_hold(session, case, HOLD, f"Loaner {unit.body_code}: {reason}"[:400], actor)
+        # the hold's reason is the customer's, as typed (core keeps it as text)
+        place_hold(session, case, HOLD, f"{unit.body_code}: {reason}"[:400], actor)
     audit.record(session, "loaner_loan", loan.id, "request", after={
         "case_id": case.id, "unit": unit.body_code, "cross_point": cross},
         region_id=loan.region_id)
@@ -364,12 +419,52 @@ def _release(session: Session, case: ServiceCase, loan: Loan, actor: User | None
         release_hold(session, case, HOLD, actor, note)
 
 
-def _free_unit(session: Session, loan: Loan, status: str) -> LoanerUnit:
+def _lock_unit(session: Session, loan: Loan) -> LoanerUnit:
+    """The loan's unit, locked for a change. Another region's unit (HQ's pool lending to a
+    distributor's case) is changed only by its own pool: E-2, the loaner goes back to whoever
+    lent it; the borrower gets a clear 403, never a half-done write."""
     unit = lock_row(session, LoanerUnit, loan.unit_id)
-    assert unit is not None
+    if unit is None:
+        raise _not_ours(loan)
+    return unit
+
+
+def _hq_unit(session: Session, unit_id: object) -> LoanerUnit | None:
+    """HQ's unit ``unit_id``, locked, read across the region scope (``None`` when it is not
+    HQ's: another distributor's pool stays invisible)."""
+    with across_regions(session):
+        unit = lock_row(session, LoanerUnit, unit_id)
+        if unit is None:
+            return None
+        region = session.get(plugin_api.Region, unit.region_id)
+    return unit if region is not None and region.is_hq else None
+
+
+def _free_unit(session: Session, loan: Loan, status: str) -> LoanerUnit:
+    """The reserved unit back to the pool (declined, cancelled, the case ended). A
+    distributor frees HQ's unit it reserved (cancelling its own request, SI#6553)."""
+    unit = lock_row(session, LoanerUnit, loan.unit_id)
+    if unit is None and session.info.get(SCOPE_KEY) is not None:
+        unit = _hq_unit(session, loan.unit_id)
+        if unit is not None and unit.status == "reserved" and loan.open_unit_id == unit.id:
+            unit.status = status
+            loan.open_unit_id = None
+            with across_regions(session):
+                session.flush()
+            return unit
+    if unit is None:
+        raise _not_ours(loan)
     unit.status = status
     loan.open_unit_id = None
     return unit
+
+
+def _not_ours(loan: Loan) -> DomainError:
+    owner = loan.loaner
+    return DomainError(N_("Loaner %(code)s belongs to the pool of %(point)s: only they "
+                          "lend it, take it back or free it (E-2)."),
+                       params={"code": owner.body_code, "point": owner.service_point.code},
+                       status_code=403, code="forbidden")
 
 
 def is_hq(session: Session, user: User) -> bool:
@@ -394,15 +489,19 @@ def decide(session: Session, loan_id: object, actor: User, accept: bool, note: s
     loan.decision_note = note[:400]
     if accept:
         loan.status = "approved"
-        unit = loan.unit
+        unit = loan.loaner
     else:
         loan.status = "declined"
         unit = _free_unit(session, loan, "available")
-        _release(session, case, loan, actor, f"Loaner request declined: {note}")
+        _release(session, case, loan, actor, note)  # the hold's kind says what it was
     _event(session, unit, "approved" if accept else "declined", actor, note, loan)
-    _case_event(session, case.id, actor, "loaner.decided",
-                f"Loaner request {'accepted' if accept else 'declined'}"
-                + (f": {note}" if note else ""), {"loan_id": loan.id})
+    if accept:
+        message = N_("Loaner request accepted: %(note)s") if note else \
+            N_("Loaner request accepted")
+    else:
+        message = N_("Loaner request declined: %(note)s")
+    _case_event(session, case.id, actor, "loaner.decided", message,
+                {"note": note, "code": unit.body_code}, {"loan_id": loan.id})
     audit.record(session, "loaner_loan", loan.id, "approve" if accept else "decline",
                  after={"note": note}, region_id=loan.region_id)
     return loan
@@ -424,9 +523,10 @@ def cancel(session: Session, loan_id: object, actor: User | None, note: str, *,
     loan.status = "cancelled"
     loan.decision_note = note[:400]
     unit = _free_unit(session, loan, "available")
-    _release(session, case, loan, actor, f"Loaner request cancelled: {note}")
+    _release(session, case, loan, actor, note)
     _event(session, unit, "cancelled", actor, note, loan)
-    _case_event(session, case.id, actor, "loaner.cancelled", f"Loaner request cancelled: {note}",
+    _case_event(session, case.id, actor, "loaner.cancelled",
+                N_("Loaner request cancelled: %(note)s"), {"note": note},
                 {"loan_id": loan.id})
     return loan
 
@@ -460,7 +560,7 @@ def customer_language(session: Session, case: ServiceCase) -> str:
 def agreement_text(session: Session, loan: Loan, language: str, *, accessories: list[str],
                    condition: str, deposit_cents: int, signed_by: str, day: date) -> str:
     case = loan.case
-    unit = loan.unit
+    unit = loan.loaner
     return render_in(language, session, AGREEMENT, {
         "number": f"L{loan.id:06d}", "point": unit.service_point.name,
         "customer": case.contact_name, "case": case.id, "model": unit.model_code,
@@ -478,8 +578,14 @@ def lend(session: Session, loan_id: object, actor: User | None, data: dict[str, 
     signed_by = problems.text(data, "signed_by", max_length=160, label=N_("Signed by"))
     language = problems.choice(data, "language", LANGUAGES, required=False)
     deposit = 0
-    if data.get("deposit_cents") not in (None, "", 0, "0"):
+    if "deposit_cents" not in data:  # not given: the model's terms (the form always sends it)
+        found = get_loan(session, loan_id)
+        deposit = default_deposit(session, found.loaner.model_code)
+    elif data.get("deposit_cents") not in (None, "", 0, "0"):
         deposit = problems.cents(data, "deposit_cents", allow_zero=True) or 0
+        if deposit > MAX_CENTS:
+            problems.add("deposit_cents", N_("At most %(amount)s."),
+                         amount=f"{MAX_CENTS / 100:.2f}")
     method = problems.choice(data, "deposit_method", PAYMENT_METHODS, required=deposit > 0)
     ticked = data.get("accessories")
     if isinstance(ticked, str):
@@ -497,8 +603,7 @@ def lend(session: Session, loan_id: object, actor: User | None, data: dict[str, 
     if loan.status != "approved":
         raise Conflict(N_("This loaner was already lent or the request is closed."),
                        code="already_lent")
-    unit = lock_row(session, LoanerUnit, loan.unit_id)
-    assert unit is not None
+    unit = _lock_unit(session, loan)
     if unit.status != "reserved":
         raise Conflict(N_("Loaner %(code)s is not reserved for this case."),
                        params={"code": unit.body_code}, code="unit_taken")
@@ -531,14 +636,15 @@ def lend(session: Session, loan_id: object, actor: User | None, data: dict[str, 
                                 amount_cents=deposit, method=method,
                                 user_id=actor.id if actor else None, region_id=case.region_id))
         _case_event(session, case.id, actor, "loaner.deposit",
-                    f"Loaner deposit {deposit / 100:.2f} ({method})",
+                    N_("Loaner deposit %(amount)s (%(method)s)"),
+                    {"amount": _money(deposit), "method": _method(method)},
                     {"amount_cents": deposit, "method": method, "loan_id": loan.id})
     photos = attach_photos(session, loan, actor, "lend", data.get("photos"))
-    _release(session, case, loan, actor, f"Loaner {unit.body_code} lent")
+    _release(session, case, loan, actor, unit.body_code)
     _event(session, unit, "lent", actor, N_("Case %(case)s, signed by %(name)s"), loan,
            {"case": case.id, "name": signed_by})
-    _case_event(session, case.id, actor, "loaner.lent", f"Loaner {unit.body_code} lent",
-                {"loan_id": loan.id})
+    _case_event(session, case.id, actor, "loaner.lent", N_("Loaner %(code)s lent"),
+                {"code": unit.body_code}, {"loan_id": loan.id})
     audit.record(session, "loaner_loan", loan.id, "lend", after={
         "unit": unit.body_code, "deposit_cents": deposit, "accessories": out,
         "condition": condition, "photos": photos}, region_id=loan.region_id)
@@ -585,23 +691,24 @@ def recall(session: Session, case: ServiceCase, actor: User | None) -> list[Loan
         loan.recalled_at = plugin_api.utcnow()
         loan.expected_return = policy.expected_return(today(session), grace)
         params: dict[str, object] = {
-            "customer": case.contact_name, "case": case.id, "code": loan.unit.body_code,
-            "model": loan.unit.model_code, "due": loan.expected_return.isoformat(),
+            "customer": case.contact_name, "case": case.id, "code": loan.loaner.body_code,
+            "model": loan.loaner.model_code, "due": loan.expected_return.isoformat(),
             "accessories": ", ".join(loan.accessories_out or []) or "-"}
         _message(session, loan, "loaner.recall", RECALL_SUBJECT, RECALL_BODY, params, True)
-        _event(session, loan.unit, "recalled", actor, N_("Due back on %(due)s"), loan,
+        _event(session, loan.loaner, "recalled", actor, N_("Due back on %(due)s"), loan,
                {"due": str(loan.expected_return)})
         _case_event(session, case.id, actor, "loaner.recall",
-                    f"Loaner {loan.unit.body_code} recalled, due back {loan.expected_return}",
+                    N_("Loaner %(code)s recalled, due back %(due)s"),
+                    {"code": loan.loaner.body_code, "due": loan.expected_return.isoformat()},
                     {"loan_id": loan.id})
         recalled.append(loan)
     return recalled
 
 
 def overdue_loans(session: Session, on: date) -> list[Loan]:
-    return list(session.scalars(select(Loan).where(
+    return with_loaners(session, list(session.scalars(select(Loan).where(
         Loan.status == "lent", Loan.expected_return.is_not(None), Loan.expected_return < on,
-    ).order_by(Loan.expected_return, Loan.id)))
+    ).order_by(Loan.expected_return, Loan.id))))
 
 
 def remind_overdue(session: Session, on: date) -> tuple[int, int]:
@@ -621,16 +728,17 @@ def remind_overdue(session: Session, on: date) -> tuple[int, int]:
         days = policy.overdue_days(loan.expected_return, on)
         case = loan.case
         _message(session, loan, "loaner.reminder", REMINDER_SUBJECT, REMINDER_BODY, {
-            "customer": case.contact_name, "case": case.id, "code": loan.unit.body_code,
+            "customer": case.contact_name, "case": case.id, "code": loan.loaner.body_code,
             "due": str(loan.expected_return), "days": days,
-            "point": loan.unit.service_point.name}, False)
+            "point": loan.loaner.service_point.name}, False)
         loan.reminders += 1
         loan.last_reminder_on = on
-        _event(session, loan.unit, "reminded", None, N_("%(n)d day(s) overdue"), loan,
+        _event(session, loan.loaner, "reminded", None, N_("%(n)d day(s) overdue"), loan,
                {"n": days})
         _case_event(session, case.id, None, "loaner.reminder",
-                    f"Loaner {loan.unit.body_code} overdue {days} day(s): reminder "
-                    f"{loan.reminders} sent", {"loan_id": loan.id})
+                    N_("Loaner %(code)s overdue %(days)s day(s): reminder %(n)s sent"),
+                    {"code": loan.loaner.body_code, "days": days, "n": loan.reminders},
+                    {"loan_id": loan.id})
         sent += 1
     return len(due), sent
 
@@ -654,36 +762,22 @@ def remind_due(session: Session, on: date) -> int:
             continue
         case = loan.case
         _message(session, loan, "loaner.due_reminder", DUE_SUBJECT, DUE_BODY, {
-            "customer": case.contact_name, "case": case.id, "code": loan.unit.body_code,
+            "customer": case.contact_name, "case": case.id, "code": loan.loaner.body_code,
             "due": str(loan.expected_return),
             "accessories": ", ".join(loan.accessories_out or []) or "-",
-            "point": loan.unit.service_point.name}, False)
+            "point": loan.loaner.service_point.name}, False)
         loan.due_reminder_on = on
-        _event(session, loan.unit, "due_reminded", None, N_("Due back on %(due)s"), loan,
+        _event(session, loan.loaner, "due_reminded", None, N_("Due back on %(due)s"), loan,
                {"due": str(loan.expected_return)})
         _case_event(session, case.id, None, "loaner.due_reminder",
-                    f"Loaner {loan.unit.body_code} due back {loan.expected_return}: "
-                    f"reminder sent", {"loan_id": loan.id})
+                    N_("Loaner %(code)s due back %(due)s: reminder sent"),
+                    {"code": loan.loaner.body_code, "due": str(loan.expected_return)},
+                    {"loan_id": loan.id})
         sent += 1
     return sent
 
 
 # --- return -------------------------------------------------------------------------------------
-
-
-def price_item(session: Session, model_code: str, item: str) -> int:
-    """A missing or damaged item's price: the parts catalogue through ``part_price`` when a
-    plugin answers, else this plugin's setting (never an import of the parts plugin)."""
-    answer = session.info["pm"].hook.part_price(session=session, model_code=model_code,
-                                                item=item)
-    if answer is not None:
-        return int(answer)
-    settings = settings_of(session)
-    return int(settings.damage_price_cents if item == UNIT_DAMAGE
-               else settings.accessory_price_cents)
-
-
-UNIT_DAMAGE = "Unit damage"
 
 
 def _refund(session: Session, case: ServiceCase, loan: Loan, actor: User | None, amount: int,
@@ -707,7 +801,8 @@ def _refund(session: Session, case: ServiceCase, loan: Loan, actor: User | None,
                             amount_cents=-amount, method=method, core_ref=ref,
                             user_id=actor.id if actor else None, region_id=case.region_id))
     _case_event(session, case.id, actor, "loaner.refund",
-                f"Loaner deposit refunded {amount / 100:.2f} ({method})",
+                N_("Loaner deposit refunded %(amount)s (%(method)s)"),
+                {"amount": _money(amount), "method": _method(method)},
                 {"amount_cents": amount, "method": method, "loan_id": loan.id})
     return ref
 
@@ -728,8 +823,7 @@ def return_loan(session: Session, loan_id: object, actor: User | None,
     if loan.status != "lent":
         raise Conflict(N_("This loaner is not out: it was returned already or never lent."),
                        code="not_lent")
-    unit = lock_row(session, LoanerUnit, loan.unit_id)
-    assert unit is not None
+    unit = _lock_unit(session, loan)
     back: list[dict[str, Any]] = []
     lines: list[policy.ReturnLine] = []
     for item in loan.accessories_out or []:
@@ -768,8 +862,8 @@ def return_loan(session: Session, loan_id: object, actor: User | None,
                                 amount_cents=-kept, method=loan.deposit_method, core_ref=ref,
                                 user_id=actor.id if actor else None, region_id=case.region_id))
         _case_event(session, case.id, actor, "loaner.deposit_kept",
-                    f"Loaner deposit kept {kept / 100:.2f} for missing or damaged items",
-                    {"amount_cents": kept, "loan_id": loan.id})
+                    N_("Loaner deposit kept %(amount)s for missing or damaged items"),
+                    {"amount": _money(kept)}, {"amount_cents": kept, "loan_id": loan.id})
     _refund(session, case, loan, actor, refund, loan.deposit_method or "cash")
     photos = attach_photos(session, loan, actor, "return", data.get("photos"))
     loan.status = "returned"
@@ -786,9 +880,12 @@ def return_loan(session: Session, loan_id: object, actor: User | None,
     _event(session, unit, "returned", actor,
            N_("Not complete: %(items)s") if missing else N_("complete"), loan,
            {"items": missing} if missing else None)
+    lost = ", ".join(b["item"] for b in back if b["state"] == "missing")
+    broken = ", ".join(b["item"] for b in back if b["state"] == "damaged")
     _case_event(session, case.id, actor, "loaner.returned",
-                f"Loaner {unit.body_code} returned" + (f": {missing}" if missing else
-                                                      " complete"),
+                N_("Loaner %(code)s returned; missing: %(missing)s; damaged: %(damaged)s")
+                if missing else N_("Loaner %(code)s returned complete"),
+                {"code": unit.body_code, "missing": lost or "-", "damaged": broken or "-"},
                 {"loan_id": loan.id, "charges_cents": charges, "refund_cents": refund})
     audit.record(session, "loaner_loan", loan.id, "return", after={
         "condition": condition, "charges_cents": charges, "kept_cents": kept,
@@ -811,8 +908,8 @@ def grant_exception(session: Session, case_id: object, actor: User, reason: str)
     assert loan is not None
     loan.exception_reason = reason[:400]
     _case_event(session, case.id, actor, "loaner.exception",
-                f"Case may close with loaner {loan.unit.body_code} out: {reason}",
-                {"loan_id": loan.id})
+                N_("Case may close with loaner %(code)s out: %(reason)s"),
+                {"code": loan.loaner.body_code, "reason": reason}, {"loan_id": loan.id})
     audit.record(session, "loaner_loan", loan.id, "exception", after={"reason": reason},
                  region_id=loan.region_id)
     return loan
@@ -841,6 +938,20 @@ def close_requests(session: Session, case: ServiceCase, actor: User | None) -> N
 # --- lists and numbers ----------------------------------------------------------------------------
 
 
+def with_loaners(session: Session, rows: list[Loan]) -> list[Loan]:
+    """Load the units of ``rows`` another region owns (HQ's lent to this region's cases) in
+    one query, so ``Loan.loaner`` finds them in the session: no query per row."""
+    missing = {loan.unit_id for loan in rows if loan.unit is None}
+    if missing:
+        with across_regions(session):
+            found = {unit.id: unit for unit in session.scalars(
+                select(LoanerUnit).where(LoanerUnit.id.in_(missing)))}
+        for loan in rows:
+            if loan.unit is None:
+                loan.__dict__["_loaner"] = found.get(loan.unit_id)
+    return rows
+
+
 def loans(session: Session, *, status: str = "", overdue_on: date | None = None,
           approval_point_id: int | None = None, page: int = 1) -> tuple[list[Loan], int]:
     query = select(Loan)
@@ -854,7 +965,7 @@ def loans(session: Session, *, status: str = "", overdue_on: date | None = None,
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     rows = session.scalars(query.order_by(Loan.id.desc())
                            .offset((max(page, 1) - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-    return list(rows), total
+    return with_loaners(session, list(rows)), total
 
 
 #: The longest period the numbers cover (a year and a day: a leap year fits).

@@ -25,7 +25,7 @@ from core.plugin_api import (
     render,
     see_other,
 )
-from plugins.loaner import policy, services
+from plugins.loaner import policy, reservations, services, terms
 
 VIEW = "loaner.view"
 LEND = "loaner.lend"
@@ -34,6 +34,7 @@ OTHER_POINTS = "loaner.other_points"
 OTHER_MODEL = "loaner.other_model"
 MANAGE = "loaner.manage"
 CANCEL_ANY = "loaner.cancel_any"
+TERMS = "loaner.terms"
 
 UNIT_STATUSES = {"available": N_("available"), "reserved": N_("reserved"),
                  "on_loan": N_("on loan"), "in_check": N_("in check"),
@@ -50,8 +51,7 @@ EVENTS = {"added": N_("Added to the pool"), "requested": N_("Requested"),
           "due_reminded": N_("Reminder before the due date"),
           "returned": N_("Returned"), "checked": N_("Checked, back in the pool"),
           "retired": N_("Retired")}
-METHODS = {"cash": N_("Cash"), "card": N_("Card"), "bank_transfer": N_("Bank transfer"),
-           "wechat_pay": N_("WeChat Pay"), "alipay": N_("Alipay")}
+METHODS = policy.METHOD_LABELS
 
 
 def _page(request: Request, template: str, context: dict[str, Any],
@@ -62,6 +62,7 @@ def _page(request: Request, template: str, context: dict[str, Any],
             "methods": METHODS, "today": services.today(request.state.db),
             "can_lend": LEND in perms, "can_manage": MANAGE in perms,
             "can_approve": APPROVE in perms, "can_other_model": OTHER_MODEL in perms,
+            "can_terms": TERMS in perms,
             "errors": {}, "values": {}, "form": "", "form_error": ""}
     return render(request, template, {**base, **context}, status_code=status_code)
 
@@ -157,6 +158,7 @@ def _unit_page(request: Request, *, form: str = "", errors: dict[str, str] | Non
     loans = [loan for loan in services.loans(session)[0] if loan.unit_id == unit.id]
     return _page(request, "loaner/unit.html", {
         "unit": unit, "history": services.history(session, unit), "loans": loans,
+        "bookings": reservations.of_unit(session, unit.id),
         "form": form, "errors": errors or {}, "values": values or {},
         "form_error": form_error}, status_code=status_code)
 
@@ -228,20 +230,20 @@ def _loan_page(request: Request, *, form: str = "", errors: dict[str, str] | Non
                status_code: int = 200) -> Response:
     session = request.state.db
     loan = services.get_loan(session, request.path_params["loan_id"])
-    settings = services.settings_of(session)
-    defaults = {"condition": loan.unit.condition,
+    deposit = terms.default_deposit(session, loan.loaner.model_code)
+    defaults = {"condition": loan.loaner.condition,
                 "language": services.customer_language(session, loan.case),
                 "signed_by": loan.case.contact_name,
-                "deposit_cents": f"{settings.default_deposit_cents / 100:.2f}"
-                if settings.default_deposit_cents else "", "deposit_method": "cash"}
+                "deposit_cents": f"{deposit / 100:.2f}" if deposit else "",
+                "deposit_method": "cash"}
     user = request.state.user
     return _page(request, "loaner/loan.html", {
-        "loan": loan, "case": loan.case, "unit": loan.unit,
+        "loan": loan, "case": loan.case, "unit": loan.loaner,
         "can_cancel": has(request, CANCEL_ANY) or (
             user is not None and user.id == loan.requested_by_id),
         "overdue_days": policy.overdue_days(loan.expected_return, services.today(session))
         if loan.status == "lent" else 0,
-        "history": [e for e in services.history(session, loan.unit) if e.loan_id == loan.id],
+        "history": [e for e in services.history(session, loan.loaner) if e.loan_id == loan.id],
         "photos": services.photos_of(session, loan),
         "form": form, "errors": errors or {}, "values": values or defaults,
         "form_error": form_error}, status_code=status_code)
@@ -302,7 +304,7 @@ def lend(request: Request) -> Response:
 
     def act(data: dict[str, Any]) -> None:
         loan = services.get_loan(request.state.db, request.path_params["loan_id"])
-        ticked = [item for index, item in enumerate(loan.unit.accessory_list)
+        ticked = [item for index, item in enumerate(loan.loaner.accessory_list)
                   if form is not None and form.get(f"out_{index}")]
         services.lend(request.state.db, loan.id, request.state.user,
                       {**data, "accessories": ticked, "photos": _photos(request)})
@@ -370,7 +372,7 @@ def request_view(request: Request) -> Response:
         return _panel(request, errors=ctx["errors"], values=_values(data),
                       form_error=ctx["form_error"], status_code=form_status(error))
     flash(request, gettext_for(request).gettext("Loaner %(code)s reserved for this case.")
-          % {"code": loan.unit.body_code})
+          % {"code": loan.loaner.body_code})
     return see_other(f"/loaner/loans/{loan.id}")
 
 
@@ -446,3 +448,68 @@ def numbers_csv(request: Request) -> Response:
                          r["overdue"], r["overdue_days"], " ".join(r["never_lent"])])
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="loaners.csv"'})
+
+
+# --- terms per model ----------------------------------------------------------------------------
+
+
+def terms_page(request: Request, *, errors: dict[str, str] | None = None,
+               values: dict[str, str] | None = None, form_error: str = "",
+               status_code: int = 200) -> Response:
+    """Every model's deposit and price list, and the form to set one (``?model=`` fills it
+    with that model's terms)."""
+    session = request.state.db
+    if values is None:
+        code = request.query_params.get("model", "").strip().upper()[:32]
+        found = terms.terms_for(session, code) if code else None
+        values = {"model_code": code,
+                  "deposit_cents": f"{found.deposit_cents / 100:.2f}" if found else "",
+                  "prices": terms.prices_text(found)}
+    return _page(request, "loaner/terms.html", {
+        "rows": terms.all_terms(session), "errors": errors or {}, "values": values,
+        "form_error": form_error}, status_code=status_code)
+
+
+def terms_save(request: Request) -> Response:
+    data = form_data(request)
+    try:
+        saved = terms.save_terms(request.state.db, request.state.user, data)
+    except DomainError as error:
+        request.state.db.rollback()
+        ctx = error_context(request, error)
+        return terms_page(request, errors=ctx["errors"], values=_values(data),
+                          form_error=ctx["form_error"], status_code=form_status(error))
+    flash(request, gettext_for(request).gettext("Loaner terms of %(model)s saved.")
+          % {"model": saved.model_code})
+    return see_other(f"/loaner/terms?model={saved.model_code}")
+
+
+# --- bookings ahead -------------------------------------------------------------------------------
+
+
+def unit_reserve(request: Request) -> Response:
+    def act(data: dict[str, Any]) -> None:
+        reservations.reserve(request.state.db, request.state.user,
+                             {**data, "unit_id": request.path_params["unit_id"]})
+
+    return _unit_action(request, "reserve", act, N_("Unit booked for the period."))
+
+
+def reservation_cancel(request: Request) -> Response:
+    data = form_data(request)
+    session = request.state.db
+    found = session.get(reservations.LoanerReservation, request.path_params["reservation_id"])
+    if found is None:
+        raise DomainError(N_("No such booking."), status_code=404, code="not_found")
+    request.path_params["unit_id"] = found.unit_id
+    try:
+        _confirmed(data)
+        reservations.cancel(session, found.id, request.state.user, str(data.get("note", "")),
+                            any_booking=has(request, CANCEL_ANY))
+    except DomainError as error:
+        session.rollback()
+        ctx = error_context(request, error)
+        return _unit_page(request, form="bookings", errors=ctx["errors"], values=_values(data),
+                          form_error=ctx["form_error"], status_code=form_status(error))
+    flash(request, gettext_for(request).gettext("Booking cancelled."))
+    return see_other(f"/loaner/units/{found.unit_id}")

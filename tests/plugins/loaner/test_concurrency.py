@@ -165,3 +165,21 @@ def test_a_return_racing_a_new_request_for_the_same_unit(
     with h.session() as session:
         _consistent(session, uid)
         assert session.get(LoanerUnit, uid).status == "in_check"
+
+
+def test_a_distributor_and_hq_asking_for_hqs_last_unit_get_it_once(
+        live_app: Callable[..., tuple[Harness, str]], backend: str) -> None:
+    """E-2 across regions: a distributor applying to HQ's pool and HQ's own clerk ask for the
+    same unit at once; the unit's row lock (taken across the region scope) lets one in."""
+    h, base = live_app(plugins=["warranty", "loaner"])
+    uid = add_unit(h)  # HQ's pool
+    cases = [case_id(h, "east-clerk"), case_id(h), case_id(h, "sw-clerk")]
+    tokens = [bearer(h, "east-clerk"), bearer(h, "hq-clerk"), bearer(h, "sw-clerk")]
+    answers = fire(3, lambda client, i: client.post("/api/v1/loaner/loans", headers=tokens[i],
+                                                    json={"case_id": cases[i], "unit_id": uid,
+                                                          "reason": "Tour"}), base)
+    assert sorted(a.status_code for a in answers) == [201, 409, 409], [a.text for a in answers]
+    with h.session() as session:
+        loans = session.scalars(select(Loan).where(Loan.unit_id == uid)).all()
+        assert len(loans) == 1 and loans[0].open_unit_id == uid
+        assert session.get(LoanerUnit, uid).status == "reserved"

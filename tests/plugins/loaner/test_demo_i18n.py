@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.demo_desk import seed_desk
 from plugins.loaner import policy
 from plugins.loaner.demo import seed
-from plugins.loaner.models import Loan, LoanerUnit
+from plugins.loaner.models import Loan, LoanerTerms, LoanerUnit
 from tests.support import Harness
 
 
@@ -28,6 +28,8 @@ def test_demo_has_loans_in_every_state(make_app: Callable[..., Harness]) -> None
         declined = session.scalars(select(Loan).where(Loan.status == "declined")).one()
         assert declined.decision_note and declined.decided_by_id is not None
         assert session.get(LoanerUnit, declined.unit_id).status == "available"
+        terms = {t.model_code: t.deposit_cents for t in session.scalars(select(LoanerTerms))}
+        assert terms == {"PA2400": 50000, "MX16": 30000}  # the models' terms
         assert session.scalars(select(LoanerUnit)).first() is not None
     web = h.client("hq-supervisor")
     for url in ("/loaner", "/loaner/loans", "/loaner/loans?overdue=1", "/loaner/numbers"):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from core.entities import Customer, ServiceCase, User
+from core.entities import CaseEvent, Customer, ServiceCase, User
 from plugins.loaner.hooks import VETO
 from plugins.loaner.models import Loan, LoanerEvent
 from tests.plugins import catalogue
@@ -104,3 +104,40 @@ def test_history_notes_read_in_the_readers_language(make_app: Callable[..., Harn
         assert [(e.note, e.params) for e in events] == [
             ("Case %(case)s: %(reason)s", {"case": cid, "reason": "Touring"}),
             ("Case %(case)s, signed by %(name)s", {"case": cid, "name": "Huang"})]
+
+
+def test_case_history_lines_read_in_chinese(make_app: Callable[..., Harness],
+                                            backend: str) -> None:
+    """Item 4: the loaner's lines in the case history are message ids with parameters; a
+    Chinese reader (demo ``sw-clerk``) reads them in Chinese, the typed reason as typed."""
+    h = make_app(plugins=["warranty", "loaner"])
+    uid = add_unit(h, 3, point="SW-CD")
+    cid = case_id(h, "sw-clerk")
+    clerk = bearer(h, "sw-clerk")
+    c = h.client()
+    lid = c.post("/api/v1/loaner/loans", headers=clerk, json={
+        "case_id": cid, "unit_id": uid, "reason": "客户下周巡演"}).json()["id"]
+    assert c.post(f"/api/v1/loaner/loans/{lid}/lend", headers=clerk, json={
+        "condition": "good", "signed_by": "黄先生", "deposit_cents": 30000,
+        "deposit_method": "wechat_pay"}).status_code == 200
+    repaired(h, cid, "sw")
+    back = c.post(f"/api/v1/loaner/loans/{lid}/return", headers=clerk, json={
+        "condition": "good", "accessories": {"Rack ears": "missing"}})
+    assert back.status_code == 200, back.text
+    code = "PA2400-230101-00003"
+    with h.session() as session:
+        notes = {e.kind: e.note for e in session.scalars(select(CaseEvent).where(
+            CaseEvent.case_id == cid, CaseEvent.kind.like("loaner.%")))}
+    assert notes["loaner.requested"] == "Loaner %(code)s requested: %(reason)s"
+    chinese = h.client("sw-clerk").get(f"/desk/cases/{cid}").text
+    for line in (f"已申请备用机 {code}：客户下周巡演", "备用机押金 300.00（微信支付）",
+                 f"已召回备用机 {code}", f"备用机 {code} 已归还；缺失：Rack ears；损坏：-",
+                 "因物品缺失或损坏，扣留备用机押金 50.00", "已退还备用机押金 250.00（微信支付）"):
+        assert line in chinese, line
+    for english_line in ("requested:", "Loaner deposit refunded", "Loaner deposit kept",
+                         "recalled, due back", "returned; missing"):
+        assert english_line not in chinese, english_line
+    assert "%(" not in chinese
+    english = h.client("hq-admin").get(f"/desk/cases/{cid}").text
+    assert f"Loaner {code} requested: 客户下周巡演" in english
+    assert "Loaner deposit refunded 250.00 (WeChat Pay)" in english
