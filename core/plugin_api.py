@@ -61,6 +61,7 @@ from core.hooktypes import (
 from core.i18n import N_, format_day, format_money, format_timestamp, translations
 from core.manifest import Manifest, hookimpl
 from core.plugin_settings import PluginSettings, plugin_settings
+from core.security.scope import across_regions, region_of_reader
 from core.services.case_events import record_case_event
 from core.services.cases import get_case, local_today
 from core.services.catalogue import model_by_code, unit_by_code
@@ -225,6 +226,7 @@ __all__ += ["CaseCredit", "CreditNote", "UnitSwap", "credits_of", "grant_credit"
             "record_refund", "refundable", "swap_of", "swap_unit"]
 __all__ += ["record_case_event"]  # a case history line as a message id (API 1.2, issue 18)
 __all__ += ["message_from_json", "message_to_json"]  # a stored message (API 1.2)
+__all__ += ["across_regions", "region_of_reader"]  # E-2 shares HQ's pool (API 1.3)
 __all__ += ["client_address"]  # the client's address behind trusted proxies (issue 16)
 
 

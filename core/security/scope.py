@@ -9,6 +9,8 @@ refused at flush. A record outside the scope simply does not exist for that user
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
@@ -54,3 +56,24 @@ def install(factory: sessionmaker[Any]) -> None:
 
 def set_scope(session: Session, region_id: int | None) -> None:
     session.info[SCOPE_KEY] = region_id
+
+
+def region_of_reader(session: Session) -> int | None:
+    """The region this session is scoped to, or ``None`` for HQ and jobs (every region)."""
+    region_id = session.info.get(SCOPE_KEY)
+    return region_id if isinstance(region_id, int) else None
+
+
+@contextmanager
+def across_regions(session: Session) -> Iterator[None]:
+    """Lift the reader's region scope for the statements (and flushes) inside, then put it
+    back, even on an error. For what the policy itself shares across regions and nothing
+    else: E-2's HQ loaner pool offered to and booked by a distributor's case, say. Kept in
+    core (plugin API 1.3) so that every lift is one greppable name under core's control
+    rather than a plugin editing ``session.info``; the caller decides what it reads or
+    writes inside and says why at the call."""
+    scope = session.info.pop(SCOPE_KEY, None)
+    try:
+        yield
+    finally:
+        session.info[SCOPE_KEY] = scope

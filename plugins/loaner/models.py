@@ -9,13 +9,12 @@ another region's pool or loans. The database itself refuses a second open loan o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from core.plugin_api import (
     Base,
@@ -24,26 +23,11 @@ from core.plugin_api import (
     ServicePoint,
     User,
     UTCDateTime,
+    across_regions,
     render_message,
     utcnow,
 )
 from plugins.loaner import policy
-
-#: The session key of the reader's region scope (core's region scope, DESIGN.md).
-SCOPE_KEY = "region_id"
-
-
-@contextmanager
-def across_regions(session: Session) -> Iterator[None]:
-    """Lift the reader's region scope for the statements (and flushes) inside, then put it
-    back. Only for what E-2 shares across regions: HQ's pool offered to and reserved by a
-    distributor's case, the unit lent to a case read by the case's region, a booking
-    overlap checked against every region's bookings. Nothing else goes through here."""
-    scope = session.info.pop(SCOPE_KEY, None)
-    try:
-        yield
-    finally:
-        session.info[SCOPE_KEY] = scope
 
 
 class LoanerUnit(RegionScoped, Base):

@@ -25,6 +25,7 @@ from core.plugin_api import (
     NotFound,
     Problems,
     User,
+    across_regions,
     audit,
     local_today,
     lock_case,
@@ -32,7 +33,7 @@ from core.plugin_api import (
     record_case_event,
 )
 from plugins.loaner import policy
-from plugins.loaner.models import LoanerReservation, LoanerUnit, across_regions
+from plugins.loaner.models import LoanerReservation, LoanerUnit
 
 #: The longest period one booking covers, and how far ahead one may book.
 MAX_DAYS = 90

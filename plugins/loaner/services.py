@@ -31,6 +31,7 @@ from core.plugin_api import (
     ServicePoint,
     Term,
     User,
+    across_regions,
     active_holds,
     add_charge,
     attach,
@@ -44,18 +45,12 @@ from core.plugin_api import (
     plugin_settings,
     queue_message,
     record_case_event,
+    region_of_reader,
     release_hold,
     render_in,
 )
 from plugins.loaner import policy, reservations
-from plugins.loaner.models import (
-    SCOPE_KEY,
-    Loan,
-    LoanerEvent,
-    LoanerMoney,
-    LoanerUnit,
-    across_regions,
-)
+from plugins.loaner.models import Loan, LoanerEvent, LoanerMoney, LoanerUnit
 from plugins.loaner.terms import MAX_CENTS, UNIT_DAMAGE, default_deposit, price_item
 
 HOLD = "loaner.waiting_for_loaner"
@@ -306,7 +301,7 @@ def available_for(session: Session, case: ServiceCase, *, other_points: bool,
     if not other_points:
         query = query.where(LoanerUnit.service_point_id == case.service_point_id)
     rows = list(session.scalars(query.order_by(LoanerUnit.body_code)))
-    if other_points and session.info.get(SCOPE_KEY) is not None:
+    if other_points and region_of_reader(session) is not None:
         hq = select(plugin_api.Region.id).where(plugin_api.Region.is_hq.is_(True))
         with across_regions(session):  # E-2: HQ's pool is offered to every region
             rows += list(session.scalars(query.where(LoanerUnit.region_id.in_(hq))
@@ -355,7 +350,7 @@ def request_loan(session: Session, case_id: object, actor: User | None, data: di
                        code="already_requested")
     unit = lock_row(session, LoanerUnit, unit_id)
     foreign = False
-    if unit is None and other_points and session.info.get(SCOPE_KEY) is not None:
+    if unit is None and other_points and region_of_reader(session) is not None:
         unit = _hq_unit(session, unit_id)  # E-2: a distributor applies to HQ's pool
         foreign = unit is not None
     if unit is None:
@@ -444,7 +439,7 @@ def _free_unit(session: Session, loan: Loan, status: str) -> LoanerUnit:
     """The reserved unit back to the pool (declined, cancelled, the case ended). A
     distributor frees HQ's unit it reserved (cancelling its own request, SI#6553)."""
     unit = lock_row(session, LoanerUnit, loan.unit_id)
-    if unit is None and session.info.get(SCOPE_KEY) is not None:
+    if unit is None and region_of_reader(session) is not None:
         unit = _hq_unit(session, loan.unit_id)
         if unit is not None and unit.status == "reserved" and loan.open_unit_id == unit.id:
             unit.status = status
