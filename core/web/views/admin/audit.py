@@ -34,6 +34,7 @@ RECORD_URLS = {
     "service_point": "/admin/service-points/{id}",
     "role": "/admin/roles/edit?role={id}",
     "service_case": "/desk/cases/{id}",
+    "product_model": "/admin/models/{id}",
 }
 
 
