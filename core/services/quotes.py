@@ -238,11 +238,11 @@ def record_confirmation(session: Session, pm: pluggy.PluginManager, case: Servic
         total_cents=payable_total(session, case), accepted=accepted, method=method,
         customer_name=who, recorded_by_id=actor.id if actor else None, note=note)
     session.add(confirmation)
-    session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None,
-                          kind="confirmation" if accepted else "declined",
-                          note=f"{who} ({method})",
-                          data={"quote_version": case.quote_version,
-                                "total_cents": confirmation.total_cents}))
+    record_case_event(session, case.id, actor, "confirmation" if accepted else "declined",
+                      Message(N_("%(who)s (%(method)s)"), {
+                          "who": who, "method": Term(CONFIRMATION_LABELS.get(method, method))}),
+                      {"quote_version": case.quote_version,
+                       "total_cents": confirmation.total_cents})
     session.flush()
     audit.record(session, "confirmation", confirmation.id, "create", after={
         "case_id": case.id, "accepted": accepted, "method": method, "by": who,
@@ -270,8 +270,8 @@ def create_link(session: Session, case: ServiceCase, actor: User | None, locale:
     session.add(ConfirmationLink(case_id=case.id, token_hash=hash_token(token),
                                  quote_version=case.quote_version, locale=locale,
                                  expires_at=utcnow() + timedelta(days=LINK_DAYS)))
-    session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None,
-                          kind="link_sent", note=f"Valid {LINK_DAYS} days"))
+    record_case_event(session, case.id, actor, "link_sent",
+                      Message(N_("Valid %(days)s days"), {"days": LINK_DAYS}))
     return token
 
 

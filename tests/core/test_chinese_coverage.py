@@ -358,3 +358,25 @@ def test_the_language_picked_on_the_sign_in_page_is_kept(make_app: Callable[...,
     assert 'lang="zh' in h.client("hq-clerk").get("/").text  # a new session, no choice made
     other = h.client("hq-tech")  # nobody picked anything: the user's own language
     assert 'lang="en' in other.get("/").text
+
+
+def test_history_lines_of_money_and_quotes_read_in_chinese(demo: Harness) -> None:
+    """Single English words next to numbers escape the walk's two-word rule: a payment's
+    "Receipt 000002", a confirmation's "(phone)", a link's "Valid 7 days" are checked here."""
+    from core.entities import CaseEvent
+
+    with demo.session() as session:
+        kinds = {"payment", "confirmation", "quote_changed"}
+        case_ids = {kind: session.scalar(select(CaseEvent.case_id).where(CaseEvent.kind == kind)
+                                         .order_by(CaseEvent.id)) for kind in kinds}
+    client = demo.client("hq-admin")
+    client.form("/language", {"locale": "zh_CN", "next": "/"})
+    for kind, case_id in case_ids.items():
+        assert case_id is not None, kind
+        page = client.get(f"/desk/cases/{case_id}").text
+        for english in ("Receipt ", "(phone)", "Added labour", "Customer confirmed"):
+            assert english not in page, (kind, english)
+    payment_page = client.get(f"/desk/cases/{case_ids['payment']}").text
+    assert "收据 0" in payment_page
+    english = demo.client("hq-clerk").get(f"/desk/cases/{case_ids['payment']}").text
+    assert "Receipt 0" in english  # the same line, in English for an English reader
