@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import urljoin, urlparse
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core.demo import NAMES, SERVICE_POINTS
 from core.demo_desk import CUSTOMERS, FAULTS
@@ -120,6 +120,10 @@ PLUGIN_FINDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "Channel fader": ("parts", ("/parts/",)), "Cooling fan": ("parts", ("/parts/",)),
     "Power supply board": ("parts", ("/parts/",)),
     "on_hand": ("parts", ("/parts/reports",)), "value_cents": ("parts", ("/parts/reports",)),
+    # parts: the packing list names warehouses and service points in English only
+    "HQ service centre, Guangzhou store": ("parts", ("/parts/transfers/",)),
+    "Shanghai service point store": ("parts", ("/parts/transfers/",)),
+    "Chengdu service point store": ("parts", ("/parts/transfers/",)),
     "Parts part": ("parts", AUDIT), "Parts requisition": ("parts", AUDIT),
     "Parts transfer": ("parts", AUDIT),
     # feedback: departments' product lines shown raw; a bulletin's English title on the unit
@@ -242,6 +246,17 @@ def seed_demo(h: Harness) -> None:
         h.app.state.pm.hook.seed_demo(session=session, settings=h.settings, scale=0)
 
 
+#: Plugins' record pages the walk opens directly (table, page): a loaner and a loan, a part
+#: requisition and a transfer, a course, a session, a certificate, a complaint.
+PLUGIN_DETAILS = (
+    ("loaner_unit", "/loaner/units/{id}"), ("loaner_loan", "/loaner/loans/{id}"),
+    ("parts_requisition", "/parts/requisitions/{id}"), ("parts_transfer", "/parts/transfers/{id}"),
+    ("training_course", "/training/courses/{id}"), ("training_session", "/training/sessions/{id}"),
+    ("training_certification", "/training/certificates/{id}"),
+    ("feedback_complaint", "/feedback/complaints/{id}"),
+)
+
+
 def detail_pages(h: Harness) -> list[str]:
     """Pages of demo records a link may not lead to within the walk's bounds: a case in each
     state, a unit, a customer, and each plugin's records."""
@@ -260,6 +275,10 @@ def detail_pages(h: Harness) -> list[str]:
             pages.append(f"/desk/units/{unit.body_code}")
         if customer is not None:
             pages.append(f"/desk/customers/{customer.id}")
+        for table, pattern in PLUGIN_DETAILS:
+            first = session.scalar(text(f"SELECT min(id) FROM {table}"))
+            if first is not None:
+                pages.append(pattern.format(id=first))
     return pages
 
 
