@@ -59,6 +59,7 @@ AUDIT_LABELS = (
     N_("audit:product_line"), N_("audit:score"), N_("audit:session_id"), N_("audit:title"),
     N_("audit:title_zh"), N_("audit:trainer"), N_("audit:validity_months"),
     N_("audit:user_id"), N_("audit:revoke"), N_("audit:issued_on"),
+    N_("plugin:training"),  # the plugin's name on the unit's timeline
 )
 
 
