@@ -24,6 +24,8 @@ SERVICE_POINTS = [
     ("EAST-SH", "EAST", "Shanghai service point", "Xuhui District, Shanghai", "021-6666-0000"),
     ("SW-CD", "SOUTHWEST", "Chengdu service point", "Wuhou District, Chengdu", "028-8555-0000"),
 ]
+#: Chinese names of the demo service points (issue 18: shown to Chinese readers).
+POINT_NAMES_ZH = {"HQ-SC": "广州总部服务中心", "EAST-SH": "上海服务点", "SW-CD": "成都服务点"}
 ROLE_LOGINS = [
     ("admin", "admin"),
     ("hq_manager", "manager"),
@@ -51,6 +53,7 @@ def seed_core(session: Session, settings: Settings) -> None:
     for code, region_code, name, address, phone in SERVICE_POINTS:
         if code not in points:
             points[code] = ServicePoint(code=code, region_id=regions[region_code].id, name=name,
+                                        name_zh=POINT_NAMES_ZH.get(code, ""),
                                         address=address, phone=phone)
             session.add(points[code])
     session.flush()

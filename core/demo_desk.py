@@ -50,6 +50,17 @@ MODELS = [
     ("IM40", "IM-40 instrument microphone", "microphone", 890_00, None),
     ("LM1OEM", "LM-1 lavalier microphone (OEM)", "microphone", 260_00, None),
 ]
+#: Chinese names of the demo models (issue 18: shown to Chinese readers).
+MODEL_NAMES_ZH = {
+    "PA2400": "PA-2400 双通道功率放大器", "PA1200": "PA-1200 功率放大器",
+    "PA4800": "PA-4800 四通道功放", "DA800": "DA-800 DSP 功放",
+    "CA300": "CA-300 安装功放", "XA9000": "XA-9000 巡演功放",
+    "MX12": "MX-12 模拟调音台", "MX16": "MX-16 模拟调音台", "MX24": "MX-24 模拟调音台",
+    "DM32": "DM-32 数字调音台", "DM16": "DM-16 数字调音台", "MX8OEM": "MX-8 调音台（OEM）",
+    "MC58": "MC-58 动圈人声话筒", "MC87": "MC-87 电容话筒", "WM100": "WM-100 无线手持话筒",
+    "WM200": "WM-200 双通道无线话筒", "GM10": "GM-10 鹅颈会议话筒", "BM5": "BM-5 界面话筒",
+    "IM40": "IM-40 乐器话筒", "LM1OEM": "LM-1 领夹话筒（OEM）",
+}
 FAULTS = [
     "No sound from channel B", "Protection LED stays on", "Hum at high volume",
     "Fader 3 crackles", "Power supply dead", "Intermittent signal", "Display blank",
@@ -72,7 +83,8 @@ def seed_catalogue(session: Session) -> dict[str, ProductModel]:
     models = {m.code: m for m in session.scalars(select(ProductModel))}
     for code, name, line, price, months in MODELS:
         if code not in models:
-            models[code] = ProductModel(code=code, name=name, product_line=line,
+            models[code] = ProductModel(code=code, name=name, name_zh=MODEL_NAMES_ZH.get(code, ""),
+                                        product_line=line,
                                         list_price_cents=price, warranty_months=months,
                                         oem=code.endswith("OEM"))
             session.add(models[code])

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -101,6 +102,15 @@ def negotiate(accept_language: str | None, default: str) -> str:
         if tag.startswith("en"):
             return "en"
     return default
+
+
+def local_name(record: Any, locale: str) -> str:
+    """A record's name in the reader's language (issue 18): ``name_zh`` for a Chinese reader
+    when it was entered, else ``name`` (regions, service points, models...)."""
+    if record is None:
+        return ""
+    chinese = getattr(record, "name_zh", "") or ""
+    return chinese if locale == "zh_CN" and chinese else str(record.name)
 
 
 def babel_locale(locale: str) -> str:

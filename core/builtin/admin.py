@@ -7,7 +7,7 @@ from __future__ import annotations
 from core.hooktypes import AUTHENTICATED, MenuItem, RouteSpec
 from core.i18n import N_
 from core.manifest import hookimpl
-from core.web.views.admin import audit, org, roles, tokens, users
+from core.web.views.admin import audit, models, org, roles, tokens, users
 
 POST = ("POST",)
 USER = "/admin/users/{user_id:int}"
@@ -34,6 +34,15 @@ def register_routes() -> list[RouteSpec]:
                   "admin.org"),
         RouteSpec("core.admin.point_update", "/admin/service-points/{point_id:int}",
                   org.point_update, "admin.org", methods=POST),
+        # Product models (issue 18: names in English and Chinese), HQ's
+        RouteSpec("core.admin.models", "/admin/models", models.model_list, "admin.org"),
+        RouteSpec("core.admin.model_new", "/admin/models/new", models.model_new, "admin.org"),
+        RouteSpec("core.admin.model_create", "/admin/models", models.model_create,
+                  "admin.org", methods=POST),
+        RouteSpec("core.admin.model", "/admin/models/{model_id:int}", models.model_edit,
+                  "admin.org"),
+        RouteSpec("core.admin.model_update", "/admin/models/{model_id:int}",
+                  models.model_update, "admin.org", methods=POST),
         # Users
         RouteSpec("core.admin.users", "/admin/users", users.user_list, "admin.users"),
         RouteSpec("core.admin.user_new", "/admin/users/new", users.user_new, "admin.users"),

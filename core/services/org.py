@@ -24,7 +24,7 @@ from core.security.scope import SCOPE_KEY
 REGION_CODE = re.compile(r"^[A-Z][A-Z0-9_-]{1,15}$")
 POINT_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
 REGION_FIELDS = ["code", "name", "name_zh", "is_hq"]
-POINT_FIELDS = ["code", "name", "region_id", "address", "phone", "active"]
+POINT_FIELDS = ["code", "name", "name_zh", "region_id", "address", "phone", "active"]
 
 REGION_CODE_HELP = N_("Use 2-16 capital letters, digits, dashes or underscores, starting "
                       "with a letter.")
@@ -131,7 +131,8 @@ def update_region(session: Session, region: Region, *, code: str, name: str, nam
 
 
 def _point_values(session: Session, point: ServicePoint | None, code: str, name: str,
-                  address: str, phone: str) -> tuple[dict[str, Any], dict[str, str]]:
+                  address: str, phone: str, name_zh: str = ""
+                  ) -> tuple[dict[str, Any], dict[str, str]]:
     errors: dict[str, str] = {}
     code = (code or "").strip().upper()
     if not POINT_CODE.match(code):
@@ -145,6 +146,7 @@ def _point_values(session: Session, point: ServicePoint | None, code: str, name:
     values = {
         "code": code,
         "name": _text(errors, "name", name, 160, required=True),
+        "name_zh": _text(errors, "name_zh", name_zh, 160),  # issue 18: shown to zh readers
         "address": _text(errors, "address", address, 400),
         "phone": _text(errors, "phone", phone, 40),
     }
@@ -152,9 +154,9 @@ def _point_values(session: Session, point: ServicePoint | None, code: str, name:
 
 
 def create_service_point(session: Session, *, code: str, name: str, region_id: int | None,
-                         address: str = "", phone: str = "", active: bool = True
-                         ) -> ServicePoint:
-    values, errors = _point_values(session, None, code, name, address, phone)
+                         address: str = "", phone: str = "", active: bool = True,
+                         name_zh: str = "") -> ServicePoint:
+    values, errors = _point_values(session, None, code, name, address, phone, name_zh)
     region = session.get(Region, region_id) if region_id is not None else None
     if region is None:
         errors["region_id"] = NO_REGION
@@ -169,8 +171,9 @@ def create_service_point(session: Session, *, code: str, name: str, region_id: i
 
 
 def update_service_point(session: Session, point: ServicePoint, *, code: str, name: str,
-                         address: str, phone: str, active: bool) -> ServicePoint:
-    values, errors = _point_values(session, point, code, name, address, phone)
+                         address: str, phone: str, active: bool, name_zh: str = ""
+                         ) -> ServicePoint:
+    values, errors = _point_values(session, point, code, name, address, phone, name_zh)
     _raise(errors)
     before = audit.changes(point, POINT_FIELDS)
     for key, value in {**values, "active": bool(active)}.items():

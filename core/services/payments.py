@@ -21,8 +21,9 @@ from core.entities import (
     User,
 )
 from core.entities.money import PAYMENT_METHODS
-from core.errors import Conflict, DomainError, NotFound
+from core.errors import Conflict, DomainError, Message, NotFound
 from core.i18n import N_
+from core.services.case_events import record_case_event
 from core.services.locking import lock_case, lock_row
 from core.services.validation import Problems
 
@@ -84,9 +85,9 @@ def record_payment(session: Session, case: ServiceCase, actor: User,
                       service_point_id=case.service_point_id, receipt_number=number,
                       amount_cents=amount, method=method, collected_by_id=actor.id)
     session.add(payment)
-    session.add(CaseEvent(case_id=case.id, user_id=actor.id, kind="payment",
-                          note=f"Receipt {number:06d}",
-                          data={"amount_cents": amount, "method": method}))
+    record_case_event(session, case.id, actor, "payment",
+                      Message(N_("Receipt %(number)s"), {"number": f"{number:06d}"}),
+                      {"amount_cents": amount, "method": method})
     session.flush()
     audit.record(session, "payment", payment.id, "create", after={
         "case_id": case.id, "amount_cents": amount, "method": method, "receipt": number},

@@ -23,12 +23,19 @@ from core.db import utcnow
 from core.entities import CaseEvent, Charge, Confirmation, ConfirmationLink, ServiceCase, User
 from core.entities.cases import FAULT_CAUSES
 from core.entities.money import CHARGE_KINDS, CONFIRMATION_METHODS
-from core.errors import Conflict, DomainError, NotFound
+from core.errors import Conflict, DomainError, Message, NotFound, Term
 from core.hooktypes import ChargeDraft
 from core.i18n import N_
 from core.security.auth import hash_token
+from core.services.case_events import record_case_event
 from core.services.locking import lock_case
 from core.services.validation import Problems
+
+#: Charge kinds and confirmation methods as words in a history line (issue 18: the line is a
+#: message id with parameters, read in the reader's language).
+CHARGE_KIND_LABELS = {"labour": N_("labour"), "part": N_("part"), "shipping": N_("shipping"),
+                      "other": N_("other")}
+CONFIRMATION_LABELS = {"phone": N_("phone"), "signature": N_("signature"), "link": N_("link")}
 
 QUOTABLE_STATES = ("inspected", "quoted", "confirmed", "declined", "dispatched", "in_repair",
                    "repaired")
@@ -58,14 +65,13 @@ def confirmation_is_valid(session: Session, case: ServiceCase) -> bool:
 
 
 def _quote_changed(session: Session, pm: pluggy.PluginManager | None, case: ServiceCase,
-                   actor: User | None, what: str) -> None:
+                   actor: User | None, what: str | Message) -> None:
     """Bump the quote version (W-4: earlier confirmations are void). A confirmed case goes
     back to ``quoted`` through ``transition()``, like every other change of state."""
     had_confirmation = confirmation_is_valid(session, case)
     case.quote_version += 1
-    session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None,
-                          kind="quote_changed", note=what,
-                          data={"quote_version": case.quote_version}))
+    record_case_event(session, case.id, actor, "quote_changed", what,
+                      {"quote_version": case.quote_version})
     if case.state == "confirmed":
         from core.services.workflow import transition
 
@@ -74,7 +80,7 @@ def _quote_changed(session: Session, pm: pluggy.PluginManager | None, case: Serv
     elif had_confirmation:
         session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None,
                               kind="confirmation_void",
-                              note="The quote changed; the confirmation is void (W-4)."))
+                              note=N_("The quote changed; the confirmation is void (W-4).")))
 
 
 def reprice(session: Session, pm: pluggy.PluginManager, case: ServiceCase,
@@ -165,7 +171,9 @@ def add_charge(session: Session, pm: pluggy.PluginManager, case: ServiceCase,
                     clause=clause, refurbished=refurbished, source=draft.source)
     session.add(charge)
     session.flush()
-    _quote_changed(session, pm, case, actor, f"Added {kind}: {description}")
+    _quote_changed(session, pm, case, actor, Message(
+        N_("Added %(kind)s: %(description)s"),
+        {"kind": Term(CHARGE_KIND_LABELS[kind]), "description": description}))
     audit.record(session, "charge", charge.id, "create", after={
         "case_id": case.id, "kind": kind, "amount_cents": charge.amount_cents,
         "waived": waive, "clause": clause}, region_id=case.region_id)
@@ -203,8 +211,10 @@ def void_charge(session: Session, case: ServiceCase, charge_id: int, actor: User
     if not reason.strip():
         raise DomainError(N_("Say why the line is removed."), field="reason")
     charge.voided_at = utcnow()
-    _quote_changed(session, pm, case, actor, f"Removed {charge.kind}: {charge.description} "
-                                         f"({reason.strip()})")
+    _quote_changed(session, pm, case, actor, Message(
+        N_("Removed %(kind)s: %(description)s (%(reason)s)"),
+        {"kind": Term(CHARGE_KIND_LABELS.get(charge.kind, charge.kind)),
+         "description": charge.description, "reason": reason.strip()}))
     audit.record(session, "charge", charge.id, "void", after={"reason": reason.strip()},
                  region_id=case.region_id)
     return charge
@@ -228,11 +238,11 @@ def record_confirmation(session: Session, pm: pluggy.PluginManager, case: Servic
         total_cents=payable_total(session, case), accepted=accepted, method=method,
         customer_name=who, recorded_by_id=actor.id if actor else None, note=note)
     session.add(confirmation)
-    session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None,
-                          kind="confirmation" if accepted else "declined",
-                          note=f"{who} ({method})",
-                          data={"quote_version": case.quote_version,
-                                "total_cents": confirmation.total_cents}))
+    record_case_event(session, case.id, actor, "confirmation" if accepted else "declined",
+                      Message(N_("%(who)s (%(method)s)"), {
+                          "who": who, "method": Term(CONFIRMATION_LABELS.get(method, method))}),
+                      {"quote_version": case.quote_version,
+                       "total_cents": confirmation.total_cents})
     session.flush()
     audit.record(session, "confirmation", confirmation.id, "create", after={
         "case_id": case.id, "accepted": accepted, "method": method, "by": who,
@@ -240,10 +250,12 @@ def record_confirmation(session: Session, pm: pluggy.PluginManager, case: Servic
     from core.services.workflow import transition
 
     if accepted and case.state == "quoted":
-        transition(session, pm, case, "confirmed", actor, {"note": "Customer confirmed."})
+        transition(session, pm, case, "confirmed", actor, {"note": N_("Customer confirmed.")})
     elif not accepted and case.state in ("quoted", "confirmed"):  # W-4: returned unrepaired
         transition(session, pm, case, "declined", actor,
-                   {"note": f"The customer declined the quote: {who} ({method})."})
+                   {"note": Message(N_("The customer declined the quote: %(who)s (%(method)s)."),
+                                    {"who": who, "method": Term(CONFIRMATION_LABELS.get(
+                                        method, method))})})
     return confirmation
 
 
@@ -258,8 +270,8 @@ def create_link(session: Session, case: ServiceCase, actor: User | None, locale:
     session.add(ConfirmationLink(case_id=case.id, token_hash=hash_token(token),
                                  quote_version=case.quote_version, locale=locale,
                                  expires_at=utcnow() + timedelta(days=LINK_DAYS)))
-    session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None,
-                          kind="link_sent", note=f"Valid {LINK_DAYS} days"))
+    record_case_event(session, case.id, actor, "link_sent",
+                      Message(N_("Valid %(days)s days"), {"days": LINK_DAYS}))
     return token
 
 

@@ -36,8 +36,9 @@ from core.entities import (
     User,
 )
 from core.entities.money import CREDIT_KINDS, CREDIT_NOTE_KINDS, DEPOSIT, PAYMENT_METHODS
-from core.errors import Conflict, DomainError
+from core.errors import Conflict, DomainError, Message
 from core.i18n import N_
+from core.services.case_events import record_case_event
 from core.services.catalogue import unit_by_code
 from core.services.locking import lock_case, lock_row
 from core.services.validation import Problems
@@ -99,9 +100,11 @@ def grant_credit(session: Session, case: ServiceCase, actor: User, *, kind: str,
                         description=description[:400], clause=clause[:32], source=source[:64],
                         created_by_id=actor.id)
     session.add(credit)
-    session.add(CaseEvent(case_id=case.id, user_id=actor.id, kind="credit",
-                          note=f"{description[:200]} ({amount_cents / 100:.2f})",
-                          data={"amount_cents": amount_cents, "kind": kind, "clause": clause}))
+    record_case_event(session, case.id, actor, "credit",
+                      Message(N_("%(description)s (%(amount)s)"), {
+                          "description": description[:200],
+                          "amount": f"{amount_cents / 100:.2f}"}),
+                      {"amount_cents": amount_cents, "kind": kind, "clause": clause})
     session.flush()
     audit.record(session, "case_credit", credit.id, "create", after={
         "case_id": case.id, "kind": kind, "amount_cents": amount_cents, "clause": clause,
@@ -164,9 +167,9 @@ def record_refund(session: Session, case: ServiceCase, actor: User, data: dict[s
                              amount_cents=amount, method=method, clause=clause[:32],
                              note=note or "", paid_by_id=actor.id)
     session.add(credit_note)
-    session.add(CaseEvent(case_id=case.id, user_id=actor.id, kind="refund",
-                          note=f"Credit note {number:06d}",
-                          data={"amount_cents": -amount, "method": method, "kind": kind}))
+    record_case_event(session, case.id, actor, "refund",
+                      Message(N_("Credit note %(number)s"), {"number": f"{number:06d}"}),
+                      {"amount_cents": -amount, "method": method, "kind": kind})
     session.flush()
     audit.record(session, "credit_note", credit_note.id, "create", after={
         "case_id": case.id, "amount_cents": -amount, "method": method, "kind": kind,

@@ -163,6 +163,11 @@ class Turnaround:
     service_point: str
     medians: dict[str, float | None]
     counts: dict[str, int]
+    service_point_zh: str = ""  # issue 18: the name Chinese readers see
+
+    def point_name(self, locale: str) -> str:
+        return self.service_point_zh if locale == "zh_CN" and self.service_point_zh \
+            else self.service_point
 
 
 def _hours(session: Session, column: Any) -> Any:
@@ -183,7 +188,7 @@ def turnarounds(session: Session, now: datetime, windows: tuple[int, ...] = TURN
     window = ((ServiceCase.dispatched_at >= since) | (ServiceCase.repaired_at >= since)
               | (ServiceCase.returned_at >= since))
     rows = session.execute(
-        select(ServicePoint.name, *columns.values(), ServiceCase.id)
+        select(ServicePoint.name, ServicePoint.name_zh, *columns.values(), ServiceCase.id)
         .join(ServicePoint, ServicePoint.id == ServiceCase.service_point_id)
         .where(window)
     ).all()
@@ -191,7 +196,9 @@ def turnarounds(session: Session, now: datetime, windows: tuple[int, ...] = TURN
     held = _held_hours(session, now, window)
     # Each stage's (end, duration) once per row; each window then only filters by end.
     stages: dict[str, dict[str, list[tuple[float, float]]]] = {}
-    for name, opened, dispatched, repaired, returned, case_id in rows:
+    chinese: dict[str, str] = {}
+    for name, name_zh, opened, dispatched, repaired, returned, case_id in rows:
+        chinese[name] = name_zh
         moments = {"opened_at": opened, "dispatched_at": dispatched,
                    "repaired_at": repaired, "returned_at": returned}
         point = stages.setdefault(name, {key: [] for key in (*STAGE_KEYS, *HELD_KEYS)})
@@ -214,7 +221,7 @@ def turnarounds(session: Session, now: datetime, windows: tuple[int, ...] = TURN
                          for key, pairs in by_stage.items()}
             found.append(Turnaround(
                 name, {k: statistics.median(v) if v else None for k, v in durations.items()},
-                {k: len(v) for k, v in durations.items()}))
+                {k: len(v) for k, v in durations.items()}, chinese.get(name, "")))
         result[days] = found
     return result
 
@@ -311,6 +318,7 @@ def case_file(session: Session, service_case: ServiceCase) -> CaseFile:
 class PointChoice(NamedTuple):
     code: str
     name: str
+    name_zh: str = ""  # issue 18: Chinese readers see it
 
 
 class TechnicianChoice(NamedTuple):
@@ -360,7 +368,8 @@ def filter_choices(session: Session) -> FilterChoices:
 def _load_filter_choices(session: Session) -> FilterChoices:
     return FilterChoices(
         tuple(PointChoice(*row) for row in session.execute(
-            select(ServicePoint.code, ServicePoint.name).order_by(ServicePoint.code))),
+            select(ServicePoint.code, ServicePoint.name, ServicePoint.name_zh)
+            .order_by(ServicePoint.code))),
         tuple(TechnicianChoice(*row) for row in session.execute(
             select(User.login, User.display_name).join(UserRole, UserRole.user_id == User.id)
             .where(UserRole.role_id == TECHNICIAN_ROLE).order_by(User.display_name))),

@@ -73,7 +73,8 @@ def core_entries(session: Session, unit: Unit) -> list[TimelineEntry]:
     for case in cases:
         entries.append(TimelineEntry(
             case.opened_at, "case", N_("Case opened"),
-            f"{case.reference} · {case.service_point.name} · {case.fault_description}",
+            # the point's code, not its name: the line is built once for readers of any language
+            f"{case.reference} · {case.service_point.code} · {case.fault_description}",
             f"/desk/cases/{case.id}"))
     if by_id:
         events = session.scalars(select(CaseEvent).where(CaseEvent.case_id.in_(list(by_id)))

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session, object_session
 
 from core import audit
 from core.db import utcnow
-from core.entities import CaseEvent, FaultLine, ServiceCase, User
+from core.entities import FaultLine, ServiceCase, User
 from core.entities.cases import FAULT_CAUSES, STATES
-from core.errors import Conflict, DomainError
+from core.errors import Conflict, DomainError, Message
 from core.hooktypes import Veto, WorkflowMove
 from core.i18n import N_
 from core.plugins import call_each
+from core.services.case_events import record_case_event
 from core.services.locking import lock_case
 from core.services.validation import Problems
 
@@ -176,7 +177,9 @@ def _parse_payload(session: Session, case: ServiceCase, to: str,
             if start and end and end <= start:
                 problems.add("onsite_to", N_("The time window must end after it starts."))
             clean["onsite_from"], clean["onsite_to"] = start, end
-    clean["note"] = problems.text(payload, "note", required=False, max_length=2000)
+    note = payload.get("note")  # core's own notes come as a message id with parameters
+    clean["note"] = note if isinstance(note, Message) else problems.text(
+        payload, "note", required=False, max_length=2000)
     problems.raise_if_any()
     return clean
 
@@ -351,12 +354,11 @@ def transition(
               "coverage_class": case.coverage_class}
     _apply(session, case, to, clean)
     case.state = to
-    session.add(CaseEvent(case_id=case.id, user_id=actor.id if actor else None,
-                          kind="transition", from_state=from_state, to_state=to,
-                          note=clean.get("reason") or clean.get("note") or "",
-                          data={k: str(v) for k, v in plugin_payload.items()
-                                if k in ("technician_id", "coverage_class", "onsite_from",
-                                         "onsite_to")}))
+    record_case_event(session, case.id, actor, "transition",
+                      clean.get("reason") or clean.get("note") or "",
+                      {k: str(v) for k, v in plugin_payload.items()
+                       if k in ("technician_id", "coverage_class", "onsite_from", "onsite_to")},
+                      from_state=from_state, to_state=to)
     session.flush()
     audit.record(session, "service_case", case.id, f"transition:{to}", before=before,
                  after={"state": to, "technician_id": case.technician_id,

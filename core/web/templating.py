@@ -129,6 +129,7 @@ def shell_context(request: Request) -> dict[str, Any]:
         "fmt_date": lambda d: i18n.format_day(d, locale),
         "fmt_time": lambda t: i18n.format_timestamp(t, locale, tz),
         "fmt_money": lambda c: i18n.format_money(c, locale),
+        "named": lambda record: i18n.local_name(record, locale),
         "region_name": app_state.region_label,
         "region_choices": region_choices,
         "region_filter": request.session.get("region_filter") if "session" in request.scope

@@ -23,7 +23,7 @@ COURSES = [
     ("MIC-101", "Microphones and wireless sets: service and repair", "话筒与无线系统维修",
      "microphone", 60),
 ]
-TRAINER = "Chen Gong (HQ service centre)"
+TRAINER = "Chen Gong"
 TECHNICIANS = ("hq-tech", "east-tech", "sw-tech")
 DEMO_NOTE = "demo"
 

@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.plugin_api import DomainError, Region, Settings, User, audit, utcnow
+from core.plugin_api import N_, DomainError, Region, Settings, User, audit, utcnow
 from plugins.training.models import Certification, Course, TrustedKey, split_codes
 
 KEY_FILE = "training-signing-key.pem"
@@ -197,42 +197,42 @@ class ImportResult:
 def verify(session: Session, data: bytes) -> tuple[str, TrustedKey, str]:
     """Check the file's signature against the trusted keys; returns (issuer, key, body)."""
     if not data.strip():
-        raise ImportRefused("The file is empty.", field="file")
+        raise ImportRefused(N_("The file is empty."), field="file")
     text_end = data.rstrip(b"\n")
     cut = text_end.rfind(b"\n")
     last = text_end[cut + 1:]
     body = data[:cut + 1]
     if not data.startswith(MAGIC.encode("ascii")):
-        raise ImportRefused("This is not a certification export of aftersales (the first "
-                            "line is wrong): refused, nothing was imported.", field="file")
+        raise ImportRefused(N_("This is not a certification export of aftersales (the first "
+                               "line is wrong): refused, nothing was imported."), field="file")
     if cut < 0 or not last.startswith(SIGNATURE_PREFIX.encode("ascii")):
-        raise ImportRefused("The file has no signature line at its end: refused, nothing "
-                            "was imported. Export it again at the issuing instance.",
+        raise ImportRefused(N_("The file has no signature line at its end: refused, nothing "
+                               "was imported. Export it again at the issuing instance."),
                             field="file")
     try:
         signature = base64.b64decode(last[len(SIGNATURE_PREFIX):], validate=True)
         text = body.decode("utf-8")
     except ValueError:
-        raise ImportRefused("The signature line is damaged: refused, nothing was imported.",
-                            field="file") from None
+        raise ImportRefused(N_("The signature line is damaged: refused, nothing was "
+                               "imported."), field="file") from None
     header = dict(line[2:].split(": ", 1) for line in text.splitlines()
                   if line.startswith("# ") and ": " in line)
     fp = header.get("key", "").strip()
     key = session.scalars(select(TrustedKey).where(TrustedKey.fingerprint == fp)).first()
     if key is None:
         raise ImportRefused(
-            f"The file is signed with a key this instance does not trust (fingerprint "
-            f"{pretty(fp) or '-'}): refused, nothing was imported. Add the issuing "
-            f"instance's public key first, after checking its fingerprint with them.",
-            field="file")
+            N_("The file is signed with a key this instance does not trust (fingerprint "
+               "%(fingerprint)s): refused, nothing was imported. Add the issuing "
+               "instance's public key first, after checking its fingerprint with them."),
+            params={"fingerprint": pretty(fp) or "-"}, field="file")
     try:
         Ed25519PublicKey.from_public_bytes(base64.b64decode(key.public_key)).verify(
             signature, body)
     except InvalidSignature:
         raise ImportRefused(
-            f"The signature does not match the contents: the file was changed after "
-            f"{key.name} signed it (tampered or damaged). Refused, nothing was imported.",
-            field="file") from None
+            N_("The signature does not match the contents: the file was changed after "
+               "%(key)s signed it (tampered or damaged). Refused, nothing was imported."),
+            params={"key": key.name}, field="file") from None
     return header.get("issuer", "").strip(), key, text
 
 
@@ -242,8 +242,10 @@ def _row_values(row: dict[str, str]) -> dict[str, Any]:
         return {"issued_on": date.fromisoformat(row["issued_on"]),
                 "expires_on": date.fromisoformat(row["expires_on"]), "score": score}
     except (KeyError, ValueError) as exc:
-        raise ImportRefused(f"Certificate {row.get('number', '?')}: bad value ({exc}). "
-                            "Refused, nothing was imported.", field="file") from None
+        raise ImportRefused(N_("Certificate %(number)s: bad value (%(problem)s). Refused, "
+                               "nothing was imported."),
+                            params={"number": row.get("number", "?"), "problem": str(exc)},
+                            field="file") from None
 
 
 def import_csv(session: Session, data: bytes, actor: User | None) -> ImportResult:
@@ -253,8 +255,8 @@ def import_csv(session: Session, data: bytes, actor: User | None) -> ImportResul
     lines = [line for line in text.splitlines() if not line.startswith("#")]
     reader = csv.DictReader(lines)
     if reader.fieldnames is None or [f for f in COLUMNS if f not in reader.fieldnames]:
-        raise ImportRefused("The file's columns are not those of a certification export.",
-                            field="file")
+        raise ImportRefused(N_("The file's columns are not those of a certification "
+                               "export."), field="file")
     result = ImportResult(issuer=issuer, key_name=key.name)
     rows = list(reader)
     logins = {r["technician_login"] for r in rows}

@@ -13,7 +13,6 @@ from core.plugin_api import (
     CalendarEntry,
     Job,
     MenuItem,
-    Message,
     Panel,
     Permission,
     RouteSpec,
@@ -148,7 +147,7 @@ def validate_transition(session: Session, case: ServiceCase, to: str, actor: Use
     if result.eligible:
         return []
     model = case.model_code or "-"
-    reason = Message(policy.MESSAGES[result.code], result.params)
+    reason = views.reason_message(result)  # product lines by their labels (issue 18)
     return [Veto(policy.CLAUSE,
                  N_("%(name)s is not certified for model %(model)s: %(reason)s. Technicians "
                     "are dispatched only after they are trained and pass."),

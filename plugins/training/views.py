@@ -17,7 +17,9 @@ from core.plugin_api import (
     N_,
     PRODUCT_LINES,
     DomainError,
+    Message,
     Region,
+    Term,
     add_months,
     flash,
     form_data,
@@ -45,6 +47,45 @@ REASONS = {
 }
 LINES = {"amplifier": N_("Amplifiers"), "mixer": N_("Mixers"),
          "microphone": N_("Microphones"), "other": N_("Other products")}
+#: The audit log's words for training's records, actions and fields (core's audit page looks
+#: ``audit:<key>`` up in the catalogues; issue 18).
+AUDIT_LABELS = (
+    N_("audit:training_course"), N_("audit:training_session"),
+    N_("audit:training_participant"), N_("audit:training_certification"),
+    N_("audit:enrol"), N_("audit:result"), N_("audit:save"), N_("audit:capacity"),
+    N_("audit:course"), N_("audit:course_id"), N_("audit:starts_on"), N_("audit:ends_on"),
+    N_("audit:expires_on"), N_("audit:for_region_id"), N_("audit:model_codes"),
+    N_("audit:online"), N_("audit:pass_mark"), N_("audit:passed"), N_("audit:place"),
+    N_("audit:product_line"), N_("audit:score"), N_("audit:session_id"), N_("audit:title"),
+    N_("audit:title_zh"), N_("audit:trainer"), N_("audit:validity_months"),
+    N_("audit:user_id"), N_("audit:revoke"), N_("audit:issued_on"),
+    N_("plugin:training"),  # the plugin's name on the unit's timeline
+)
+
+
+def coverage_param(covered: str) -> Any:
+    """What a technician is certified for ("amplifier, MC58"), as a parameter that reads in
+    the reader's language: product lines by their labels, model codes as they are (issue 18:
+    not "已认证: amplifier"). A chain of ``"%(first)s, %(rest)s"`` messages, so each line is
+    a term of its own."""
+    items = [item for item in covered.split(", ") if item and item != "-"]
+    if not items:
+        return "-"
+    words: list[Any] = [Term(LINES[item]) if item in LINES else item for item in items]
+    chained: Any = words[-1]
+    for word in reversed(words[:-1]):
+        chained = Message(N_("%(first)s, %(rest)s"), {"first": word, "rest": chained})
+    return chained
+
+
+def reason_message(result: policy.Eligibility) -> Message:
+    """An eligibility's reason as a message in the reader's language (P-1)."""
+    params: dict[str, Any] = dict(result.params)
+    if "covered" in params:
+        params["covered"] = coverage_param(str(params["covered"]))
+    return Message(REASONS[result.code], params)
+
+
 #: The certificate's texts, printed in English and Chinese whatever the reader's language.
 CERT_TEXT = {
     "title": N_("Certificate of after-sales training"),
@@ -85,7 +126,8 @@ def _values(data: dict[str, Any]) -> dict[str, str]:
 
 def _page(request: Request, template: str, context: dict[str, Any],
           status_code: int = 200) -> Response:
-    base = {"reasons": REASONS, "lines": LINES, "statuses": STATUSES,
+    base = {"reasons": REASONS, "reason_message": reason_message, "lines": LINES,
+            "statuses": STATUSES,
             "product_lines": PRODUCT_LINES, "can_manage": _can_manage(request),
             "today": _today(request), "errors": {}, "values": {}, "form": "",
             "form_error": ""}

@@ -42,7 +42,7 @@ TABLES = {
     "session_id": "training_session", "certification_id": "training_certification",
     "notice_id": "staff_notice", "callback_id": "feedback_callback",
     "reservation_id": "parts_reservation", "credit_note_id": "credit_note",
-    "payment_id": "payment",
+    "payment_id": "payment", "model_id": "product_model",
 }
 
 #: Control characters: refused for the whole form (422) before a view runs, so kept rare.

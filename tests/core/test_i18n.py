@@ -302,7 +302,7 @@ def test_chinese_user_sees_the_dashboard_in_chinese(harness: Harness) -> None:
     assert ">Sign out<" not in page and ">Dashboard<" not in page
     welcome = client.get("/widgets/welcome", headers={"HX-Request": "true"}).text
     assert _text("Signed in as %(name)s, %(place)s.") % {
-        "name": "Lin Na", "place": "Chengdu service point"} in welcome
+        "name": "Lin Na", "place": "成都服务点"} in welcome  # issue 18: the point's name_zh
 
 
 def test_english_user_keeps_english_whatever_the_browser_says(harness: Harness) -> None:

@@ -40,6 +40,7 @@ NOT_REGIONAL = {
     "course_id": "HQ's training courses are offered to every region (O-3)",
     "session_id": "training sessions are open to technicians of every region (O-3)",
     "name": "a parts report's name; each report's rows are region-scoped (tests/plugins/parts)",
+    "model_id": "product models are global (one catalogue); only HQ edits them (issue 18)",
     "unit_id": "units are global (W-1); the feedback unit panel shows HQ's bulletins and only "
                "the reader's region's consultations",  # issue 16
     "version_id": "HQ's questionnaire versions are the same for every region (F-1)",
@@ -79,6 +80,7 @@ def _other_region_records(h: Harness) -> dict[str, Any]:
         return {"case_id": case["id"], "user_id": sw_user.id, "payment_id": payment.id,
                 "credit_note_id": credit_note.id,
                 "certification_id": certification_id, "course_id": 0, "session_id": 0,
+                "model_id": 0,
                 "handover_id": handover.id, "region_id": region.id, "point_id": point.id,
                 "service_point_id": point.id, "body_code": "MX12-200101-00077",
                 "token": "not-a-real-token", "import_id": "0",

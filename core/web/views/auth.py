@@ -50,7 +50,14 @@ def login_submit(request: Request) -> Response:
         return delayed(render(request, "login.html",
                               {"next": form.get("next", ""), "values": {"login": login},
                                "error": _(result.error or "")}, status_code=400), result.delay)
+    # issue 18: the language picked on the sign-in page outlives the fresh session and becomes
+    # the user's own (as picking it when signed in does)
+    chosen = request.session.get("locale")
     request.session.clear()  # a fresh session on sign-in (no fixation)
+    if chosen in LOCALES:
+        request.session["locale"] = chosen
+        if result.user.locale != chosen:
+            result.user.locale = chosen
     # issue 17: a new CSRF token too, and a server-side session record that sign-out ends
     request.session[CSRF_SESSION_KEY] = secrets.token_urlsafe(32)
     request.session[SESSION_USER_KEY] = result.user.id

@@ -61,7 +61,8 @@ def test_gate_vanishes_when_the_plugin_is_disabled(make_app: Callable[..., Harne
 def test_certificate_for_another_line_names_what_it_covers(h: Harness) -> None:
     certify(h, "hq-tech", code="MIX-101", line="mixer")
     veto = _veto(dispatch(h, inspected_case(h), "hq-tech"))
-    assert "no certificate covers model PA2400 (certified for: mixer" in veto["message"]
+    # the product line by its label, in the reader's language (issue 18)
+    assert "no certificate covers model PA2400 (certified for: Mixers" in veto["message"]
 
 
 def test_certificate_naming_the_model_is_enough(h: Harness) -> None:

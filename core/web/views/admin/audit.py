@@ -20,7 +20,8 @@ from starlette.responses import Response
 from core.entities import AuditEvent
 from core.i18n import N_
 from core.security.scope import SCOPE_KEY
-from core.web.templating import render
+from core.web.templating import gettext_for, render
+from core.web.views.admin import audit_labels as labels
 from core.web.views.admin.common import Page, is_hq, keyset_page, params
 
 FILTERS = ("entity", "entity_id", "user", "action", "from", "to")
@@ -33,6 +34,7 @@ RECORD_URLS = {
     "service_point": "/admin/service-points/{id}",
     "role": "/admin/roles/edit?role={id}",
     "service_case": "/desk/cases/{id}",
+    "product_model": "/admin/models/{id}",
 }
 
 
@@ -116,7 +118,14 @@ def audit_log(request: Request) -> Response:
     else:
         page = keyset_page(request, statement, AuditEvent.id, "/admin/audit", filters,
                            descending=True)
+    gettext = gettext_for(request).gettext
     return render(request, "admin/audit.html", {
         "page": page, "values": filters, "errors": errors,
         "entries": [(event, changes(event), record_url(event)) for event in page.rows],
+        # issue 18: record types, actions, field names (and states) as words, not keys
+        "entity_label": lambda key: labels.entity_label(key, gettext),
+        "action_label": lambda key: labels.action_label(key, gettext),
+        "field_label": lambda key: labels.field_label(key, gettext),
+        "value_label": lambda entity, field, value: labels.value_label(entity, field, value,
+                                                                       gettext),
     }, status_code=400 if errors else 200)

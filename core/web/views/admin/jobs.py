@@ -14,11 +14,16 @@ from starlette.responses import Response
 from core.entities import QueuedJob
 from core.entities.queue import JOB_STATES
 from core.errors import DomainError
+from core.i18n import N_
 from core.services.queue import PERIODIC, cancel_job, retry_job
 from core.web.forms import see_other, undo
 from core.web.templating import flash, gettext_for, render
 
 PAGE_SIZE = 100
+
+#: Job states as words (issue 18: not the stored key).
+STATE_LABELS = {"queued": N_("queued"), "running": N_("running"), "done": N_("done"),
+                "dead": N_("failed for good"), "cancelled": N_("cancelled")}
 
 
 def job_list(request: Request) -> Response:
@@ -34,6 +39,7 @@ def job_list(request: Request) -> Response:
                              .group_by(QueuedJob.state)).all())
     return render(request, "admin/jobs.html", {
         "jobs": list(db.scalars(statement)), "state": state, "states": JOB_STATES,
+        "state_labels": STATE_LABELS,
         "counts": counts, "periodic": PERIODIC,
     })
 

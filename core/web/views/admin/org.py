@@ -183,7 +183,8 @@ def point_create(request: Request) -> Response:
     try:
         point = org.create_service_point(
             request.state.db, code=str(data.get("code", "")), name=str(data.get("name", "")),
-            region_id=region_id, address=str(data.get("address", "")),
+            name_zh=str(data.get("name_zh", "")), region_id=region_id,
+            address=str(data.get("address", "")),
             phone=str(data.get("phone", "")), active=checked(data, "active"))
     except DomainError as error:
         undo(request)
@@ -196,7 +197,8 @@ def point_create(request: Request) -> Response:
 
 def point_edit(request: Request) -> Response:
     point = _point(request)
-    values = {"code": point.code, "name": point.name, "address": point.address,
+    values = {"code": point.code, "name": point.name, "name_zh": point.name_zh,
+              "address": point.address,
               "phone": point.phone, "active": "on" if point.active else ""}
     return _point_form(request, point, values)
 
@@ -207,7 +209,8 @@ def point_update(request: Request) -> Response:
     try:
         org.update_service_point(
             request.state.db, point, code=str(data.get("code", "")),
-            name=str(data.get("name", "")), address=str(data.get("address", "")),
+            name=str(data.get("name", "")), name_zh=str(data.get("name_zh", "")),
+            address=str(data.get("address", "")),
             phone=str(data.get("phone", "")), active=checked(data, "active"))
     except DomainError as error:
         undo(request)

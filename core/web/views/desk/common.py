@@ -50,6 +50,12 @@ COVERAGE = {
     "B": N_("B — warranty expired (W-B)"),
     "C": N_("C — not our product (W-C)"),
 }
+#: How a case's class was set (issue 18: shown as a word, not the stored key).
+COVERAGE_SOURCES = {
+    "assessed": N_("assessed by the warranty rules"),
+    "override": N_("overridden"),
+    "manual": N_("chosen at inspection"),
+}
 EVENT_KINDS = {
     "intake": N_("Intake"),
     "transition": N_("Status change"),
@@ -73,6 +79,7 @@ LABELS = {
     "methods": PAYMENT_METHODS,
     "confirmation_methods": CONFIRMATION_METHODS,
     "coverage": COVERAGE,
+    "coverage_sources": COVERAGE_SOURCES,
     "events": EVENT_KINDS,
 }
 

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from core.entities import ServiceCase
 from core.entities.cases import OPEN_STATES
 from core.errors import DomainError
-from core.i18n import LOCALE_NAMES, format_money
+from core.i18n import LOCALE_NAMES, format_money, local_name
 from core.services import holds, payments, quotes, refunds, reports, transfers, workflow
 from core.services.cases import get_case
 from core.web.routing import form_data
@@ -314,6 +314,7 @@ def transfer(request: Request) -> Response:
     def move(case: ServiceCase, values: dict[str, Any]) -> str:
         moved = transfers.transfer_case(request.state.db, case, request.state.user, values)
         return _("%(ref)s moved to %(place)s.") % {"ref": moved.reference,
-                                                   "place": moved.service_point.name}
+                                                   "place": local_name(moved.service_point,
+                                                                       request_locale(request))}
 
     return _act(request, "transfer", move)

@@ -31,6 +31,7 @@ def _in_locale(request: Request, link: ConfirmationLink) -> dict[str, Any]:
         "fmt_date": lambda d: i18n.format_day(d, locale),
         "fmt_time": lambda t: i18n.format_timestamp(t, locale, tz),
         "fmt_money": lambda c: i18n.format_money(c, locale),
+        "named": lambda record: i18n.local_name(record, locale),  # issue 18
     }
 
 

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from core.db import utcnow
 from core.services import reports
-from core.web.templating import render
+from core.web.templating import render, request_locale
 from core.web.views.desk.common import LABELS
 
 CHART_WIDTH = 240  # px of the longest bar
@@ -52,7 +52,7 @@ def arrivals(request: Request) -> Response:
     return render(request, "desk/widget_arrivals.html", {"rows": rows, "labels": LABELS})
 
 
-def _chart(rows: list[reports.Turnaround]) -> dict[str, Any]:
+def _chart(rows: list[reports.Turnaround], locale: str) -> dict[str, Any]:
     """Bar geometry: one group per service point, one bar per stage, scaled to the longest."""
     stages = [(key, label) for key, label, *_ in reports.STAGES if key != "total"]
     longest = max((v for r in rows for k, _l in stages if (v := r.medians.get(k))),
@@ -66,14 +66,15 @@ def _chart(rows: list[reports.Turnaround]) -> dict[str, Any]:
             width = round(CHART_WIDTH * value / longest) if value and longest else 0
             bars.append({"key": key, "label": label, "value": value, "width": max(width, 1),
                          "y": y + label_height + index * (bar + gap), "index": index})
-        groups.append({"name": row.service_point, "y": y + 12, "bars": bars})
+        groups.append({"name": row.point_name(locale), "y": y + 12, "bars": bars})
         y += label_height + len(stages) * (bar + gap) + 8
     return {"groups": groups, "height": max(y, 1), "bar": bar, "stages": stages}
 
 
 def turnaround(request: Request) -> Response:
     now = utcnow()
-    windows = [{"days": days, "rows": rows, "chart": _chart(rows)}
+    locale = request_locale(request)
+    windows = [{"days": days, "rows": rows, "chart": _chart(rows, locale)}
                for days, rows in reports.turnarounds(request.state.db, now).items()]
     return render(request, "desk/widget_turnaround.html", {
         "windows": windows, "stages": reports.STAGES, "chart_width": CHART_WIDTH,
