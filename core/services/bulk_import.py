@@ -108,14 +108,15 @@ class _Source:
                 self.bytes_read += len(line)
                 yield line.lstrip("\ufeff") if number == 1 else line
             return
+        rest = _no_bom(self.encoding)  # once, not per line
         for raw in iter(self.stream.readline, b""):
             number += 1
             self.bytes_read += len(raw)
             try:
-                yield raw.decode(self.encoding if number == 1 else _no_bom(self.encoding))
+                yield raw.decode(self.encoding if number == 1 else rest)
             except UnicodeDecodeError:
                 self.bad_lines.add(number)
-                yield raw.decode(_no_bom(self.encoding), errors="replace")
+                yield raw.decode(rest, errors="replace")
 
 
 def _no_bom(encoding: str) -> str:
