@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, case, func, literal, select, union_all
+from sqlalchemy import Select, case, func, literal, select, union, union_all
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -153,9 +153,8 @@ def _hours(session: Session, column: Any) -> Any:
 def turnarounds(session: Session, now: datetime, windows: tuple[int, ...] = TURNAROUND_WINDOWS
                 ) -> dict[int, list[Turnaround]]:
     """P-6 medians per service point for each window (days): a stage counts when it ended in
-    the window. The database computes the medians (issue 11: at a million units the Python
-    version read ~100,000 rows per load): one query per window, each stage read through the
-    index on its end timestamp."""
+    the window. The database computes the medians of every window in one statement (issue
+    11: at a million units the Python version read ~100,000 rows per load)."""
     since = now - timedelta(days=max(windows))
     region = session.info.get(SCOPE_KEY)
     window = ((ServiceCase.dispatched_at >= since) | (ServiceCase.repaired_at >= since)
@@ -165,51 +164,59 @@ def turnarounds(session: Session, now: datetime, windows: tuple[int, ...] = TURN
         cases_in = cases_in.where(ServiceCase.region_id == region)
     points = dict(session.execute(select(ServicePoint.id, ServicePoint.name)
                                   .where(ServicePoint.id.in_(cases_in))).all())
-    result: dict[int, list[Turnaround]] = {}
-    for days in windows:
-        found: dict[int, tuple[dict[str, float | None], dict[str, int]]] = {
-            point: ({k: None for k in (*STAGE_KEYS, *HELD_KEYS)},
-                    dict.fromkeys((*STAGE_KEYS, *HELD_KEYS), 0)) for point in points}
-        statement = _medians(session, now, now - timedelta(days=days), region)
-        for point, key, median, count in session.execute(statement):
-            if point in found:
-                found[point][0][key] = float(median) if median is not None else None
-                found[point][1][key] = int(count)
-        result[days] = [Turnaround(points[p], *found[p])
-                        for p in sorted(points, key=lambda p: (points[p], p))]
-    return result
+    found: dict[int, dict[int, tuple[dict[str, float | None], dict[str, int]]]] = {
+        days: {point: ({k: None for k in (*STAGE_KEYS, *HELD_KEYS)},
+                       dict.fromkeys((*STAGE_KEYS, *HELD_KEYS), 0)) for point in points}
+        for days in windows}
+    if points:
+        for days, point, key, median, count in session.execute(
+                _medians(session, now, windows, region)):
+            if point in found[days]:
+                found[days][point][0][key] = float(median) if median is not None else None
+                found[days][point][1][key] = int(count)
+    order = sorted(points, key=lambda p: (points[p], p))
+    return {days: [Turnaround(points[p], *found[days][p]) for p in order] for days in windows}
 
 
 def _durations(session: Session, now: datetime, cutoff: datetime, region: int | None
                ) -> Any:
-    """``(point, key, hours)`` of every stage that ended at or after ``cutoff`` (a UNION ALL
-    of one index range per stage), and hours on hold and active for returned cases."""
-    table = ServiceCase.__table__
-    c = table.c
-
-    def scoped(statement: Any) -> Any:
-        return statement if region is None else statement.where(c.region_id == region)
-
+    """``(point, key, hours, ended)`` of every stage that ended at or after ``cutoff``, and hours on
+    hold and active for returned cases: the window's cases are read once (each of the three
+    end timestamps through its index), their four moments turned into hours once, then each
+    stage is a cheap select of that."""
+    c = ServiceCase.__table__.c
+    cutoff_hours = cutoff.timestamp() / 3600
+    # ``+ 0``: SQLite would otherwise read every case in service point order (to feed the
+    # median's PARTITION BY) instead of the ranges of the end-timestamp indexes
+    base = select(c.id, (c.service_point_id + 0).label("point"),
+                  *(_hours(session, c[name]).label(name) for name in
+                    ("opened_at", "dispatched_at", "repaired_at", "returned_at"))).where(
+        c.id.in_(union(*(select(c.id).where(c[end] >= cutoff) for end in
+                         ("dispatched_at", "repaired_at", "returned_at")))))  # 3 index ranges
+    if region is not None:
+        base = base.where(c.region_id == region)
+    cases = base.cte("window_cases")
+    k = cases.c
     parts = []
     for key, _label, start, end in STAGES:
-        began, ended = c[start], c[end]
-        parts.append(scoped(
-            select(c.service_point_id.label("point"), literal(key).label("key"),
-                   (_hours(session, ended) - _hours(session, began)).label("hours"))
-            .where(ended >= cutoff, began.is_not(None), ended >= began)))
+        began, ended = k[start], k[end]
+        parts.append(select(k.point, literal(key).label("key"), (ended - began).label("hours"),
+                            ended.label("ended"))
+                     .where(ended >= cutoff_hours, began.is_not(None), ended >= began))
     held = _held_hours_sql(session, now, cutoff, region)
     on_hold = func.coalesce(held.c.hours, 0.0)
-    total = _hours(session, c.returned_at) - _hours(session, c.opened_at)
-    returned = (c.returned_at >= cutoff, c.opened_at.is_not(None),
-                c.returned_at >= c.opened_at)
-    joined = table.outerjoin(held, held.c.case_id == c.id)
-    parts.append(scoped(select(c.service_point_id.label("point"), literal("held").label("key"),
-                               on_hold.label("hours")).select_from(joined).where(*returned)))
+    total = k.returned_at - k.opened_at
+    joined = cases.outerjoin(held, held.c.case_id == k.id)
+    returned = (k.returned_at >= cutoff_hours, k.opened_at.is_not(None),
+                k.returned_at >= k.opened_at)
+    parts.append(select(k.point, literal("held").label("key"), on_hold.label("hours"),
+                        k.returned_at.label("ended"))
+                 .select_from(joined).where(*returned))
     active = case((total - on_hold > 0, total - on_hold), else_=0.0)
-    parts.append(scoped(select(c.service_point_id.label("point"),
-                               literal("active").label("key"), active.label("hours"))
-                        .select_from(joined).where(*returned)))
-    return union_all(*parts).subquery("durations")
+    parts.append(select(k.point, literal("active").label("key"), active.label("hours"),
+                        k.returned_at.label("ended"))
+                 .select_from(joined).where(*returned))
+    return union_all(*parts).cte("durations")
 
 
 def _held_hours_sql(session: Session, now: datetime, cutoff: datetime, region: int | None
@@ -235,29 +242,38 @@ def _held_hours_sql(session: Session, now: datetime, cutoff: datetime, region: i
             .group_by(spans.c.case_id).subquery("held"))
 
 
-def _medians(session: Session, now: datetime, cutoff: datetime, region: int | None) -> Any:
-    """``(point, key, median hours, count)``: PostgreSQL's ``percentile_cont``; elsewhere
-    the middle row(s) by ``row_number`` (the mean of the two middle ones for an even count,
-    as ``statistics.median``)."""
-    durations = _durations(session, now, cutoff, region)
+def _medians(session: Session, now: datetime, windows: tuple[int, ...], region: int | None
+             ) -> Any:
+    """``(days, point, key, median hours, count)`` for every window, the stages' durations
+    computed once for the widest: PostgreSQL's ``percentile_cont``; elsewhere the middle
+    row(s) by ``row_number`` (the mean of the two middle ones for an even count, as
+    ``statistics.median``)."""
+    durations = _durations(session, now, now - timedelta(days=max(windows)), region)
     d = durations.c
-    if session.get_bind().dialect.name == "postgresql":
-        return (select(d.point, d.key, func.percentile_cont(0.5).within_group(d.hours),
-                       func.count())
-                .group_by(d.point, d.key))
-    ranked = select(
-        d.point, d.key, d.hours,
-        func.row_number().over(partition_by=(d.point, d.key), order_by=d.hours).label("rn"),
-        func.count().over(partition_by=(d.point, d.key)).label("n")).subquery("ranked")
-    r = ranked.c
-    return (select(r.point, r.key, func.avg(r.hours), func.max(r.n))
-            .where(r.rn.in_(((r.n + 1) // 2, (r.n + 2) // 2)))
-            .group_by(r.point, r.key))
-
-
-def turnaround(session: Session, now: datetime, days: int) -> list[Turnaround]:
-    """One window of :func:`turnarounds`."""
-    return turnarounds(session, now, (days,))[days]
+    postgres = session.get_bind().dialect.name == "postgresql"
+    selects = []
+    for days in windows:
+        cutoff = (now - timedelta(days=days)).timestamp() / 3600
+        if postgres:
+            selects.append(select(literal(days).label("days"), d.point, d.key,
+                                  func.percentile_cont(0.5).within_group(d.hours),
+                                  func.count()).where(d.ended >= cutoff)
+                           .group_by(d.point, d.key))
+            continue
+        ranked = select(
+            d.point, d.key, d.hours,
+            func.row_number().over(partition_by=(d.point, d.key), order_by=d.hours)
+            .label("rn"),
+            # the same window as row_number (one sort), over the whole partition
+            func.count().over(partition_by=(d.point, d.key), order_by=d.hours,
+                              rows=(None, None)).label("n"),
+        ).where(d.ended >= cutoff).subquery(f"ranked_{days}")
+        r = ranked.c
+        selects.append(select(literal(days).label("days"), r.point, r.key, func.avg(r.hours),
+                              func.max(r.n))
+                       .where(r.rn.in_(((r.n + 1) // 2, (r.n + 2) // 2)))
+                       .group_by(r.point, r.key))
+    return union_all(*selects)
 
 
 # --- one case ----------------------------------------------------------------------------
