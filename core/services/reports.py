@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Select, case, func, literal, select, union, union_all
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from core.db import UTCDateTime
 from core.entities import (
@@ -111,6 +111,11 @@ def arrivals(session: Session, service_point_id: int, since: datetime, limit: in
     rows = session.execute(
         select(ServiceCase, CaseEvent)
         .join(CaseEvent, CaseEvent.case_id == ServiceCase.id)
+        # issue 11: the widget prints the case's reference and state and the event's data;
+        # none of the entities' default joined loads (a dozen joins per row)
+        .options(*(lazyload(relation) for relation in (
+            ServiceCase.unit, ServiceCase.customer, ServiceCase.service_point,
+            ServiceCase.technician, CaseEvent.user)))
         .where(CaseEvent.kind == "transfer", CaseEvent.at >= since,
                ServiceCase.service_point_id == service_point_id,
                ServiceCase.state.in_(OPEN_STATES))
