@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Select, case, func, literal, select, union, union_all
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from core.db import UTCDateTime
 from core.entities import (
@@ -347,7 +347,9 @@ def case_file(session: Session, service_case: ServiceCase) -> CaseFile:
                                          .order_by(Confirmation.id)))
     paid = list(session.scalars(select(Payment).where(Payment.case_id == cid)
                                 .order_by(Payment.id)))
+    # issue 11: the history prints who (name, login), not their service point and region
     events = list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == cid)
+                                  .options(joinedload(CaseEvent.user).lazyload("*"))
                                   .order_by(CaseEvent.at, CaseEvent.id)))
     current = [c for c in confirmations if c.quote_version == service_case.quote_version]
     from core.services import refunds

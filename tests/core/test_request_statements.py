@@ -91,3 +91,18 @@ def test_unit_lookup_loads_only_the_cases_columns(desk: Harness) -> None:
     assert len(statements) <= 3, statements  # token+user+version, unit, its cases
     assert [c["state"] for c in client.get(url, headers=headers).json()["cases"]] \
         == ["dispatched"]
+
+
+def test_case_page_history_loads_only_who(desk: Harness) -> None:
+    """The case page's history prints each event's person; their service point and region
+    are not joined in, and neither the case's technician's roles nor the event people's are
+    loaded (issue 11)."""
+    client = desk.client("hq-supervisor")
+    with desk.session() as session:
+        case_id = session.scalars(select(ServiceCase.id).where(
+            ServiceCase.state == "dispatched").order_by(ServiceCase.id)).first()
+    statements = _statements(desk, lambda: client.get(f"/desk/cases/{case_id}").status_code)
+    [events] = [s for s in statements if "FROM case_event" in s]
+    assert "JOIN user_account" in events and "JOIN service_point" not in events, events
+    # 19 before: the technician's and each event person's roles and permissions (selectin)
+    assert len(statements) <= 15, statements
