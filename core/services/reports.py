@@ -282,6 +282,11 @@ def _medians(session: Session, now: datetime, windows: tuple[int, ...], region: 
         .group_by(d.point, d.key) for days in windows))
 
 
+def turnaround(session: Session, now: datetime, days: int) -> list[Turnaround]:
+    """One window of :func:`turnarounds`."""
+    return turnarounds(session, now, (days,))[days]
+
+
 # --- one case ----------------------------------------------------------------------------
 
 
