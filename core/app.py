@@ -29,6 +29,7 @@ from core.plugins import available_plugins, make_plugin_manager, resolve
 from core.registry import collect
 from core.security import scope
 from core.security.passwords import Passwords
+from core.security.permissions import PermissionCache
 from core.security.roles import sync_roles
 from core.settings import Settings, session_secret
 from core.web.routing import make_route
@@ -118,6 +119,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     app.state.locale_dirs = locale_dirs
     app.state.region_label = settings.region_code
     app.state.passwords = Passwords(settings.security)
+    app.state.permission_cache = PermissionCache()  # issue 11: per process, versioned
     pm.hook.startup(app=app)
     return app
 

@@ -11,18 +11,24 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.orm import Session
-from starlette.applications import Starlette
 
-from core import migrate
-from core.app import create_app, pending_message
-from core.audit import set_actor
-from core.errors import DomainError
-from core.plugins import PluginError, available_plugins, make_plugin_manager, resolve
-from core.settings import Settings, SettingsError, load_settings
+if TYPE_CHECKING:  # issue 11: ``aftersales --help`` imports none of these (lazy below)
+    from sqlalchemy.orm import Session
+    from starlette.applications import Starlette
+
+    from core.settings import Settings
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    """Settings and plugin problems, imported only when an exception is being matched (an
+    ``except`` expression is evaluated then), so ``--help`` stays light."""
+    from core.plugins import PluginError
+    from core.settings import SettingsError
+
+    return (SettingsError, PluginError)
 
 
 class Context:
@@ -36,6 +42,8 @@ class Context:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from core.settings import SettingsError, load_settings
+
             try:
                 self._settings = load_settings(self.config)
             except SettingsError as exc:
@@ -45,6 +53,9 @@ class Context:
     @property
     def app(self) -> Starlette:
         if self._app is None:
+            from core.app import create_app
+            from core.plugins import PluginError
+
             try:
                 self._app = create_app(self.settings)
             except PluginError as exc:
@@ -53,6 +64,9 @@ class Context:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        from core.audit import set_actor
+        from core.errors import DomainError
+
         session: Session = self.app.state.sessionmaker()
         set_actor(session, None, "cli", "local")
         try:
@@ -68,6 +82,9 @@ class Context:
             session.close()
 
     def require_current(self) -> None:
+        from core import migrate
+        from core.app import pending_message
+
         waiting = migrate.pending(self.app.state.engine, self.app.state.enabled)
         if waiting:
             raise click.ClickException(pending_message(waiting))
@@ -84,6 +101,9 @@ class PluginAwareGroup(click.Group):
             return
         self._plugins_added = True
         config = ctx.params.get("config")
+        from core.plugins import PluginError, make_plugin_manager, resolve
+        from core.settings import SettingsError, load_settings
+
         try:
             settings = load_settings(config)
             # Only the enabled plugins' hooks are needed, not an app (no engine, no routes).
@@ -96,7 +116,7 @@ class PluginAwareGroup(click.Group):
         """Settings and plugin problems are user mistakes: one line, no traceback."""
         try:
             return super().invoke(ctx)
-        except (SettingsError, PluginError) as exc:
+        except _user_errors() as exc:
             raise click.ClickException(str(exc)) from None
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
@@ -147,6 +167,7 @@ def db() -> None:
 @pass_ctx
 def db_upgrade(obj: Context) -> None:
     """Upgrade core and the enabled plugins to their latest schema."""
+    from core import migrate
     from core.security.roles import sync_roles
 
     moved = migrate.upgrade(obj.app.state.engine, obj.app.state.enabled)
@@ -159,6 +180,8 @@ def db_upgrade(obj: Context) -> None:
 @pass_ctx
 def db_current(obj: Context) -> None:
     """Show each branch's revision and whether it is at head."""
+    from core import migrate
+
     for state in migrate.states(obj.app.state.engine, obj.app.state.enabled):
         mark = "pending" if state.pending else "current"
         click.echo(f"{state.branch:<12} {state.current or '-':<14} head {state.head:<14} {mark}")
@@ -253,6 +276,8 @@ def user_token(obj: Context, login: str, name: str) -> None:
 @pass_ctx
 def plugins_cmd(obj: Context) -> None:
     """Installed plugins, which are enabled, their versions and load order."""
+    from core.plugins import available_plugins
+
     order = {p.name: i + 1 for i, p in enumerate(obj.app.state.plugins)}
     versions = {p.name: p.manifest.version for p in obj.app.state.plugins}
     depends = {p.name: ", ".join(p.manifest.depends) for p in obj.app.state.plugins}
@@ -269,6 +294,9 @@ def plugins_cmd(obj: Context) -> None:
 @pass_ctx
 def check(obj: Context) -> None:
     """Check settings, plugins and migrations; non-zero exit on any problem."""
+    from core import migrate
+    from core.app import pending_message
+
     settings = obj.settings
     click.echo(f"settings: ok ({settings.source})")
     app = obj.app
@@ -363,7 +391,7 @@ def restore_cmd(obj: Context, file: Path) -> None:
 def main(argv: list[str] | None = None) -> Any:
     try:
         return cli.main(args=argv, prog_name="aftersales", standalone_mode=True)
-    except (SettingsError, PluginError) as exc:
+    except _user_errors() as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
 

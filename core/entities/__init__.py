@@ -29,6 +29,7 @@ from core.entities.users import (
     ApiToken,
     KnownPermission,
     LoginAttempt,
+    PermissionsVersion,
     Role,
     RolePermission,
     User,
@@ -59,6 +60,7 @@ __all__ = [
     "LoginAttempt",
     "OutboxMessage",
     "Payment",
+    "PermissionsVersion",
     "ProductModel",
     "QueuedJob",  # issue 13
     "ReceiptCounter",

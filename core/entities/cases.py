@@ -33,6 +33,12 @@ class ServiceCase(RegionScoped, Base):
         Index("ix_service_case_point_state", "service_point_id", "state"),
         Index("ix_service_case_opened_at", "opened_at"),
         Index("ix_service_case_contact_phone", "contact_phone"),
+        # issue 11: the dashboard's open cases by state and age read only this index, and
+        # each turnaround stage reads the range of cases whose stage ended in the window
+        Index("ix_service_case_state_opened_at", "state", "opened_at"),
+        Index("ix_service_case_dispatched_at", "dispatched_at"),
+        Index("ix_service_case_repaired_at", "repaired_at"),
+        Index("ix_service_case_returned_at", "returned_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

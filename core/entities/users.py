@@ -101,6 +101,18 @@ class LoginAttempt(Base):
     success: Mapped[bool] = mapped_column(default=False)
 
 
+class PermissionsVersion(Base):
+    """One row whose ``version`` goes up whenever a role, its permissions or a user's roles
+    change (issue 11). Each process keeps the permission ids it has looked up per user and
+    reads this number with the request's user, so a change made through any process takes
+    effect on the next request in every process. ``core.security.permissions`` bumps it."""
+
+    __tablename__ = "permissions_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+
+
 class KnownPermission(Base):
     """Permissions this database has seen. A permission's default grants are applied once,
     when it first appears, so an admin who later removes it from a role is not overruled."""

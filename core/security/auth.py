@@ -15,6 +15,7 @@ from starlette.requests import Request
 from core.db import WRITE_OPTION, utcnow
 from core.entities import ApiToken, RolePermission, User, UserRole, UserSession
 from core.security import sessions
+from core.security.permissions import PermissionCache, version_column
 from core.security.scope import set_scope
 
 SESSION_USER_KEY = "uid"
@@ -56,17 +57,20 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-def _user_from_token(session: Session, header: str) -> User | None:
+def _user_from_token(session: Session, header: str) -> tuple[User | None, int]:
+    """The token's user and the permissions version, in one statement."""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        return None
-    row = session.scalars(
-        select(ApiToken).options(joinedload(ApiToken.user).lazyload(User.roles)).where(
+        return None, -1
+    found = session.execute(
+        select(ApiToken, version_column())
+        .options(joinedload(ApiToken.user).lazyload(User.roles)).where(
             ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None)
         )
     ).first()
-    if row is None or not row.user.active:
-        return None
+    if found is None or not found[0].user.active:
+        return None, -1
+    row, version = found[0], int(found[1])
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
         if session.get_bind().get_execution_options().get(WRITE_OPTION):
@@ -75,7 +79,7 @@ def _user_from_token(session: Session, header: str) -> User | None:
             _touch(session, row.id, now)
             # what the database now holds, without making the read session write it again
             set_committed_value(row, "last_used_at", now)
-    return row.user
+    return row.user, version
 
 
 def _touch(session: Session, token_id: int, now: datetime) -> None:
@@ -88,23 +92,38 @@ def _touch(session: Session, token_id: int, now: datetime) -> None:
                        .values(last_used_at=now))
 
 
+def _permissions(request: Request, session: Session, user: User, version: int
+                 ) -> frozenset[str]:
+    """The user's permission ids from this app's cache when the version still matches,
+    else in one statement (and remembered)."""
+    cache = getattr(request.app.state, "permission_cache", None)
+    if cache is None:
+        cache = request.app.state.permission_cache = PermissionCache()
+    permissions = cache.get(user.id, version)
+    if permissions is None:
+        permissions = permissions_for(session, user.id)
+        cache.put(user.id, version, permissions)
+    return permissions
+
+
 def identify(request: Request, session: Session) -> Identity:
     header = request.headers.get("authorization")
     if header:
-        user = _user_from_token(session, header)
+        user, version = _user_from_token(session, header)
         if user is None:
             return Identity(via_token=True)
-        return Identity(user, permissions_for(session, user.id), via_token=True)
+        return Identity(user, _permissions(request, session, user, version), via_token=True)
     if "session" not in request.scope:
         return Identity()
     uid = request.session.get(SESSION_USER_KEY)
     if not isinstance(uid, int):
         return Identity()
-    # The user and the cookie's session row in one statement (issue 11); roles are not
-    # loaded: permissions_for reads the permission ids.
+    # The user (with its service point and region), the cookie's session row and the
+    # permissions version in one statement (issue 11); roles are not loaded.
     token_hash = sessions.cookie_hash(request)
     found = None if token_hash is None else session.execute(
-        select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+        select(User, UserSession, version_column())
+        .join(UserSession, UserSession.user_id == User.id)
         .where(User.id == uid, UserSession.token_hash == token_hash)
         .options(lazyload(User.roles))).first()
     user, row = (found[0], found[1]) if found is not None else (None, None)
@@ -113,7 +132,8 @@ def identify(request: Request, session: Session) -> Identity:
         request.session.pop(SESSION_USER_KEY, None)
         request.session.pop(sessions.SESSION_ID_KEY, None)  # issue 17: ended on the server
         return Identity()
-    return Identity(user, permissions_for(session, user.id))
+    assert found is not None
+    return Identity(user, _permissions(request, session, user, int(found[2])))
 
 
 def apply_scope(request: Request, session: Session, identity: Identity) -> None:

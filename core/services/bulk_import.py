@@ -25,7 +25,7 @@ from datetime import date, datetime
 from typing import IO, Any
 
 import pluggy
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit, bodycode
@@ -34,6 +34,7 @@ from core.entities import Customer, ProductModel, Region, Unit
 from core.errors import DomainError
 from core.i18n import N_
 from core.security.scope import SCOPE_KEY
+from core.services.bulk_insert import in_values, insert_rows
 
 BATCH_SIZE = 5_000
 UNIT_COLUMNS = ("body_code", "model_code", "own_product", "oem", "customer_phone", "sold_on")
@@ -107,14 +108,15 @@ class _Source:
                 self.bytes_read += len(line)
                 yield line.lstrip("\ufeff") if number == 1 else line
             return
+        rest = _no_bom(self.encoding)  # once, not per line
         for raw in iter(self.stream.readline, b""):
             number += 1
             self.bytes_read += len(raw)
             try:
-                yield raw.decode(self.encoding if number == 1 else _no_bom(self.encoding))
+                yield raw.decode(self.encoding if number == 1 else rest)
             except UnicodeDecodeError:
                 self.bad_lines.add(number)
-                yield raw.decode(_no_bom(self.encoding), errors="replace")
+                yield raw.decode(rest, errors="replace")
 
 
 def _no_bom(encoding: str) -> str:
@@ -138,17 +140,24 @@ def stream_size(stream: IO[Any]) -> int | None:
 
 def _text(row: dict[str, str], column: str, errors: list[tuple[str, str]],
           required: bool = False) -> str:
-    value = (row.get(column) or "").strip()
-    if required and not value:
-        errors.append((column, f"{column} is required."))
-    elif len(value) > LIMITS.get(column, 400):
-        errors.append((column, f"At most {LIMITS.get(column, 400)} characters."))
+    value = row.get(column)
+    value = value.strip() if value else ""
+    if not value:
+        if required:
+            errors.append((column, f"{column} is required."))
+        return value
+    limit = LIMITS.get(column, 400)
+    if len(value) > limit:
+        errors.append((column, f"At most {limit} characters."))
     return value
 
 
 def _flag(row: dict[str, str], column: str, default: bool,
           errors: list[tuple[str, str]]) -> bool:
-    value = (row.get(column) or "").strip().lower()
+    value = row.get(column)
+    if not value:
+        return default
+    value = value.strip().lower()
     if value == "":
         return default
     if value in TRUE:
@@ -160,15 +169,23 @@ def _flag(row: dict[str, str], column: str, default: bool,
 
 
 def _day(row: dict[str, str], column: str, errors: list[tuple[str, str]]) -> date | None:
-    value = (row.get(column) or "").strip()
+    value = row.get(column)
+    value = value.strip() if value else ""
     if not value:
         return None
-    parts = value.replace("/", "-").split("-")
-    if len(parts) == 3 and len(parts[0]) == 4 and all(p.isdigit() for p in parts):
-        try:
-            return date(int(parts[0]), int(parts[1]), int(parts[2]))
+    if len(value) == 10 and value[4] in "-/" and value[7] == value[4] \
+            and (value[:4] + value[5:7] + value[8:]).isdigit():
+        try:  # the common YYYY-MM-DD without splitting (issue 11: a row's checks add up)
+            return date(int(value[:4]), int(value[5:7]), int(value[8:]))
         except ValueError:
             pass
+    else:
+        parts = value.replace("/", "-").split("-")
+        if len(parts) == 3 and len(parts[0]) == 4 and all(p.isdigit() for p in parts):
+            try:
+                return date(int(parts[0]), int(parts[1]), int(parts[2]))
+            except ValueError:
+                pass
     errors.append((column, f"{value!r} is not a date; use YYYY-MM-DD."))
     return None
 
@@ -224,7 +241,7 @@ class _Reader:
                 if end <= self.skip_through:
                     continue  # handled by the run that was interrupted
                 self.last_line = end
-                if not cells or all(not c.strip() for c in cells):
+                if not cells or not "".join(cells).strip():
                     continue  # blank lines are not rows
                 self.result.rows += 1
                 if self.source.bad_lines and any(n in self.source.bad_lines
@@ -312,20 +329,48 @@ def import_units(
             models[key] = (found[0], found[1], bool(found[2])) if found else None
         return models[key]
 
+    decode = bodycode.decoder(pm)
+    days: dict[str, tuple[date | None, tuple[str, str] | None]] = {}
+    flags: dict[tuple[str, bool], tuple[bool, tuple[str, str] | None]] = {}
+
+    def day(value: str) -> tuple[date | None, tuple[str, str] | None]:
+        """A sold-on date and its problem, remembered: a file repeats its dates."""
+        if value not in days:
+            found: list[tuple[str, str]] = []
+            days[value] = (_day({"sold_on": value}, "sold_on", found), found[0] if found
+                           else None)
+        return days[value]
+
+    def flag(column: str, value: str, default: bool) -> tuple[bool, tuple[str, str] | None]:
+        key = (value, default)
+        if key not in flags:
+            found: list[tuple[str, str]] = []
+            flags[key] = (_flag({column: value}, column, default, found),
+                          found[0] if found else None)
+        answer, problem = flags[key]
+        # the message names the column; the same value in the other column says so there
+        return answer, (None if problem is None else (column, problem[1]))
+
     for line, row in reader.rows():
         problems: list[tuple[str, str]] = []
-        code = bodycode.normalise(_text(row, "body_code", problems, required=True))
+        code = _text(row, "body_code", problems, required=True).upper()
         model_code = _text(row, "model_code", problems)
-        own = _flag(row, "own_product", True, problems)
-        oem = _flag(row, "oem", False, problems)
+        own, problem = flag("own_product", row.get("own_product") or "", True)
+        if problem:
+            problems.append(problem)
+        oem, problem = flag("oem", row.get("oem") or "", False)
+        if problem:
+            problems.append(problem)
         phone = _text(row, "customer_phone", problems)
-        sold_on = _day(row, "sold_on", problems)
+        sold_on, problem = day(row.get("sold_on") or "")
+        if problem:
+            problems.append(problem)
         values: dict[str, Any] = {"body_code": code, "model_id": None, "model_text": "",
                                   "factory_date": None, "own_product": own, "oem": oem,
                                   "sold_to_id": None, "sold_on": sold_on, "created_at": created}
         if code and own:
             try:
-                decoded = bodycode.decode(pm, code)
+                decoded = decode(code)
             except DomainError as exc:
                 problems.append(("body_code", exc.message))
             else:
@@ -373,12 +418,14 @@ def _flush_units(session: Session, reader: _Reader, pending: list[_UnitRow],
     """The batch's checks against the database, then one insert of its valid rows."""
     result = reader.result
     codes = [r.values["body_code"] for r in pending if r.values["body_code"]]
-    existing = set(session.scalars(select(Unit.body_code).where(Unit.body_code.in_(codes)))
-                   ) if codes else set()
+    dialect = session.get_bind().dialect.name
+    existing = set(session.scalars(select(Unit.body_code).where(
+        in_values(Unit.body_code, codes, dialect)))) if codes else set()
     phones = {r.phone for r in pending if r.phone}
     owners: dict[str, list[int]] = {}
     if phones:
-        query = select(Customer.id, Customer.phone).where(Customer.phone.in_(phones))
+        query = select(Customer.id, Customer.phone).where(
+            in_values(Customer.phone, phones, dialect))
         region = _scope(session)
         if region is not None:
             query = query.where(Customer.region_id == region)
@@ -406,7 +453,7 @@ def _flush_units(session: Session, reader: _Reader, pending: list[_UnitRow],
         else:
             rows.append(r.values)
     if rows:
-        session.execute(insert(Unit), rows)
+        insert_rows(session, Unit.__table__, rows)
         result.inserted += len(rows)
     reader.end_batch(session, commit, bool(rows))
 
@@ -497,7 +544,7 @@ def _flush_customers(session: Session, reader: _Reader, pending: list[_CustomerR
     existing: set[tuple[int, str, str]] = set()
     if phones:
         query = select(Customer.region_id, Customer.name, Customer.phone).where(
-            Customer.phone.in_(phones))
+            in_values(Customer.phone, phones, session.get_bind().dialect.name))
         existing = {tuple(row) for row in session.execute(query)}  # type: ignore[misc]
     rows = []
     for r in pending:
@@ -512,7 +559,7 @@ def _flush_customers(session: Session, reader: _Reader, pending: list[_CustomerR
         else:
             rows.append(v)
     if rows:
-        session.execute(insert(Customer), rows)
+        insert_rows(session, Customer.__table__, rows)
         reader.result.inserted += len(rows)
     reader.end_batch(session, commit, bool(rows))
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import Select, bindparam, or_, select, tuple_
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, defaultload, joinedload
 
 from core.entities import Customer, ServiceCase, ServicePoint, Unit, User
 from core.entities.cases import STATES
@@ -44,7 +44,9 @@ def get_case(session: Session, case_id: object) -> ServiceCase:
         number = int(str(case_id))
     except ValueError:
         raise NotFound(N_("No such case.")) from None
-    case = session.get(ServiceCase, number)
+    # issue 11: the technician's roles (and their permissions) load only if asked for
+    case = session.get(ServiceCase, number,
+                       options=[defaultload(ServiceCase.technician).lazyload(User.roles)])
     if case is None:
         raise NotFound(N_("No such case."))
     return case

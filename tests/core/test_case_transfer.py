@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from core.entities import Region, ServicePoint, User
 from tests.core.desk_helpers import bearer, inspect, move, new_case
-from tests.support import Harness
+from tests.support import Harness, QueryCounter
 
 
 @pytest.fixture
@@ -85,8 +85,14 @@ def test_across_regions_only_hq_moves_a_case(desk: Harness) -> None:
     assert seen.status_code == 200 and seen.json()["coverage_class"] == "A"
     assert desk.client().get(f"/api/v1/cases/{cid}",
                              headers=bearer(desk, "east-clerk")).status_code == 404
-    arrived = desk.client("hq-clerk").get("/desk/widgets/arrivals").text
+    hq_clerk = desk.client("hq-clerk")
+    with QueryCounter(desk.app.state.engine) as counter:
+        arrived = hq_clerk.get("/desk/widgets/arrivals").text
     assert f'data-case="{cid}"' in arrived and "from EAST-SH" in arrived and "EMS99" in arrived
+    # issue 11: the widget prints the reference, state and event data: no joined loads
+    [query] = [q for q in counter.statements if "FROM service_case" in q
+               and "case_event" in q]
+    assert query.upper().count("JOIN") == 1, query
     assert f'data-case="{cid}"' not in desk.client("east-clerk").get(
         "/desk/widgets/arrivals").text
     with desk.session() as session:

@@ -126,3 +126,17 @@ def test_check_shows_each_plugins_own_settings(harness: Harness, env: dict[str, 
                "36" in line and "return_depreciation_percent" in line for line in lines), \
         checked.output
     assert "migrations: current" in checked.output
+
+
+def test_importing_the_cli_loads_no_web_or_database_stack() -> None:
+    """Issue 11: ``aftersales --help`` must be quick, so importing the command line must not
+    import SQLAlchemy, Starlette, alembic, pydantic or the plugins (they load on first use)."""
+    heavy = ("sqlalchemy", "starlette", "alembic", "pydantic", "core.plugins", "core.app")
+    code = ("import sys, core.cli; "
+            f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).parent.parent.parent)
+    assert done.stdout.strip() == "", done.stdout
+    shown = subprocess.run([sys.executable, "-m", "core.cli", "--help"], capture_output=True,
+                           text=True, check=True, cwd=Path(__file__).parent.parent.parent)
+    assert "serve" in shown.stdout and "worker" in shown.stdout

@@ -1,7 +1,8 @@
 """Issue 11: how many SQL statements the hot paths run, with technicians on the rows.
 
-Authentication is the user row (with service point and region) plus one statement of
-permission ids; the case list loads only what it prints; the filter choices are reused.
+Authentication is one statement: the user row (with service point and region), its session or
+token and the permissions version; the permission ids come from the process's cache while that
+version holds; the case list loads only what it prints; the filter choices are reused.
 Each bound fails on the code before issue 11 (roles and permissions through ``selectin``,
 a ten-way joined load per case, three filter queries per load).
 """
@@ -46,9 +47,11 @@ def _statements(h: Harness, get: Callable[[], int]) -> list[str]:
 def test_case_list_page_statements(desk: Harness) -> None:
     client = desk.client("hq-supervisor")
     statements = _statements(desk, lambda: client.get("/desk/cases").status_code)
-    # user with its browser session row, permissions, the page of cases, the open holds of
-    # the page's cases (one IN query, issue 10's badges), the shell's region choices
-    assert len(statements) <= 5, statements
+    # user with its browser session row and the permissions version (the permission ids
+    # come from the process's cache), the page of cases, the open holds of the page's cases
+    # (one IN query, issue 10's badges), the shell's region choices
+    assert len(statements) <= 4, statements
+    assert not any("FROM role_permission" in s for s in statements), statements
     assert sum("FROM case_hold" in s for s in statements) <= 1, statements
     assert not any("role_permission.role_id IN" in s for s in statements), statements
     assert sum("service_point" in s.split("FROM", 1)[-1].split("WHERE")[0]
@@ -60,8 +63,8 @@ def test_api_case_list_with_token_statements(desk: Harness) -> None:
     headers = bearer(desk, "hq-supervisor")
     statements = _statements(
         desk, lambda: client.get("/api/v1/cases", headers=headers).status_code)
-    # token with its user, permissions, the page of cases
-    assert len(statements) <= 3, statements
+    # token with its user and the permissions version, the page of cases
+    assert len(statements) <= 2, statements
 
 
 def test_permissions_are_the_roles_permissions(desk: Harness) -> None:
@@ -85,6 +88,21 @@ def test_unit_lookup_loads_only_the_cases_columns(desk: Harness) -> None:
     statements = _statements(desk, lambda: client.get(url, headers=headers).status_code)
     [cases] = [s for s in statements if "FROM service_case" in s]
     assert "JOIN" not in cases.upper(), cases
-    assert len(statements) <= 4, statements  # token+user, permissions, unit, its cases
+    assert len(statements) <= 3, statements  # token+user+version, unit, its cases
     assert [c["state"] for c in client.get(url, headers=headers).json()["cases"]] \
         == ["dispatched"]
+
+
+def test_case_page_history_loads_only_who(desk: Harness) -> None:
+    """The case page's history prints each event's person; their service point and region
+    are not joined in, and neither the case's technician's roles nor the event people's are
+    loaded (issue 11)."""
+    client = desk.client("hq-supervisor")
+    with desk.session() as session:
+        case_id = session.scalars(select(ServiceCase.id).where(
+            ServiceCase.state == "dispatched").order_by(ServiceCase.id)).first()
+    statements = _statements(desk, lambda: client.get(f"/desk/cases/{case_id}").status_code)
+    [events] = [s for s in statements if "FROM case_event" in s]
+    assert "JOIN user_account" in events and "JOIN service_point" not in events, events
+    # 19 before: the technician's and each event person's roles and permissions (selectin)
+    assert len(statements) <= 15, statements
