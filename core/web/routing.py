@@ -17,8 +17,8 @@ import uuid
 from typing import Any
 
 from sqlalchemy.exc import DataError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
@@ -31,6 +31,7 @@ from core.hooktypes import AUTHENTICATED, PUBLIC, RouteSpec
 from core.i18n import N_
 from core.security import auth, proxies
 from core.web import idempotency, limits
+from core.web.db_slots import run_with_connection
 
 log = logging.getLogger("aftersales.web")
 
@@ -147,6 +148,13 @@ def _run(spec: RouteSpec, request: Request) -> Response:
         log.warning("value refused by the database in %s: %s", spec.id, exc)
         return error_response(request, DomainError(
             N_("A value is out of range or not allowed."), code="invalid", status_code=422))
+    except PoolTimeout:  # the slots keep this rare; a busy server still says "try again"
+        session.rollback()
+        log.warning("no database connection free in time for %s", spec.id)
+        response = error_response(request, DomainError(
+            N_("The server is busy. Try again in a moment."), code="busy", status_code=503))
+        response.headers["Retry-After"] = "2"
+        return response
     except Exception:
         session.rollback()
         request_id = uuid.uuid4().hex[:12]
@@ -184,7 +192,7 @@ def make_route(spec: RouteSpec) -> Route:
             return error_response(request, limits.too_large(limit))
         except DomainError as error:
             return error_response(request, error)
-        return await run_in_threadpool(_run, spec, request)
+        return await run_with_connection(request.app.state.engine, _run, spec, request)
 
     return Route(spec.path, endpoint, methods=list(spec.methods), name=spec.name or spec.id)
 
