@@ -172,6 +172,7 @@ def generate(url: str, var_dir: Path, units: int) -> tuple[str, float, dict[str,
             ServiceCase.id.in_(rng.sample(range(1, last_case + 1), min(last_case, 400))))))
     state.engine.dispose()
     rng.shuffle(codes)
+    rng.shuffle(ids)
     samples = {"codes": codes, "case_ids": [str(i) for i in ids]}
     return token, elapsed, samples
 
