@@ -90,6 +90,8 @@ class BackendResult:
     statements: dict[str, dict[str, int]] = field(default_factory=dict)
     imports: dict[str, list[float]] = field(default_factory=dict)
     servers: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    #: the project's lookup with ``aftersales serve --workers 2`` (PostgreSQL only)
+    workers: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -201,13 +203,16 @@ def aftersales_command() -> list[str]:
 class Server:
     """One server process: the project (``aftersales serve``) or the bare app (uvicorn)."""
 
-    def __init__(self, kind: str, url: str, var_dir: Path, plugins: list[str] | None = None):
+    def __init__(self, kind: str, url: str, var_dir: Path, plugins: list[str] | None = None,
+                 workers: int = 1):
         self.kind, self.port = kind, free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         if kind == "project":
             from core.settings import BUILTIN_PLUGINS
 
             command = [*aftersales_command(), "serve", "--port", str(self.port)]
+            if workers > 1:
+                command += ["--workers", str(workers)]
             env = _clean_env({"AFTERSALES_DATABASE_URL": url,
                               "AFTERSALES_VAR_DIR": str(var_dir),
                               "AFTERSALES_PLUGINS": ",".join(
@@ -426,6 +431,8 @@ def run_backend(backend: str, config: Config, folder: Path) -> BackendResult:
         token, result.datagen_seconds, samples = generate(url, var_dir, config.units)
         log(f"[{backend}] data generated in {result.datagen_seconds:.1f} s")
         _serve_and_load(result, config, url, var_dir, token, samples)
+        if config.extras and backend == "postgres" and "lookup" in config.endpoints:
+            _workers(result, config, url, var_dir, token)
         if config.extras:
             _imports(result, config, url, var_dir)
             _servers(result, config, url, var_dir, token, samples)
@@ -498,6 +505,24 @@ def count_statements_bare(url: str, token: str, paths: dict[str, str]) -> dict[s
             client.get(path, headers={"Authorization": f"Bearer {token}"})
             counts[name] = bare_app.DB.statements - before
     return counts
+
+
+def _workers(result: BackendResult, config: Config, url: str, var_dir: Path,
+             token: str) -> None:
+    """The issue's aim "throughput rising with concurrency on PostgreSQL with --workers":
+    the lookup against ``aftersales serve --workers 2``."""
+    server = Server("project", url, var_dir, workers=2)
+    try:
+        paths = var_dir / "paths-lookup-project.txt"
+        load(server, paths, 8, 1.0, 0.2, token)  # both workers past their first requests
+        for concurrency in config.concurrency:
+            result.workers[concurrency] = [
+                load(server, paths, concurrency, config.seconds, config.warmup, token)
+                for _rep in range(config.reps)]
+            log(f"[{result.backend}] lookup, --workers 2, c={concurrency}: "
+                f"{_median(result.workers[concurrency])['rps']:.1f} req/s")
+    finally:
+        server.stop()
 
 
 def _imports(result: BackendResult, config: Config, url: str, var_dir: Path) -> None:
