@@ -76,6 +76,8 @@ def aims(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             measured = ", ".join(f"c={c}: {_pct(r)}" for c, r in ratios.items())
             verdict = "met" if worst >= 0.5 else f"MISSED: {_pct(worst)} at c={worst_c}" + (
                 f", needs {0.5 / worst:.1f}x the req/s" if worst > 0 else "")
+            if worst < 0.5:
+                verdict += "; " + _why(backend, name)
             rows.append((f"{name}: >= 50 % of bare req/s at every concurrency", b, measured,
                          verdict))
         for name in summary:
@@ -84,6 +86,10 @@ def aims(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 continue
             factor = one["p99"] / one["p50"] if one["p50"] else float("nan")
             verdict = "met" if factor <= 3 else f"MISSED by {factor / 3:.1f}x"
+            bare = summary[name]["bare"].get("1")
+            if factor > 3 and bare and bare["p50"]:
+                verdict += (f"; the bare app's p99 is {bare['p99'] / bare['p50']:.1f}x its p50"
+                            f" (p99 {_fmt(bare['p99'])} ms) on the same machine")
             rows.append((f"{name}: p99 <= 3 x p50 at one client", b,
                          f"p50 {_fmt(one['p50'])} ms, p99 {_fmt(one['p99'])} ms "
                          f"({factor:.1f}x)", verdict))
@@ -126,6 +132,26 @@ def aims(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                      f"{len(helps)})", "met" if median < 0.2 else
                      f"MISSED by {median - 0.2:.2f} s"))
     return rows
+
+
+def _why(backend: dict[str, Any], name: str) -> str:
+    """What this run shows about a missed ratio: the extra time per request at one client
+    (the app's own cost, before any queueing), the statements, and whether the project
+    gains from more clients (it does not when Python work, not the database, is the limit)."""
+    summary, statements = backend["summary"][name], backend.get("statements", {})
+    one_p, one_b = summary["project"].get("1"), summary["bare"].get("1")
+    parts = []
+    if one_p and one_b:
+        parts.append(f"{one_p['p50'] - one_b['p50']:.1f} ms more per request at one client")
+    sp, sb = statements.get("project", {}).get(name), statements.get("bare", {}).get(name)
+    if sp is not None and sb is not None:
+        parts.append(f"{sp} statements vs {sb}")
+    rates = [summary["project"][c]["rps"] for c in sorted(summary["project"], key=int)]
+    bare = [summary["bare"][c]["rps"] for c in sorted(summary["bare"], key=int)]
+    if len(rates) > 1 and rates[-1] < rates[0] * 1.2 <= bare[-1] / bare[0] * rates[0]:
+        parts.append("the project's req/s does not rise with clients while the bare app's "
+                     "does (CPU per request in one Python process is the limit)")
+    return "why: " + "; ".join(parts)
 
 
 def _bars_svg(title: str, rows: list[tuple[str, list[tuple[str, float, str]]]], unit: str,
@@ -229,7 +255,7 @@ def write(out: Path, data: dict[str, Any]) -> tuple[str, str]:
         f"- when: {meta['when']}; commit {meta['commit']}; whole run "
         f"{meta['total_seconds'] / 60:.1f} min",
         f"- machine: {meta['machine']}; Python {meta['python']}, SQLite {meta['sqlite']}; "
-        f"load average at the end: {meta['load']}",
+        f"load average (1/5/15 min): {meta['load']}",
         "- **the machine is shared and loaded** (other jobs run on the same 2 cores): "
         "absolute figures vary by tens of percent between runs; the ratios come from "
         "interleaved runs (project, bare, project, bare, ...) and are the figures to read",

@@ -636,6 +636,7 @@ def main(argv: list[str] | None = None) -> int:
 
     config = parse(argv)
     started = time.perf_counter()
+    commit, load_before = _commit(), " ".join(f"{x:.1f}" for x in os.getloadavg())
     folder = Path(tempfile.mkdtemp(prefix="aftersales-bench-"))
     results: list[BackendResult] = []
     skipped: list[str] = []
@@ -653,9 +654,10 @@ def main(argv: list[str] | None = None) -> int:
         "when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
                    f"{platform.release()}",
-        "load": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+        "load": f"{load_before} at the start, "
+                + " ".join(f"{x:.1f}" for x in os.getloadavg()) + " at the end",
         "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-        "commit": _commit(), "total_seconds": time.perf_counter() - started,
+        "commit": commit, "total_seconds": time.perf_counter() - started,
         "skipped": skipped, "help_seconds": helps,
     }
     config.out.mkdir(parents=True, exist_ok=True)
