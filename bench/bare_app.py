@@ -23,7 +23,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -69,9 +69,15 @@ class Database:
         finally:
             cursor.close()
 
-    def ts(self, value: Any) -> Any:
-        """A timestamp as this backend compares it: SQLite stores the text SQLAlchemy wrote."""
-        return datetime.fromisoformat(value) if self.postgres else value
+    def ts(self, value: str) -> Any:
+        """A cursor's ISO timestamp as this backend compares it: SQLite holds the UTC text
+        SQLAlchemy wrote (``YYYY-MM-DD HH:MM:SS.ffffff``)."""
+        at = datetime.fromisoformat(value)
+        if self.postgres:
+            return at
+        if at.tzinfo is not None:
+            at = at.astimezone(UTC)
+        return at.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 DB = Database(os.environ.get("BENCH_DATABASE_URL", "sqlite:///var/aftersales.db"))
@@ -253,6 +259,13 @@ def case_page(request: Request, caller: Caller) -> Response:
     return _page(f"SC-{case['id']:06d}", body)
 
 
+def _aware(value: Any) -> datetime:
+    """SQLite gives the stored UTC text back; the cursor carries ISO with the zone."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def _cursor(values: list[Any]) -> str:
     raw = json.dumps([_plain(v) for v in values])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -298,7 +311,7 @@ def case_list(request: Request, caller: Caller) -> Response:
     body.append("</tbody></table>")
     if more:
         last = rows[-1]
-        body.append(f'<a href="/desk/cases?after={_cursor([last[6], last[0]])}" '
+        body.append(f'<a href="/desk/cases?after={_cursor([_aware(last[6]), last[0]])}" '
                     'rel="next">Next page</a>')
     return _page("Cases", body)
 

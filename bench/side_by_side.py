@@ -27,6 +27,7 @@ creates and drops its own database ``aftersales_bench`` there).
 from __future__ import annotations
 
 import argparse
+import base64
 import csv
 import json
 import os
@@ -44,7 +45,6 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -267,18 +267,26 @@ class Server:
         self.log_file.close()
 
 
-def deep_path(server: Server, token: str, depth: int) -> str:
-    """Follow the case list's "next" link ``depth`` pages (each app has its own cursor)."""
-    import re
+def deep_cursor(url: str, pages: int) -> str:
+    """The ``after`` cursor of the case list's page ``pages + 1`` (newest first), computed
+    in SQL rather than by following 1,000 "next" links. Both apps take this format: the
+    project's own (base64 of JSON ``[opened_at ISO with zone, id]``)."""
+    from sqlalchemy import create_engine, select
 
-    path = "/desk/cases"
-    for _ in range(depth):
-        found = re.search(r'href="(/desk/cases\?[^"]*after=[^"]*)"[^>]*rel="next"',
-                          server.get(path, token))
-        if not found:
-            break
-        path = unescape(found.group(1))
-    return path
+    from core.db import normalise_url
+    from core.entities import ServiceCase
+
+    engine = create_engine(normalise_url(url))
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(ServiceCase.opened_at, ServiceCase.id)
+            .order_by(ServiceCase.opened_at.desc(), ServiceCase.id.desc())
+            .offset(max(pages * 50 - 1, 0)).limit(1)).first()
+    engine.dispose()
+    if row is None:
+        return ""
+    raw = json.dumps([row[0].isoformat(), row[1]])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
 def load(server: Server, paths_file: Path, concurrency: int, seconds: float, warmup: float,
@@ -457,9 +465,10 @@ def _serve_and_load(result: BackendResult, config: Config, url: str, var_dir: Pa
                     token: str, samples: dict[str, list[str]]) -> None:
     servers = {"project": Server("project", url, var_dir), "bare": Server("bare", url, var_dir)}
     try:
-        deep = {app: deep_path(servers[app], token, config.depth) for app in APPS}
-        result.notes.append(f"deep page: {config.depth} pages of 50 deep "
-                            f"(project {deep['project'][:60]}...)")
+        cursor = deep_cursor(url, config.depth)
+        deep = {app: f"/desk/cases?after={cursor}" if cursor else "/desk/cases" for app in APPS}
+        result.notes.append(f"deep page: {config.depth:,} pages of 50 deep "
+                            f"({config.depth * 50:,} cases newer than its first)")
         files: dict[tuple[str, str], Path] = {}
         for name in config.endpoints:
             for app in APPS:
@@ -485,26 +494,7 @@ def _serve_and_load(result: BackendResult, config: Config, url: str, var_dir: Pa
             server.stop()
     stmt_paths = {name: _paths(name, samples, deep["project"])[0] for name in config.endpoints}
     counts = count_statements(url, var_dir, token, stmt_paths)
-    if "list_deep" in stmt_paths:  # the bare app's own cursor
-        bare_paths = {"list_deep": deep["bare"]}
-        counts["bare"].update(count_statements_bare(url, token, bare_paths))
     result.statements = counts
-
-
-def count_statements_bare(url: str, token: str, paths: dict[str, str]) -> dict[str, int]:
-    from starlette.testclient import TestClient
-
-    from bench import bare_app
-
-    bare_app.DB = bare_app.Database(url)
-    counts = {}
-    with TestClient(bare_app.create_app()) as client:
-        for name, path in paths.items():
-            client.get(path, headers={"Authorization": f"Bearer {token}"})
-            before = bare_app.DB.statements
-            client.get(path, headers={"Authorization": f"Bearer {token}"})
-            counts[name] = bare_app.DB.statements - before
-    return counts
 
 
 def _workers(result: BackendResult, config: Config, url: str, var_dir: Path,
@@ -609,8 +599,9 @@ def parse(argv: list[str] | None) -> Config:
     parser.add_argument("--concurrency", default="1,8,32")
     parser.add_argument("--backends", default=env.get("BACKENDS") or "sqlite,postgres")
     parser.add_argument("--endpoints", default=",".join(ENDPOINTS))
-    parser.add_argument("--depth", type=int, default=5 if quick else 50,
-                        help="pages deep for the deep page")
+    parser.add_argument("--depth", type=int, default=0,
+                        help="pages deep for the deep page (default: a quarter of the cases, "
+                        "about 30 of the 120 days the cases span)")
     parser.add_argument("--import-rows", type=int, default=0,
                         help="units to import (default: the scale, at most 100,000)")
     parser.add_argument("--no-extras", action="store_true",
@@ -626,7 +617,7 @@ def parse(argv: list[str] | None) -> Config:
                   concurrency=[int(c) for c in args.concurrency.split(",")],
                   backends=[b.strip() for b in args.backends.split(",") if b.strip()],
                   endpoints=[e.strip() for e in args.endpoints.split(",") if e.strip()],
-                  depth=args.depth,
+                  depth=args.depth or max(1, args.units // 5 // 4 // 50),
                   import_rows=args.import_rows or min(args.units, 100_000),
                   extras=not args.no_extras, out=out, label=label, pg_url=args.pg_url)
 
