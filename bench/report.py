@@ -297,6 +297,19 @@ def write(out: Path, data: dict[str, Any]) -> tuple[str, str]:
                     f"{statements.get('project', {}).get(name, '-')} / "
                     f"{statements.get('bare', {}).get(name, '-')} | "
                     f"{', '.join(f'{k}: {v}' for k, v in errors.items()) or '-'} |")
+        timed = statements.get("project_request_ms") or {}
+        if timed:
+            lines += ["", "Where one project request's time goes (in-process, one request "
+                      "after a warm-up; SQL ms is the time in `execute`, so rows SQLite "
+                      "reads while they are fetched count as Python):", "",
+                      "| path | request ms | SQL ms (statements) | slowest statement |",
+                      "|---|---:|---:|---|"]
+            for name, ms in timed.items():
+                slowest = statements.get("project_slowest", {}).get(name, "-")
+                lines.append(f"| {name} | {ms:.1f} | "
+                             f"{statements['project_sql_ms'].get(name, 0):.1f} "
+                             f"({statements['project'].get(name, '-')}) | "
+                             f"`{slowest.replace('|', '/')}` |")
         imports = backend.get("imports") or {}
         if imports.get("project"):
             rows = cfg["import_rows"]

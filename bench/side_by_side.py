@@ -304,6 +304,17 @@ def load(server: Server, paths_file: Path, concurrency: int, seconds: float, war
 # ---------------------------------------------------------------- statements
 
 
+def _gist(statement: str) -> str:
+    """A statement in a line: what it selects from and its conditions, not its columns."""
+    import re
+
+    flat = " ".join(statement.split())
+    found = re.search(r"\bFROM\b(.*)", flat)
+    head = flat.split(" ", 1)[0]
+    text = f"{head} ... FROM{found.group(1)}" if found and head == "SELECT" else flat
+    return text[:160] + ("..." if len(text) > 160 else "")
+
+
 def count_statements(url: str, var_dir: Path, token: str, paths: dict[str, str]
                      ) -> dict[str, dict[str, int]]:
     """Statements one request runs (after one warm-up request), in-process for both apps."""
@@ -313,18 +324,33 @@ def count_statements(url: str, var_dir: Path, token: str, paths: dict[str, str]
     from bench import bare_app
     from core.app import create_app
 
-    counts: dict[str, dict[str, int]] = {"project": {}, "bare": {}}
+    counts: dict[str, dict[str, Any]] = {"project": {}, "bare": {}, "project_request_ms": {},
+                                         "project_sql_ms": {}, "project_slowest": {}}
     app = create_app(project_settings(url, var_dir))
-    seen: list[str] = []
-    event.listen(app.state.engine, "before_cursor_execute",
-                 lambda _c, _k, statement, *_a: seen.append(statement))
+    seen: list[tuple[str, float]] = []
+    began: list[float] = [0.0]
+
+    def before(_c: Any, _k: Any, statement: str, *_a: Any) -> None:
+        began[0] = time.perf_counter()
+
+    def after(_c: Any, _k: Any, statement: str, *_a: Any) -> None:
+        seen.append((statement, (time.perf_counter() - began[0]) * 1000))
+
+    event.listen(app.state.engine, "before_cursor_execute", before)
+    event.listen(app.state.engine, "after_cursor_execute", after)
     with TestClient(app) as client:
         for name, path in paths.items():
             headers = {} if name == "healthz" else {"Authorization": f"Bearer {token}"}
             client.get(path, headers=headers)
             seen.clear()
+            start = time.perf_counter()
             client.get(path, headers=headers)
+            counts["project_request_ms"][name] = (time.perf_counter() - start) * 1000
             counts["project"][name] = len(seen)
+            counts["project_sql_ms"][name] = sum(ms for _s, ms in seen)
+            if seen:
+                statement, ms = max(seen, key=lambda item: item[1])
+                counts["project_slowest"][name] = f"{ms:.1f} ms: {_gist(statement)}"
     app.state.engine.dispose()
     bare_app.DB = bare_app.Database(url)
     with TestClient(bare_app.create_app()) as client:
