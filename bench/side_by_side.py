@@ -256,6 +256,20 @@ class Server:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.read().decode()
 
+    def errors(self, limit: int = 3) -> list[str]:
+        """The distinct error lines the server logged (what a 500 in the report was)."""
+        self.log_file.seek(0)
+        found: list[str] = []
+        for raw in self.log_file.read().decode(errors="replace").splitlines():
+            line = raw.strip()
+            if (line.startswith(("sqlalchemy.", "psycopg.", "sqlite3.", "RuntimeError",
+                                 "OSError", "TimeoutError")) or "Error:" in line) \
+                    and line[:120] not in [f[:120] for f in found]:
+                found.append(line[:300])
+                if len(found) >= limit:
+                    break
+        return found
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
@@ -516,7 +530,8 @@ def _serve_and_load(result: BackendResult, config: Config, url: str, var_dir: Pa
                     + (f"  errors {pair[0]['errors'] or ''} {pair[1]['errors'] or ''}"
                        if pair[0]["errors"] or pair[1]["errors"] else ""))
     finally:
-        for server in servers.values():
+        for app, server in servers.items():
+            result.notes += [f"{app} server logged: `{line}`" for line in server.errors()]
             server.stop()
     stmt_paths = {name: _paths(name, samples, deep["project"])[0] for name in config.endpoints}
     counts = count_statements(url, var_dir, token, stmt_paths)
