@@ -43,8 +43,10 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# issue 11: the project beside a bare Starlette app; SCALE=1m, QUICK=1, BACKENDS=sqlite (see
+# bench/README.md). Writes bench/results/report.md and its charts.
 bench: setup
-	$(BIN)/python -m bench.run
+	SCALE="$(SCALE)" QUICK="$(QUICK)" BACKENDS="$(BACKENDS)" $(BIN)/python -m bench.side_by_side
 
 lint: setup
 	$(BIN)/ruff check .
