@@ -93,11 +93,6 @@ CASE = ("/desk/cases/", "/desk/units/")
 AUDIT = ("/admin/audit",)
 LOANER_PAGES = ("/loaner",)
 PLUGIN_FINDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
-    # warranty: the coverage reason and the waiver text are English sentences
-    # (plugins/warranty/policy.py, hooks.py), shown on the case page and the case sheet
-    "Class A — in warranty until": ("warranty", CASE),
-    "Class B — warranty expired on": ("warranty", CASE),
-    "In warranty (class A): free": ("warranty", CASE),
     # loaner: history notes in English, event kinds without an "event:<kind>" label
     "Loaner deposit refunded": ("loaner", CASE),
     "Loaner request cancelled": ("loaner", CASE),
