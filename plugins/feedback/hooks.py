@@ -29,7 +29,7 @@ from core.plugin_api import (
     plugin_settings,
 )
 from plugins.feedback import api, services, views
-from plugins.feedback.models import Complaint, Consultation, FollowUp, Survey
+from plugins.feedback.models import Bulletin, Complaint, Consultation, FollowUp, Survey
 
 VIEW = "feedback.view"
 HANDLE = "feedback.handle"
@@ -233,11 +233,22 @@ def unit_timeline(session: Session, unit: Unit) -> list[TimelineEntry]:
                                          .where(Consultation.unit_id == unit.id))]
     model = unit.model.code if unit.model is not None else ""
     entries += [TimelineEntry(at=b.published_at, kind="feedback.bulletin",
-                              title=N_("Service bulletin"), detail=b.title,
+                              title=N_("Service bulletin"), detail=_bulletin_title(b),
                               url="/feedback/bulletins", source="feedback")
                 for b in services.bulletins_for(session, model, unit.factory_date)
                 if b.published_at is not None]
     return entries
+
+
+#: A bulletin's title in the reader's language on the unit page, where the hook does not know
+#: the reader (issue 18): the catalogue picks the parameter. English shows ``title`` (the
+#: ``.0s`` prints nothing of ``title_zh``), the Chinese translation ``title_zh``.
+BULLETIN_TITLE = N_("%(title)s%(title_zh).0s")
+
+
+def _bulletin_title(bulletin: Bulletin) -> Message:
+    return Message(BULLETIN_TITLE, {"title": bulletin.title,
+                                    "title_zh": bulletin.title_zh or bulletin.title})
 
 
 def _score(value: int | None) -> str:

@@ -37,6 +37,25 @@ from plugins.feedback import policy, questionnaires, services
 
 HANDLE = "feedback.handle"
 MANAGE = "feedback.manage"
+#: Product lines as people read them: core's words (its catalogue translates them), not the
+#: stored keys (issue 18).
+LINES = {"amplifier": N_("Amplifiers"), "mixer": N_("Mixers"),
+         "microphone": N_("Microphones"), "other": N_("Other products")}
+#: Words core's pages look up in the catalogues (issue 18): the case history's "What" column
+#: (``event:<kind>``), the audit page's record types, actions and fields (``audit:<key>``).
+CORE_LABELS = (
+    N_("event:linked"),
+    N_("audit:feedback_complaint"), N_("audit:feedback_department"),
+    N_("audit:feedback_callback"), N_("audit:feedback_followup"),
+    N_("audit:feedback_bulletin"), N_("audit:feedback_questionnaire_version"),
+    N_("audit:save"), N_("audit:assign"), N_("audit:reply"), N_("audit:close"),
+    N_("audit:wait"), N_("audit:escalate"), N_("audit:open"), N_("audit:done"),
+    N_("audit:record"), N_("audit:publish"), N_("audit:draft"), N_("audit:discard"),
+    N_("audit:channel"), N_("audit:department"), N_("audit:topic"), N_("audit:csat"),
+    N_("audit:nps"), N_("audit:from"), N_("audit:to"), N_("audit:head"), N_("audit:message"),
+    N_("audit:outcome"), N_("audit:owner"), N_("audit:paused_minutes"), N_("audit:questions"),
+    N_("plugin:feedback"),
+)
 LABELS: dict[str, dict[str, str]] = {
     "state": {"new": N_("new"), "assigned": N_("assigned"), "replied": N_("replied"),
               "closed": N_("closed")},
@@ -192,7 +211,8 @@ def departments(request: Request, errors: dict[str, str] | None = None,
         "departments": services.departments(session),
         "rules": list(session.scalars(select(RoutingRule).order_by(RoutingRule.position))),
         "regions": {r.id: r for r in session.scalars(select(Region))},
-        "product_lines": PRODUCT_LINES, "errors": errors or {}, "form_error": form_error,
+        "product_lines": PRODUCT_LINES, "lines": LINES, "errors": errors or {},
+        "form_error": form_error,
         "values": values or {"first_response_hours": "8", "resolution_hours": "40"}},
         status_code)
 

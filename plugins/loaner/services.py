@@ -552,12 +552,17 @@ def customer_language(session: Session, case: ServiceCase) -> str:
     return default if default in LANGUAGES else "en"
 
 
+def _point_name(point: ServicePoint, language: str) -> str:
+    """The service point's Chinese name in a Chinese agreement, when it has one (issue 18)."""
+    return (point.name_zh if language.startswith("zh") else "") or point.name
+
+
 def agreement_text(session: Session, loan: Loan, language: str, *, accessories: list[str],
                    condition: str, deposit_cents: int, signed_by: str, day: date) -> str:
     case = loan.case
     unit = loan.loaner
     return render_in(language, session, AGREEMENT, {
-        "number": f"L{loan.id:06d}", "point": unit.service_point.name,
+        "number": f"L{loan.id:06d}", "point": _point_name(unit.service_point, language),
         "customer": case.contact_name, "case": case.id, "model": unit.model_code,
         "code": unit.body_code, "condition": condition,
         "accessories": ", ".join(accessories) or "-",

@@ -43,6 +43,26 @@ LOAN_STATUSES = {"requested": N_("awaiting approval"), "approved": N_("ready to 
                  "lent": N_("lent"), "returned": N_("returned"), "declined": N_("declined"),
                  "cancelled": N_("cancelled")}
 CONDITIONS = policy.CONDITION_LABELS
+#: Words core's pages look up in the catalogues (issue 18): the case history's "What" column
+#: (``event:<kind>``) and the audit page's record types, actions and fields (``audit:<key>``).
+LABELS = (
+    N_("event:loaner.requested"), N_("event:loaner.decided"), N_("event:loaner.cancelled"),
+    N_("event:loaner.deposit"), N_("event:loaner.lent"), N_("event:loaner.returned"),
+    N_("event:loaner.refund"), N_("event:loaner.deposit_kept"), N_("event:loaner.recall"),
+    N_("event:loaner.reminder"), N_("event:loaner.due_reminder"),
+    N_("event:loaner.exception"), N_("event:loaner.booked"),
+    N_("event:loaner.booking_cancelled"),
+    N_("audit:loaner_loan"), N_("audit:loaner_unit"), N_("audit:loaner_terms"),
+    N_("audit:loaner_reservation"),
+    N_("audit:request"), N_("audit:approve"), N_("audit:decline"), N_("audit:lend"),
+    N_("audit:return"), N_("audit:exception"), N_("audit:retire"), N_("audit:cancel"),
+    N_("audit:accessories"), N_("audit:charged_on_case"), N_("audit:charges_cents"),
+    N_("audit:condition"), N_("audit:cross_point"), N_("audit:deposit_cents"),
+    N_("audit:end_on"), N_("audit:kept_cents"), N_("audit:photos"), N_("audit:point"),
+    N_("audit:prices"), N_("audit:refund_cents"), N_("audit:start_on"), N_("audit:unit"),
+    N_("audit:loaner.waiting_for_loaner"),  # the hold's kind, a value in core's hold entry
+    N_("plugin:loaner"),
+)
 ITEM_STATES = {"ok": N_("back, fine"), "missing": N_("missing"), "damaged": N_("damaged")}
 EVENTS = {"added": N_("Added to the pool"), "requested": N_("Requested"),
           "approved": N_("Request accepted"), "declined": N_("Request declined"),

@@ -37,7 +37,8 @@ def seed(session: Session, settings: Settings) -> None:
         code = "WH-" + point.code
         central = hq is not None and point.region_id == hq.id
         warehouses[point.code] = Warehouse(code=code, name=f"{point.name} store",
-                                           name_zh=point.name, central=central,
+                                           name_zh=f"{point.name_zh}仓库" if point.name_zh
+                                           else "", central=central,
                                            service_point_id=point.id,
                                            region_id=point.region_id)
         session.add(warehouses[point.code])

@@ -35,6 +35,16 @@ from plugins.parts.models import Part, Requisition, Reservation, Stock, Tool, Tr
 LABELS = (N_("new"), N_("refurbished"), N_("faulty"), N_("reserved"), N_("issued"),
           N_("released"), N_("submitted"), N_("approved"), N_("rejected"), N_("shipped"),
           N_("received"), N_("cancelled"))
+#: Words core's pages look up in the catalogues (issue 18): the case history's "What" column
+#: (``event:<kind>``), the audit page's record types, actions and fields (``audit:<key>``).
+CORE_LABELS = (
+    N_("event:parts"),
+    N_("audit:parts_part"), N_("audit:parts_requisition"), N_("audit:parts_transfer"),
+    N_("audit:parts_reservation"), N_("audit:parts_warehouse"),
+    N_("audit:save"), N_("audit:ship"), N_("audit:reserve"), N_("audit:release"),
+    N_("audit:expires_at"), N_("audit:needed_by"), N_("audit:part"), N_("audit:purpose"),
+    N_("audit:quantity"), N_("audit:warehouse"), N_("plugin:parts"),
+)
 
 
 def _see_other(url: str) -> RedirectResponse:

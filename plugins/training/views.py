@@ -59,6 +59,11 @@ AUDIT_LABELS = (
     N_("audit:product_line"), N_("audit:score"), N_("audit:session_id"), N_("audit:title"),
     N_("audit:title_zh"), N_("audit:trainer"), N_("audit:validity_months"),
     N_("audit:user_id"), N_("audit:revoke"), N_("audit:issued_on"),
+    N_("audit:training_trusted_key"), N_("audit:issue"), N_("audit:attendance"),
+    N_("audit:result_corrected"), N_("audit:score_corrected"), N_("audit:expire"),
+    N_("audit:trust"), N_("audit:import"), N_("audit:models"), N_("audit:cancelled"),
+    N_("audit:attended"), N_("audit:fingerprint"), N_("audit:issuer"), N_("audit:key"),
+    N_("audit:status"),
     N_("plugin:training"),  # the plugin's name on the unit's timeline
 )
 

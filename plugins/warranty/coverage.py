@@ -6,9 +6,19 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from core.plugin_api import Coverage, ServiceCase, Unit, plugin_settings
+from core.plugin_api import N_, Coverage, ServiceCase, Unit, plugin_settings
 from plugins.warranty import policy
 from plugins.warranty.texts import english
+
+#: What core keeps as the case's coverage reason for a reason with a date: core shows it
+#: through the catalogues (``_(case.coverage_reason)``, issue 18), so it must be a message id
+#: without parameters; the date is on the warranty panel ("Warranty end", and the reason
+#: with its date in the reader's language).
+STORED_REASONS = {
+    "Class A — in warranty until %(end)s (W-2, W-A)": N_("Class A — in warranty (W-2, W-A)"),
+    "Class B — warranty expired on %(end)s (W-2, W-B)": N_(
+        "Class B — warranty expired (W-2, W-B)"),
+}
 
 
 def params_for(session: Session, unit: Unit | None) -> policy.WarrantyParams:
@@ -33,7 +43,9 @@ def assess_case(session: Session, case: ServiceCase) -> Coverage | None:
     found = coverage_of(session, case.own_product, case.unit, case.intake_on)
     if found.coverage_class is None:
         return None
-    # core keeps the reason as text on the case; the warranty panel shows it localised
+    # core keeps the reason as text on the case and shows it through the catalogues: a
+    # message id (the reasons without parameters are their own); the panel shows the dated one
+    reason = STORED_REASONS.get(found.reason.template) or english(found.reason)
     return Coverage(coverage_class=found.coverage_class, clauses=found.clauses,
-                    reason=english(found.reason), warranty_end=found.warranty_end,
+                    reason=reason, warranty_end=found.warranty_end,
                     months=params_for(session, case.unit).warranty_months)

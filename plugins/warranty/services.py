@@ -59,7 +59,9 @@ def override_class(session: Session, case: ServiceCase, actor: User, data: dict[
     before = {"coverage_class": case.coverage_class, "coverage_source": case.coverage_source}
     case.coverage_class = new_class
     case.coverage_source = "override"
-    case.coverage_reason = f"Overridden by {actor.display_name}: {reason}"[:400]
+    # the reason as written: the pages say "overridden" in the reader's language (the
+    # coverage source) and the history line and the audit log say who
+    case.coverage_reason = reason[:400]
     record_case_event(session, case.id, actor, "class_override", Message(
         N_("Class %(old)s overridden to %(new)s: %(reason)s"),
         {"old": before["coverage_class"] or "-", "new": new_class, "reason": reason}),

@@ -34,6 +34,14 @@ LINES: dict[str, str] = {"amplifier": N_("Amplifiers"), "mixer": N_("Mixers"),
 REQUEST_TITLES: dict[str, str] = {"return": N_("Return request"),
                                   "exchange": N_("Exchange request"),
                                   "repair": N_("Repair request")}
+#: Words core's pages look up in the catalogues (issue 18): the case history's "What" column
+#: (``event:<kind>``), the audit page's record types, actions and fields (``audit:<key>``), the
+#: plugin's badge on the unit's timeline (``plugin:warranty``).
+LABELS = (
+    N_("event:warranty_request"), N_("event:class_override"),
+    N_("audit:warranty_request"), N_("audit:coverage_override"), N_("audit:coverage_source"),
+    N_("audit:outcome"), N_("plugin:warranty"),
+)
 #: The history line of a recorded request (kind and outcome translated, clauses as they are).
 REQUEST_EVENT = N_("%(kind)s requested: %(outcome)s (%(clauses)s)")
 

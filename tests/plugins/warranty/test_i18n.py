@@ -12,6 +12,9 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
+from sqlalchemy import select
+
+from core.entities import ServiceCase, Unit
 from tests.core.desk_helpers import bearer, move, new_case
 from tests.plugins import catalogue
 from tests.support import Harness
@@ -90,3 +93,24 @@ def test_a_chinese_reader_sees_the_warranty_panel_in_chinese(
     assert panel.status_code == 200
     assert "保修类别 A" in panel.text and "剩余天数" in panel.text and "保修到期日" in panel.text
     assert "Days left" not in panel.text
+
+
+def test_the_case_page_reads_the_coverage_reason_in_each_readers_language(
+        make_app: Callable[..., Harness]) -> None:
+    """Issue 18: core shows the case's stored coverage reason through the catalogues, so the
+    warranty plugin stores a message id; the dated reason stays on the warranty panel."""
+    h = make_app(plugins=["warranty"])
+    code = _waived_labour(h)
+    with h.session() as session:
+        case = session.scalars(select(ServiceCase).join(Unit).where(
+            Unit.body_code == code)).one()
+        case_id, reason = case.id, case.coverage_reason
+    assert reason == "Class A — in warranty (W-2, W-A)"
+    chinese = h.client("hq-admin")
+    chinese.form("/language", {"locale": "zh_CN", "next": "/"})
+    page = chinese.get(f"/desk/cases/{case_id}").text
+    assert "A类——在保修期内（W-2、W-A）" in page and "in warranty" not in page
+    panel = chinese.get(f"/warranty/cases/{case_id}/panel").text
+    assert "保修期至" in panel  # the panel keeps the date
+    assert "Class A — in warranty (W-2, W-A)" in h.client("hq-clerk").get(
+        f"/desk/cases/{case_id}").text

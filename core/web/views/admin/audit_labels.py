@@ -147,4 +147,12 @@ def value_label(entity: str, field: str, value: str, gettext: Callable[[str], st
     if field in STATE_FIELDS and value in STATE_TITLES:
         return gettext(STATE_TITLES[value])
     labels = VALUES.get((entity, field), {})
-    return gettext(labels[value]) if value in labels else value
+    if value in labels:
+        return gettext(labels[value])
+    if isinstance(value, str) and "." in value and " " not in value:
+        # a plugin's key stored in a core record (a hold's kind, loaner.waiting_for_loaner):
+        # the plugin labels it in its catalogue as ``audit:<key>`` like its own fields
+        own = f"audit:{value}"
+        translated = gettext(own)
+        return value if translated == own else translated
+    return value
