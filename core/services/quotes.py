@@ -98,7 +98,7 @@ def reprice(session: Session, pm: pluggy.PluginManager, case: ServiceCase,
     Returns the lines whose price changed."""
     changed = []
     for charge in active_charges(session, case):
-        draft = ChargeDraft(kind=charge.kind, description=charge.description,
+        draft = ChargeDraft(kind=charge.kind, description=charge.description_message,
                             unit_price_cents=charge.unit_price_cents,
                             quantity=charge.quantity, refurbished=charge.refurbished,
                             source=charge.source, cause=None)
