@@ -113,9 +113,9 @@ def test_a_loaners_missing_accessory_and_deposit_read_in_the_readers_language(
     assert "Loaner deposit refund" not in credit_note
     english = h.client("hq-admin").get(f"/desk/cases/{cid}").text
     assert f"Loaner {code}: Rack ears (missing)" in english and "缺失" not in english
-    unit_page = sw.get(f"/loaner/units/{uid}")
-    if unit_page.status_code == 200:  # the unit's history: the states translated
-        assert "Rack ears (missing)" not in unit_page.text
+    unit_page = sw.get(f"/loaner/units/{uid}")  # the unit's history: the states translated
+    assert unit_page.status_code == 200, unit_page.text
+    assert "Rack ears (缺失)" in unit_page.text and "Rack ears (missing)" not in unit_page.text
     assert move(h, clerk, cid, "quoted").status_code == 200
     customer = _link_page(h, cid, "zh_CN")
     assert f"备用机 {code}：Rack ears（缺失）" in customer and "Loaner " not in customer
