@@ -208,7 +208,8 @@ class ChargeDraft:
     """A quote line a plugin proposes for a case (``charge_lines``), e.g. an issued part."""
 
     kind: str
-    description: str
+    #: A :class:`Message` when the system writes it (read in the reader's language).
+    description: str | Message
     unit_price_cents: int
     quantity: int = 1
     refurbished: bool = False

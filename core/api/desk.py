@@ -59,7 +59,7 @@ def unit_json(unit: Unit, *, cases: list[ServiceCase] | None = None) -> dict[str
 
 
 def charge_json(charge: Charge) -> dict[str, Any]:
-    return {"id": charge.id, "kind": charge.kind, "description": charge.description,
+    return {"id": charge.id, "kind": charge.kind, "description": charge.description_text(),
             "quantity": charge.quantity, "unit_price_cents": charge.unit_price_cents,
             "amount_cents": charge.amount_cents, "payable_cents": charge.payable_cents,
             "waived": charge.waived, "waive_reason": charge.waive_reason,
@@ -81,14 +81,14 @@ def payment_json(p: Payment) -> dict[str, Any]:
 
 def credit_json(c: CaseCredit) -> dict[str, Any]:
     return {"id": c.id, "kind": c.kind, "amount_cents": c.amount_cents,
-            "description": c.description, "clause": c.clause, "at": c.created_at}
+            "description": c.description_text(), "clause": c.clause, "at": c.created_at}
 
 
 def credit_note_json(n: CreditNote) -> dict[str, Any]:
     """Money out: ``amount_cents`` is positive, ``signed_cents`` negative (cash out)."""
     return {"id": n.id, "credit_note_number": n.credit_note, "kind": n.kind,
             "amount_cents": n.amount_cents, "signed_cents": n.signed_cents,
-            "method": n.method, "clause": n.clause, "note": n.note,
+            "method": n.method, "clause": n.clause, "note": n.note_text(),
             "paid_by": n.paid_by.login, "at": n.at, "handed_over": n.handover_id is not None}
 
 
@@ -150,7 +150,7 @@ def case_json(session: Session, case: ServiceCase) -> dict[str, Any]:
         "fault_description": case.fault_description,
         "intake_on": case.intake_on,
         "coverage_class": case.coverage_class,
-        "coverage_reason": case.coverage_reason,
+        "coverage_reason": case.coverage_reason_text(),
         "technician": case.technician.login if case.technician else None,
         "quote_version": case.quote_version,
         "payable_cents": total,

@@ -62,6 +62,9 @@ class ServiceCase(RegionScoped, Base):
     coverage_class: Mapped[str | None] = mapped_column(String(1))
     coverage_source: Mapped[str] = mapped_column(String(16), default="")
     coverage_reason: Mapped[str] = mapped_column(String(400), default="")
+    #: Parameters when ``coverage_reason`` is a message id with them ("Overridden by
+    #: %(name)s: %(reason)s", issue 18); None: a fixed sentence or a person's words.
+    coverage_reason_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     fault_found: Mapped[str] = mapped_column(Text, default="")
     # P-3 dispatch, P-7 on-site
     technician_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
@@ -91,6 +94,15 @@ class ServiceCase(RegionScoped, Base):
     @property
     def reference(self) -> str:
         return f"SC-{self.id:06d}"
+
+    def coverage_reason_text(self, gettext: Callable[[str], str] | None = None) -> str:
+        """Why the case has its class, in the reader's language."""
+        if not self.coverage_reason:
+            return ""
+        if self.coverage_reason_params is None:
+            return gettext(self.coverage_reason) if gettext else self.coverage_reason
+        return render(self.coverage_reason, message_from_json(self.coverage_reason_params),
+                      gettext)
 
 
 class CaseEvent(Base):

@@ -3,15 +3,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, utcnow
 from core.entities.catalogue import Unit
 from core.entities.org import RegionScoped
 from core.entities.users import User
+from core.errors import Message, message_from_json, message_to_json, render
+
+
+def money_text(text: str, params: Mapping[str, Any] | None,
+               gettext: Callable[[str], str] | None = None) -> str:
+    """A money line's words in the reader's language (issue 18). The system writes a message
+    id with its parameters (``params`` is a dict, ``{}`` when it has none) and it is
+    translated here; a person's words (``params`` is None) are shown as typed. Without
+    ``gettext`` it is the English text (the API's ``description``)."""
+    if params is None:
+        return text
+    return render(text, message_from_json(params), gettext)
+
+
+def stored_text(value: str | Message) -> tuple[str, dict[str, Any] | None]:
+    """What a money line keeps of words given as text (a person's, kept as typed) or as a
+    :class:`Message` (the system's: its id, and its parameters as JSON)."""
+    if isinstance(value, Message):
+        return value.template, message_to_json(value.params)
+    return value, None
+
+
+def as_message(text: str, params: Mapping[str, Any] | None) -> str | Message:
+    """The inverse of :func:`stored_text`: a parameter for another message (a history line
+    that names the charge) that is translated with it, or a person's words as they are."""
+    return text if params is None else Message(text, message_from_json(params))
 
 CHARGE_KINDS = ("labour", "part", "shipping", "other")
 CONFIRMATION_METHODS = ("phone", "signature", "link")
@@ -27,6 +55,9 @@ class Charge(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("service_case.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     description: Mapped[str] = mapped_column(String(400))
+    #: Set when the system wrote the line: ``description`` is then a message id and these
+    #: its parameters (issue 18); None for a line a person typed.
+    description_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     quantity: Mapped[int] = mapped_column(default=1)
     unit_price_cents: Mapped[int] = mapped_column()
     #: Waived lines keep their amount, reason and clause (W-A, R-6...), and are not payable.
@@ -42,6 +73,14 @@ class Charge(Base):
     @property
     def amount_cents(self) -> int:
         return self.quantity * self.unit_price_cents
+
+    def description_text(self, gettext: Callable[[str], str] | None = None) -> str:
+        """The line in the reader's language (see :func:`money_text`)."""
+        return money_text(self.description, self.description_params, gettext)
+
+    @property
+    def description_message(self) -> str | Message:
+        return as_message(self.description, self.description_params)
 
     @property
     def payable_cents(self) -> int:
@@ -160,10 +199,20 @@ class CaseCredit(Base):
     kind: Mapped[str] = mapped_column(String(24))
     amount_cents: Mapped[int] = mapped_column()
     description: Mapped[str] = mapped_column(String(400))
+    #: A message id's parameters when the system wrote ``description`` (issue 18).
+    description_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     clause: Mapped[str] = mapped_column(String(32), default="")
     source: Mapped[str] = mapped_column(String(64), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def description_text(self, gettext: Callable[[str], str] | None = None) -> str:
+        """The credit in the reader's language (see :func:`money_text`)."""
+        return money_text(self.description, self.description_params, gettext)
+
+    @property
+    def description_message(self) -> str | Message:
+        return as_message(self.description, self.description_params)
 
 
 class CreditNoteCounter(Base):
@@ -196,6 +245,8 @@ class CreditNote(RegionScoped, Base):
     method: Mapped[str] = mapped_column(String(16))
     clause: Mapped[str] = mapped_column(String(32), default="")
     note: Mapped[str] = mapped_column(String(400), default="")
+    #: A message id's parameters when the system wrote ``note`` (a deposit refund's reason).
+    note_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     paid_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     handover_id: Mapped[int | None] = mapped_column(ForeignKey("handover.id"), index=True)
@@ -209,6 +260,10 @@ class CreditNote(RegionScoped, Base):
     @property
     def signed_cents(self) -> int:
         return -self.amount_cents
+
+    def note_text(self, gettext: Callable[[str], str] | None = None) -> str:
+        """The reason in the reader's language (see :func:`money_text`)."""
+        return money_text(self.note, self.note_params, gettext)
 
 
 class UnitSwap(Base):

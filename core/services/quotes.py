@@ -22,8 +22,16 @@ from core import audit
 from core.db import utcnow
 from core.entities import CaseEvent, Charge, Confirmation, ConfirmationLink, ServiceCase, User
 from core.entities.cases import FAULT_CAUSES
-from core.entities.money import CHARGE_KINDS, CONFIRMATION_METHODS
-from core.errors import Conflict, DomainError, Message, NotFound, Term
+from core.entities.money import CHARGE_KINDS, CONFIRMATION_METHODS, stored_text
+from core.errors import (
+    Conflict,
+    DomainError,
+    Message,
+    NotFound,
+    Term,
+    message_from_json,
+    render,
+)
 from core.hooktypes import ChargeDraft
 from core.i18n import N_
 from core.security.auth import hash_token
@@ -90,7 +98,7 @@ def reprice(session: Session, pm: pluggy.PluginManager, case: ServiceCase,
     Returns the lines whose price changed."""
     changed = []
     for charge in active_charges(session, case):
-        draft = ChargeDraft(kind=charge.kind, description=charge.description,
+        draft = ChargeDraft(kind=charge.kind, description=charge.description_message,
                             unit_price_cents=charge.unit_price_cents,
                             quantity=charge.quantity, refurbished=charge.refurbished,
                             source=charge.source, cause=None)
@@ -125,7 +133,8 @@ def decline_quote(session: Session, case: ServiceCase, actor: User | None) -> Ch
     fee = settings.policy.inspection_fee_cents if settings is not None else 0
     charge = None
     if fee > 0:
-        charge = Charge(case_id=case.id, kind="other", description="Inspection fee",
+        charge = Charge(case_id=case.id, kind="other", description=N_("Inspection fee"),
+                        description_params={},
                         quantity=1, unit_price_cents=fee, waived=False, waive_reason="",
                         clause="W-4", refurbished=False, source=INSPECTION_FEE_SOURCE)
         session.add(charge)
@@ -143,7 +152,13 @@ def decline_quote(session: Session, case: ServiceCase, actor: User | None) -> Ch
 
 def add_charge(session: Session, pm: pluggy.PluginManager, case: ServiceCase,
                actor: User | None, data: dict[str, Any]) -> Charge:
+    """A quote line. ``data["description"]`` is a person's words (kept as typed) or, when a
+    plugin or core writes it, a :class:`Message` kept as its id and parameters and read in
+    each reader's language (issue 18)."""
     case = lock_case(session, case)
+    template, params = stored_text(data.get("description") or "")
+    if params is not None:  # validated as the English text it reads as
+        data = {**data, "description": render(template, message_from_json(params))}
     if case.state not in QUOTABLE_STATES:
         raise Conflict(N_("Charges cannot change while the case is %(state)s."),
                        params={"state": case.state}, code="invalid_state")
@@ -166,14 +181,17 @@ def add_charge(session: Session, pm: pluggy.PluginManager, case: ServiceCase,
     pricing = pm.hook.price_charge(session=session, case=case, line=draft)
     if pricing is not None and not waive:
         waive, waive_reason, clause = pricing.waived, pricing.reason, pricing.clause
-    charge = Charge(case_id=case.id, kind=kind, description=description, quantity=quantity,
+    if params is not None:
+        description = template
+    charge = Charge(case_id=case.id, kind=kind, description=description,
+                    description_params=params, quantity=quantity,
                     unit_price_cents=price, waived=waive, waive_reason=waive_reason,
                     clause=clause, refurbished=refurbished, source=draft.source)
     session.add(charge)
     session.flush()
     _quote_changed(session, pm, case, actor, Message(
         N_("Added %(kind)s: %(description)s"),
-        {"kind": Term(CHARGE_KIND_LABELS[kind]), "description": description}))
+        {"kind": Term(CHARGE_KIND_LABELS[kind]), "description": charge.description_message}))
     audit.record(session, "charge", charge.id, "create", after={
         "case_id": case.id, "kind": kind, "amount_cents": charge.amount_cents,
         "waived": waive, "clause": clause}, region_id=case.region_id)
@@ -200,7 +218,9 @@ def add_proposed_charges(session: Session, pm: pluggy.PluginManager, case: Servi
 
 
 def void_charge(session: Session, case: ServiceCase, charge_id: int, actor: User | None,
-                reason: str, pm: pluggy.PluginManager | None = None) -> Charge:
+                reason: str | Message, pm: pluggy.PluginManager | None = None) -> Charge:
+    """Withdraw a line. ``reason`` is a person's words or a plugin's :class:`Message` (a part
+    going back), read in the reader's language in the history line."""
     case = lock_case(session, case)
     if case.state not in QUOTABLE_STATES:
         raise Conflict(N_("Charges cannot change while the case is %(state)s."),
@@ -208,14 +228,19 @@ def void_charge(session: Session, case: ServiceCase, charge_id: int, actor: User
     charge = session.get(Charge, charge_id)
     if charge is None or charge.case_id != case.id or charge.voided_at is not None:
         raise NotFound(N_("No such charge on this case."))
-    if not reason.strip():
+    if isinstance(reason, Message):
+        why: str | Message = reason
+        english = render(reason.template, reason.params)
+    else:
+        why = english = reason.strip()
+    if not english.strip():
         raise DomainError(N_("Say why the line is removed."), field="reason")
     charge.voided_at = utcnow()
     _quote_changed(session, pm, case, actor, Message(
         N_("Removed %(kind)s: %(description)s (%(reason)s)"),
         {"kind": Term(CHARGE_KIND_LABELS.get(charge.kind, charge.kind)),
-         "description": charge.description, "reason": reason.strip()}))
-    audit.record(session, "charge", charge.id, "void", after={"reason": reason.strip()},
+         "description": charge.description_message, "reason": why}))
+    audit.record(session, "charge", charge.id, "void", after={"reason": english},
                  region_id=case.region_id)
     return charge
 

@@ -35,8 +35,14 @@ from core.entities import (
     UnitSwap,
     User,
 )
-from core.entities.money import CREDIT_KINDS, CREDIT_NOTE_KINDS, DEPOSIT, PAYMENT_METHODS
-from core.errors import Conflict, DomainError, Message
+from core.entities.money import (
+    CREDIT_KINDS,
+    CREDIT_NOTE_KINDS,
+    DEPOSIT,
+    PAYMENT_METHODS,
+    stored_text,
+)
+from core.errors import Conflict, DomainError, Message, message_from_json, render
 from core.i18n import N_
 from core.services.case_events import record_case_event
 from core.services.catalogue import unit_by_code
@@ -87,22 +93,25 @@ def swap_of(session: Session, case: ServiceCase) -> UnitSwap | None:
 
 
 def grant_credit(session: Session, case: ServiceCase, actor: User, *, kind: str,
-                 amount_cents: int, description: str, clause: str = "", source: str = ""
-                 ) -> CaseCredit:
+                 amount_cents: int, description: str | Message, clause: str = "",
+                 source: str = "") -> CaseCredit:
     """Record that the company owes the customer ``amount_cents`` on ``case`` (a plugin's
-    decision: R-8 refund, R-1 refund, exchange difference). Paid out by ``record_refund``."""
+    decision: R-8 refund, R-1 refund, exchange difference). Paid out by ``record_refund``.
+    ``description`` given as a :class:`Message` is read in each reader's language."""
     case = lock_case(session, case)
     if kind not in CREDIT_KINDS:
         raise ValueError(f"kind must be one of {CREDIT_KINDS}, not {kind!r}")
     if amount_cents <= 0:
         raise ValueError(f"amount_cents must be > 0, not {amount_cents}")
+    text, params = stored_text(description)
     credit = CaseCredit(case_id=case.id, kind=kind, amount_cents=amount_cents,
-                        description=description[:400], clause=clause[:32], source=source[:64],
-                        created_by_id=actor.id)
+                        description=text[:400], description_params=params, clause=clause[:32],
+                        source=source[:64], created_by_id=actor.id)
     session.add(credit)
     record_case_event(session, case.id, actor, "credit",
                       Message(N_("%(description)s (%(amount)s)"), {
-                          "description": description[:200],
+                          "description": credit.description_message if params is not None
+                          else text[:200],
                           "amount": f"{amount_cents / 100:.2f}"}),
                       {"amount_cents": amount_cents, "kind": kind, "clause": clause})
     session.flush()
@@ -134,8 +143,15 @@ def next_credit_note_number(session: Session, service_point_id: int) -> int:
 def record_refund(session: Session, case: ServiceCase, actor: User, data: dict[str, Any]
                   ) -> CreditNote:
     """Pay money back to the customer on a credit note (R-8 refund, exchange settlement, or
-    an overpayment after a voided line); never more than the company owes on the case."""
+    an overpayment after a voided line); never more than the company owes on the case.
+    ``data["reason"]`` (or ``note``) given as a :class:`Message` (a plugin's) is read in
+    each reader's language; a person's words are kept as typed."""
     case = lock_case(session, case)
+    note_template, note_params = "", None
+    for field in ("note", "reason"):
+        if isinstance(data.get(field), Message):  # validated as the English it reads as
+            note_template, note_params = stored_text(data[field])
+            data = {**data, field: render(note_template, message_from_json(note_params))}
     problems = Problems()
     amount = problems.cents(data, "amount_cents")
     method = problems.choice(data, "method", PAYMENT_METHODS)
@@ -165,7 +181,8 @@ def record_refund(session: Session, case: ServiceCase, actor: User, data: dict[s
     credit_note = CreditNote(case_id=case.id, region_id=case.region_id,
                              service_point_id=case.service_point_id, number=number, kind=kind,
                              amount_cents=amount, method=method, clause=clause[:32],
-                             note=note or "", paid_by_id=actor.id)
+                             note=note_template if note_params is not None
+                             else note or "", note_params=note_params, paid_by_id=actor.id)
     session.add(credit_note)
     record_case_event(session, case.id, actor, "refund",
                       Message(N_("Credit note %(number)s"), {"number": f"{number:06d}"}),

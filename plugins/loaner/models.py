@@ -24,6 +24,7 @@ from core.plugin_api import (
     User,
     UTCDateTime,
     across_regions,
+    message_from_json,
     render_message,
     utcnow,
 )
@@ -165,7 +166,7 @@ class LoanerEvent(RegionScoped, Base):
             return ""
         if not self.params:  # typed text, or a message id without parameters
             return gettext(self.note) if gettext is not None else self.note
-        return render_message(self.note, self.params, gettext)
+        return render_message(self.note, message_from_json(self.params), gettext)
 
 
 class LoanerMoney(RegionScoped, Base):

@@ -41,6 +41,7 @@ from core.plugin_api import (
     local_today,
     lock_case,
     lock_row,
+    message_to_json,
     place_hold,
     plugin_settings,
     queue_message,
@@ -74,7 +75,7 @@ def _event(session: Session, unit: LoanerUnit, kind: str, actor: User | None, no
     ``params`` (plain values: they are kept as JSON), shown in the reader's language."""
     session.add(LoanerEvent(unit_id=unit.id, loan_id=loan.id if loan else None,
                             case_id=loan.case_id if loan else None, kind=kind,
-                            note=note[:400], params=params or None,
+                            note=note[:400], params=message_to_json(params) or None,
                             user_id=actor.id if actor else None,
                             region_id=loan.region_id if loan else unit.region_id))
 
@@ -85,6 +86,19 @@ def _case_event(session: Session, case_id: int, actor: User | None, kind: str, n
     values (a person's words are a value, never part of the id), read in each reader's
     language (``record_case_event``, plugin API 1.2)."""
     record_case_event(session, case_id, actor, kind, Message(note, params), data)
+
+
+#: A returned accessory's state, as a word read in the reader's language (issue 18).
+ITEM_STATES = {"missing": N_("missing"), "damaged": N_("damaged")}
+
+
+def _items(back: list[dict[str, Any]]) -> Message:
+    """"Rack ears (missing), Cover (damaged)" as a message: the states translated, the
+    items (a model's accessory names, as written) not."""
+    names = {f"i{n}": b["item"] for n, b in enumerate(back)}
+    states = {f"s{n}": Term(ITEM_STATES.get(b["state"], b["state"])) for n, b in enumerate(back)}
+    template = ", ".join(f"%(i{n})s (%(s{n})s)" for n in range(len(back)))
+    return Message(template, {**names, **states})
 
 
 def _money(cents: int) -> str:
@@ -791,11 +805,13 @@ def _refund(session: Session, case: ServiceCase, loan: Loan, actor: User | None,
     if record_refund is not None and actor is not None:
         # issue 10: core pays back only what it owes, so the deposit held is granted first
         plugin_api.grant_credit(session, case, actor, kind="deposit", amount_cents=amount,
-                                description=f"Loaner deposit (loan L{loan.id:06d})",
+                                description=Message(N_("Loaner deposit (loan %(loan)s)"),
+                                                    {"loan": f"L{loan.id:06d}"}),
                                 source=f"loaner:{loan.id}")
         refund = record_refund(session, case, actor, {
             "amount_cents": amount, "method": method, "kind": "deposit",
-            "reason": f"Loaner deposit refund (loan L{loan.id:06d})"})
+            "reason": Message(N_("Loaner deposit refund (loan %(loan)s)"),
+                              {"loan": f"L{loan.id:06d}"})})
         ref = f"core:{getattr(refund, 'id', '')}"
     session.add(LoanerMoney(loan_id=loan.id, case_id=case.id, kind="refund",
                             amount_cents=-amount, method=method, core_ref=ref,
@@ -846,8 +862,10 @@ def return_loan(session: Session, loan_id: object, actor: User | None,
     for line in lines:
         if charged_on_case:
             add_charge(session, pm, case, actor, {
-                "kind": "other", "description": f"Loaner {unit.body_code}: {line.item} "
-                                               f"({line.reason})",
+                "kind": "other", "description": Message(
+                    N_("Loaner %(code)s: %(item)s (%(state)s)"),
+                    {"code": unit.body_code, "item": line.item,
+                     "state": Term(ITEM_STATES.get(line.reason, line.reason))}),
                 "unit_price_cents": line.price_cents, "clause": policy.CLAUSE,
                 "source": f"loaner:{loan.id}:{line.item}"[:64]})
     if charged_on_case and case.state not in PAYABLE_STATES:
@@ -876,10 +894,10 @@ def return_loan(session: Session, loan_id: object, actor: User | None,
     loan.open_unit_id = None
     unit.status = "in_check"
     unit.condition = condition
-    missing = ", ".join(f"{b['item']} ({b['state']})" for b in back if b["state"] != "ok")
+    missing = [b for b in back if b["state"] != "ok"]
     _event(session, unit, "returned", actor,
            N_("Not complete: %(items)s") if missing else N_("complete"), loan,
-           {"items": missing} if missing else None)
+           {"items": _items(missing)} if missing else None)
     lost = ", ".join(b["item"] for b in back if b["state"] == "missing")
     broken = ", ".join(b["item"] for b in back if b["state"] == "damaged")
     _case_event(session, case.id, actor, "loaner.returned",

@@ -437,9 +437,10 @@ def issue(session: Session, case_id: int, actor: User | None, data: dict[str, An
                                   created_by_id=actor.id if actor else None)
         session.add(reservation)
         session.flush()
-    description = f"{part.number} {part.name}"
-    if condition == "refurbished":
-        description += " (refurbished)"
+    # issue 18: the line reads in the reader's language ("refurbished" translated)
+    description = Message(N_("%(number)s %(name)s (refurbished)") if condition == "refurbished"
+                          else N_("%(number)s %(name)s"),
+                          {"number": part.number, "name": part.name})
     charge = add_charge(session, session.info["pm"], case, actor, {
         "kind": "part", "description": description, "quantity": quantity,
         "unit_price_cents": part.price_cents, "refurbished": condition == "refurbished",
@@ -482,7 +483,8 @@ def return_from_case(session: Session, case_id: int, reservation_id: object,
                  case_id=case.id, reason=reason.strip()[:200])
     if reservation.charge_id is not None:
         void_charge(session, case, reservation.charge_id, actor,
-                    f"{row.part.number} returned to stock: {reason.strip()}"[:400],
+                    Message(N_("%(number)s returned to stock: %(reason)s"),
+                            {"number": row.part.number, "reason": reason.strip()[:300]}),
                     session.info["pm"])
     reservation.state, reservation.closed_at = "returned", utcnow()
     session.flush()

@@ -62,6 +62,7 @@ def override_class(session: Session, case: ServiceCase, actor: User, data: dict[
     # the reason as written: the pages say "overridden" in the reader's language (the
     # coverage source) and the history line and the audit log say who
     case.coverage_reason = reason[:400]
+    case.coverage_reason_params = None  # a person's words: shown as written
     record_case_event(session, case.id, actor, "class_override", Message(
         N_("Class %(old)s overridden to %(new)s: %(reason)s"),
         {"old": before["coverage_class"] or "-", "new": new_class, "reason": reason}),
@@ -186,11 +187,13 @@ def record_request(session: Session, pm: pluggy.PluginManager, case: ServiceCase
     if case.state in QUOTABLE_STATES:
         if difference:
             add_charge(session, pm, case, actor, {
-                "kind": "other", "description": f"Price difference for {exchange_code}",
+                "kind": "other", "description": Message(N_("Price difference for %(model)s"),
+                                                        {"model": exchange_code}),
                 "unit_price_cents": difference, "clause": "R-8" if refund is None else ""})
         if shipping_due:
             add_charge(session, pm, case, actor, {
-                "kind": "shipping", "description": "Shipping, paid by the customer",
+                "kind": "shipping",
+                "description": Message(N_("Shipping, paid by the customer"), {}),
                 "unit_price_cents": shipping_due, "clause": ", ".join(
                     c for c in ("R-8", "W-C") if c in decision.clauses)})
     return row
@@ -214,15 +217,17 @@ def _grant_money_back(session: Session, case: ServiceCase, actor: User, row: Ret
         if amount:
             grant_credit(session, case, actor, kind="refund", amount_cents=amount,
                          clause=clause, source=source,
-                         description="Refund of the price"
-                         + (" less depreciation" if clause == "R-8" else "") + f" ({clause})")
+                         description=Message(
+                             N_("Refund of the price less depreciation (%(clause)s)")
+                             if clause == "R-8" else N_("Refund of the price (%(clause)s)"),
+                             {"clause": clause}))
     elif row.kind == "exchange" and new_price is not None:
         difference = policy.settlement_cents(price, new_price)
         if difference < 0:
             grant_credit(session, case, actor, kind="exchange_settlement",
                          amount_cents=-difference, clause=clause, source=source,
-                         description=f"Price difference for {row.exchange_model_code}, "
-                         "paid back")
+                         description=Message(N_("Price difference for %(model)s, paid back"),
+                                             {"model": row.exchange_model_code}))
 
 
 def approved_exchange(session: Session, case: ServiceCase) -> ReturnRequest | None:

@@ -98,7 +98,7 @@ def test_request_lend_recall_remind_return(h: Harness) -> None:
     assert result["charges_cents"] == 5000 and result["refund_cents"] == 45000
     with h.session() as session:
         charge = session.scalars(select(Charge).where(Charge.case_id == cid)).one()
-        assert charge.unit_price_cents == 5000 and "Rack ears" in charge.description
+        assert charge.unit_price_cents == 5000 and "Rack ears" in charge.description_text()
         assert not charge.waived and charge.clause == "E-2"
         payment = session.scalars(select(Payment).where(Payment.case_id == cid)).one()
         assert payment.amount_cents == 5000

@@ -90,7 +90,7 @@ def test_issue_in_class_a_is_free_and_refurbished_is_marked(parts: Harness) -> N
     with parts.session() as session:
         charge = session.get(Charge, issued.json()["charge_id"])
         assert charge is not None and charge.waived and charge.refurbished
-        assert "R-6" in charge.clause and "refurbished" in charge.description
+        assert "R-6" in charge.clause and "refurbished" in charge.description_text()
 
 
 def test_a_part_broken_by_misuse_is_charged_even_in_class_a(parts: Harness) -> None:

@@ -149,7 +149,7 @@ def test_class_override_needs_a_written_reason(w: Harness) -> None:
     assert done.status_code == 303
     with w.session() as session:
         case = session.get(ServiceCase, cid)
-        assert case.coverage_class == "B" and "Water damage" in case.coverage_reason
+        assert case.coverage_class == "B" and "Water damage" in case.coverage_reason_text()
         entry = session.scalars(select(AuditEvent).where(
             AuditEvent.action == "coverage_override")).one()
         assert entry.after["reason"] == "Water damage seen inside"

@@ -168,7 +168,7 @@ def add_charge(request: Request) -> Response:
             if "unit_price_cents" in error.fields:  # the form's field is in yuan
                 error.fields["unit_price"] = error.fields.pop("unit_price_cents")
             raise
-        return _("Line added: %(what)s.") % {"what": charge.description}
+        return _("Line added: %(what)s.") % {"what": charge.description_text(_)}
 
     return _act(request, "charge", add)
 
@@ -180,7 +180,7 @@ def void_charge(request: Request) -> Response:
     def void(case: ServiceCase, values: dict[str, Any]) -> str:
         charge = quotes.void_charge(request.state.db, case, charge_id, request.state.user,
                                     values.get("reason", ""), pm=request.app.state.pm)
-        return _("Line removed: %(what)s.") % {"what": charge.description}
+        return _("Line removed: %(what)s.") % {"what": charge.description_text(_)}
 
     return _act(request, f"void:{charge_id}", void)
 
