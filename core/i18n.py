@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
+from babel.dates import format_time as _format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
@@ -139,6 +140,12 @@ def format_timestamp(value: datetime | None, locale: str, tz: ZoneInfo) -> str:
         return ""
     return _format_datetime(value.astimezone(tz), format="medium", tzinfo=tz,
                             locale=babel_locale_object(locale))
+
+
+def format_clock(value: datetime, locale: str, tz: ZoneInfo) -> str:
+    """The time of day only ("10:42 AM", "10:42"), in the instance's time zone."""
+    return _format_time(value.astimezone(tz), format="short", tzinfo=tz,
+                        locale=babel_locale_object(locale))
 
 
 def format_money(cents: int | None, locale: str) -> str:

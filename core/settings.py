@@ -157,6 +157,22 @@ class AttachmentSettings(_Strict):
     thumbnail_pixels: int = Field(320, ge=32, le=2048)
 
 
+class DashboardSettings(_Strict):
+    """The dashboard's widgets (issue 11). ``turnaround_cache_seconds``: how long a process
+    reuses the turnaround medians (per database and region scope) before reading the 30/90-day
+    windows again; 0 computes them on every load. At most an hour, so "as of" stays today."""
+
+    turnaround_cache_seconds: int = Field(300, ge=0, le=3600)
+
+    @field_validator("turnaround_cache_seconds", mode="before")
+    @classmethod
+    def _not_a_switch(cls, value: Any) -> Any:
+        # ``= true`` is someone turning the cache "on", not asking for one second
+        if isinstance(value, bool):
+            raise ValueError("a number of seconds (0 turns the cache off), not true/false")
+        return value
+
+
 class Settings(_Strict):
     """Everything an instance is configured with; passed to ``create_app``."""
 
@@ -172,6 +188,7 @@ class Settings(_Strict):
     jobs: JobSettings = Field(default_factory=JobSettings)  # issue 13
     mail: MailSettings = Field(default_factory=MailSettings)  # issue 13
     attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)  # issue 13
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)  # issue 11
     #: ``[plugin.<name>]`` tables as written; each enabled plugin validates its own at start.
     plugin: dict[str, dict[str, Any]] = Field(default_factory=dict)
     #: Where the settings were read from, for error messages; not a key of the file.

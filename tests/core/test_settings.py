@@ -25,6 +25,7 @@ def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert settings.default_locale == "en"
     assert settings.plugins == BUILTIN_PLUGINS
     assert settings.policy.inspection_fee_cents == 0
+    assert settings.dashboard.turnaround_cache_seconds == 300  # issue 11
     assert settings.plugin == {}  # plugins' own tables, validated by each plugin
     assert settings.database_url.startswith("sqlite:///")
 
@@ -56,11 +57,13 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
         "AFTERSALES_PLUGINS": "warranty, loaner",
         "AFTERSALES_POLICY__INSPECTION_FEE_CENTS": "12",
         "AFTERSALES_DATABASE_URL": "postgresql://x@y/z",
+        "AFTERSALES_DASHBOARD__TURNAROUND_CACHE_SECONDS": "0",
         "AFTERSALES_TEST_REQUIRE": "postgres",  # reserved for the test-suite, not a setting
     })
     assert settings.plugins == ["warranty", "loaner"]
     assert settings.policy.inspection_fee_cents == 12
     assert settings.database_url == "postgresql://x@y/z"
+    assert settings.dashboard.turnaround_cache_seconds == 0  # the cache off
 
 
 @pytest.mark.parametrize(
@@ -80,6 +83,15 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
         ("default_locale = 'fr'\n", "default_locale"),
         ("plugins = ['warranty', 'warranty']\n", "listed twice"),
         ("this is not toml", "not valid TOML"),
+        # issue 11: seconds, 0 (off) to an hour; not a switch, not a fraction
+        ("[dashboard]\nturnaround_cache_seconds = -1\n",
+         "dashboard.turnaround_cache_seconds: Input should be greater than or equal to 0"),
+        ("[dashboard]\nturnaround_cache_seconds = 3601\n", "dashboard.turnaround_cache_seconds"),
+        ("[dashboard]\nturnaround_cache_seconds = 1.5\n", "dashboard.turnaround_cache_seconds"),
+        ("[dashboard]\nturnaround_cache_seconds = true\n", "not true/false"),
+        ("[dashboard]\nturnaround_cache_seconds = 'soon'\n",
+         "dashboard.turnaround_cache_seconds"),
+        ("[dashboard]\nturnaround_cache = 60\n", "unknown key 'dashboard.turnaround_cache'"),
     ],
 )
 def test_bad_file_names_the_key_and_the_file(tmp_path: Path, text: str, expected: str) -> None:

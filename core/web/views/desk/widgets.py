@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from core import i18n
 from core.db import utcnow
 from core.services import reports
 from core.web.templating import render, request_locale
@@ -72,10 +73,15 @@ def _chart(rows: list[reports.Turnaround], locale: str) -> dict[str, Any]:
 
 
 def turnaround(request: Request) -> Response:
-    now = utcnow()
+    """The medians as computed at most ``[dashboard] turnaround_cache_seconds`` ago in this
+    process (issue 11), saying when."""
+    settings = request.app.state.settings
     locale = request_locale(request)
+    computed_at, found = reports.recent_turnarounds(
+        request.state.db, settings.dashboard.turnaround_cache_seconds)
     windows = [{"days": days, "rows": rows, "chart": _chart(rows, locale)}
-               for days, rows in reports.turnarounds(request.state.db, now).items()]
+               for days, rows in found.items()]
     return render(request, "desk/widget_turnaround.html", {
         "windows": windows, "stages": reports.STAGES, "chart_width": CHART_WIDTH,
-        "labels": LABELS})
+        "labels": LABELS,
+        "computed_at": i18n.format_clock(computed_at, locale, settings.tz)})
