@@ -103,14 +103,18 @@ class Revisions:
         return cls(known, ancestors, tuple(branches))
 
 
-def states(engine: Engine, enabled: list[str], revisions: Revisions | None = None
+def states(engine: Engine | Connection, enabled: list[str], revisions: Revisions | None = None
            ) -> list[BranchState]:
     """Where each branch is and where its head is (``revisions``: the scripts as read once
-    by the caller; read now when not given)."""
+    by the caller; read now when not given). ``engine`` may be a connection the caller
+    holds (``/healthz`` reads on the connection it just checked, issue 11)."""
     if revisions is None:
         revisions = Revisions.load(enabled)
-    with engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
+    if isinstance(engine, Connection):
+        current = set(MigrationContext.configure(engine).get_current_heads())
+    else:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
     missing = sorted(current - revisions.known)
     if missing:
         raise PluginError(
@@ -145,8 +149,8 @@ def _own_lineage(script: ScriptDirectory, head: str) -> list[str]:
     return lineage
 
 
-def pending(engine: Engine, enabled: list[str], revisions: Revisions | None = None
-            ) -> list[str]:
+def pending(engine: Engine | Connection, enabled: list[str],
+            revisions: Revisions | None = None) -> list[str]:
     return [state.branch for state in states(engine, enabled, revisions) if state.pending]
 
 

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 from starlette.requests import Request
@@ -57,17 +57,27 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
+#: The two authentication statements, built once per process (issue 11: building the
+#: select, its options and its conditions cost more Python per request than running it).
+#: SQLAlchemy statements are immutable, so threads share them; the values are bound per call.
+_TOKEN_STATEMENT = (
+    select(ApiToken, version_column())
+    .options(joinedload(ApiToken.user).lazyload(User.roles))
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None)))
+_SESSION_STATEMENT = (
+    select(User, UserSession, version_column())
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(User.id == bindparam("uid"), UserSession.token_hash == bindparam("token_hash"))
+    .options(lazyload(User.roles)))
+
+
 def _user_from_token(session: Session, header: str) -> tuple[User | None, int]:
     """The token's user and the permissions version, in one statement."""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None, -1
-    found = session.execute(
-        select(ApiToken, version_column())
-        .options(joinedload(ApiToken.user).lazyload(User.roles)).where(
-            ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None)
-        )
-    ).first()
+    found = session.execute(_TOKEN_STATEMENT,
+                            {"token_hash": hash_token(token.strip())}).first()
     if found is None or not found[0].user.active:
         return None, -1
     row, version = found[0], int(found[1])
@@ -122,10 +132,7 @@ def identify(request: Request, session: Session) -> Identity:
     # permissions version in one statement (issue 11); roles are not loaded.
     token_hash = sessions.cookie_hash(request)
     found = None if token_hash is None else session.execute(
-        select(User, UserSession, version_column())
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == uid, UserSession.token_hash == token_hash)
-        .options(lazyload(User.roles))).first()
+        _SESSION_STATEMENT, {"uid": uid, "token_hash": token_hash}).first()
     user, row = (found[0], found[1]) if found is not None else (None, None)
     if user is None or not user.active or not sessions.check_row(
             session, row, uid, request.app.state.settings.security):

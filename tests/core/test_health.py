@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from tests.support import Harness
 
@@ -70,3 +70,18 @@ def test_healthz_reads_migration_scripts_once(make_app: Callable[..., Harness],
     with h.app.state.engine.begin() as connection:
         connection.execute(text("DELETE FROM alembic_version"))
     assert client.get("/healthz").status_code == 503
+
+
+def test_healthz_uses_one_connection(make_app: Callable[..., Harness], backend: str) -> None:
+    """The database check and the migration heads share one pool checkout (issue 11: two)."""
+    h = make_app(plugins=[])
+    client = h.client()
+    assert client.get("/healthz").status_code == 200
+    checkouts: list[object] = []
+    listener = lambda *_args: checkouts.append(1)  # noqa: E731
+    event.listen(h.app.state.engine, "checkout", listener)
+    try:
+        assert client.get("/healthz").status_code == 200
+    finally:
+        event.remove(h.app.state.engine, "checkout", listener)
+    assert len(checkouts) == 1, checkouts

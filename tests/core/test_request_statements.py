@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from core.entities import ServiceCase, User
-from core.services import workflow
+from core.services import payments, quotes, refunds, workflow
 from tests.core.desk_helpers import bearer
 from tests.core.test_desk_pages_cases import open_cases
 from tests.support import Harness, QueryCounter
@@ -106,3 +106,74 @@ def test_case_page_history_loads_only_who(desk: Harness) -> None:
     assert "JOIN user_account" in events and "JOIN service_point" not in events, events
     # 19 before: the technician's and each event person's roles and permissions (selectin)
     assert len(statements) <= 15, statements
+
+
+def test_api_case_detail_statements(desk: Harness) -> None:
+    """The case answer sums its money over the rows it prints (issue 11): 18 statements
+    before (four aggregate queries, the payments and the active charges loaded twice, the
+    current confirmation again), and the sums still equal the services' own."""
+    client = desk.client()
+    headers = bearer(desk, "hq-supervisor")
+    with desk.session() as session:
+        case = session.scalars(select(ServiceCase).where(
+            ServiceCase.state == "dispatched").order_by(ServiceCase.id)).first()
+        assert case is not None
+        tech = session.scalars(select(User).where(User.login == "hq-tech")).one()
+        quotes.add_charge(session, desk.app.state.pm, case, tech, {
+            "kind": "labour", "description": "Bench work", "quantity": 1,
+            "unit_price_cents": 5000})
+        payments.record_payment(session, case, tech, {"amount_cents": 1000, "method": "cash"})
+        session.commit()
+        case_id = case.id
+    url = f"/api/v1/cases/{case_id}"
+    statements = _statements(desk, lambda: client.get(url, headers=headers).status_code)
+    # token+user+version, case, charges, confirmations, payments, events, unit swap,
+    # credit notes, credits, open holds; no roles of the collector or the event people
+    assert len(statements) <= 10, "\n".join(s[:120] for s in statements)
+    assert not any("sum(" in s.lower() for s in statements), statements
+    assert not any("FROM role_permission" in s for s in statements), statements
+    body = client.get(url, headers=headers).json()
+    with desk.session() as session:
+        case = session.get(ServiceCase, case_id)
+        assert case is not None
+        assert body["balance_cents"] == refunds.balance(session, case) != 0
+        assert body["refunded_cents"] == refunds.refunded_total(session, case)
+        assert body["confirmed"] == quotes.confirmation_is_valid(session, case)
+
+
+def test_api_case_money_equals_the_services_with_credits_deposits_and_refunds(
+        desk: Harness) -> None:
+    """The case answer's own sums (issue 11) agree with ``refunds.balance`` on every kind of
+    money row: a voided line, a credit, a deposit held and given back, a refund paid out."""
+    client = desk.client()
+    headers = bearer(desk, "hq-supervisor")
+    with desk.session() as session:
+        case = session.scalars(select(ServiceCase).where(
+            ServiceCase.state == "dispatched").order_by(ServiceCase.id)).first()
+        assert case is not None
+        tech = session.scalars(select(User).where(User.login == "hq-tech")).one()
+        kept = quotes.add_charge(session, desk.app.state.pm, case, tech, {
+            "kind": "labour", "description": "Bench work", "quantity": 1,
+            "unit_price_cents": 5000})
+        voided = quotes.add_charge(session, desk.app.state.pm, case, tech, {
+            "kind": "other", "description": "Cleaning", "quantity": 1,
+            "unit_price_cents": 700})
+        quotes.void_charge(session, case, voided.id, tech, "Not needed", desk.app.state.pm)
+        payments.record_payment(session, case, tech, {"amount_cents": 5000, "method": "cash"})
+        refunds.grant_credit(session, case, tech, kind="refund", amount_cents=1200,
+                             description="Goodwill")
+        refunds.grant_credit(session, case, tech, kind="deposit", amount_cents=30000,
+                             description="Loaner deposit")
+        refunds.record_refund(session, case, tech, {"amount_cents": 800, "method": "cash"})
+        refunds.record_refund(session, case, tech, {"amount_cents": 10000, "method": "cash",
+                                                    "kind": "deposit"})
+        session.commit()
+        case_id, kept_id = case.id, kept.id
+    body = client.get(f"/api/v1/cases/{case_id}", headers=headers).json()
+    with desk.session() as session:
+        case = session.get(ServiceCase, case_id)
+        assert case is not None
+        assert body["balance_cents"] == refunds.balance(session, case) == -400
+        assert body["refunded_cents"] == refunds.refunded_total(session, case) == 800
+        assert body["refundable_cents"] == refunds.refundable(session, case) == 400
+        assert body["payable_cents"] == 5000 and kept_id

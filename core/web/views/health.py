@@ -30,19 +30,23 @@ def healthz(request: Request) -> JSONResponse:
         "region": state.settings.region_code,
         "plugins": [{"name": p.name, "version": p.manifest.version} for p in state.plugins],
     }
-    try:
-        with state.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+    connection = None
+    try:  # one connection for the check and the migration heads (issue 11: it was two)
+        connection = state.engine.connect()
+        connection.execute(text("SELECT 1"))
         body["database"] = "ok"
     except Exception as exc:  # any driver error means "not reachable"
+        if connection is not None:
+            connection.close()
         body["database"] = f"unreachable: {type(exc).__name__}"
         body["status"] = "unavailable"
         return JSONResponse(body, status_code=503)
-    try:
-        waiting = migrate.pending(state.engine, state.enabled, _revisions(state))
-    except PluginError as exc:
-        body.update(migrations=f"unknown: {exc}", status="unavailable")
-        return JSONResponse(body, status_code=503)
+    with connection:
+        try:
+            waiting = migrate.pending(connection, state.enabled, _revisions(state))
+        except PluginError as exc:
+            body.update(migrations=f"unknown: {exc}", status="unavailable")
+            return JSONResponse(body, status_code=503)
     body["migrations"] = "current" if not waiting else {"pending": waiting}
     body["status"] = "ok" if not waiting else "unavailable"
     return JSONResponse(body, status_code=200 if not waiting else 503)
