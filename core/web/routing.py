@@ -16,7 +16,7 @@ import secrets
 import uuid
 from typing import Any
 
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -148,6 +148,15 @@ def _run(spec: RouteSpec, request: Request) -> Response:
         log.warning("value refused by the database in %s: %s", spec.id, exc)
         return error_response(request, DomainError(
             N_("A value is out of range or not allowed."), code="invalid", status_code=422))
+    except IntegrityError as exc:
+        # A unique key taken by a request that committed between this one's check and its
+        # write (two admins adding one code at once): the check passed on what it read, the
+        # database kept the rule. Said as a conflict, never a 500; the log keeps the detail.
+        session.rollback()
+        log.warning("integrity conflict in %s: %s", spec.id, exc.orig)
+        return error_response(request, DomainError(
+            N_("Someone saved the same thing at the same moment. Reload the page and check."),
+            code="conflict", status_code=409))
     except PoolTimeout:  # the slots keep this rare; a busy server still says "try again"
         session.rollback()
         log.warning("no database connection free in time for %s", spec.id)
