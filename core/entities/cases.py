@@ -93,7 +93,12 @@ class ServiceCase(RegionScoped, Base):
 
     @property
     def reference(self) -> str:
-        return f"SC-{self.id:06d}"
+        return self.reference_of(self.id)
+
+    @staticmethod
+    def reference_of(case_id: int) -> str:
+        """The reference printed for a case id (for views that read cases as rows)."""
+        return f"SC-{case_id:06d}"
 
     def coverage_reason_text(self, gettext: Callable[[str], str] | None = None) -> str:
         """Why the case has its class, in the reader's language."""

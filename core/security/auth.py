@@ -8,12 +8,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session, joinedload, lazyload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session, lazyload
 from starlette.requests import Request
 
 from core.db import WRITE_OPTION, utcnow
-from core.entities import ApiToken, RolePermission, User, UserRole, UserSession
+from core.entities import (
+    ApiToken,
+    Region,
+    RolePermission,
+    ServicePoint,
+    User,
+    UserRole,
+    UserSession,
+)
 from core.security import sessions
 from core.security.permissions import PermissionCache, version_column
 from core.security.scope import set_scope
@@ -29,9 +36,14 @@ class Identity:
     user: User | None = None
     permissions: frozenset[str] = field(default_factory=frozenset)
     via_token: bool = False
+    #: Whether the user's region is HQ, when the statement that found the user read it
+    #: (a token's); ``None``: ask the user's service point (loaded with the user).
+    hq: bool | None = None
 
     @property
     def is_hq(self) -> bool:
+        if self.hq is not None:
+            return self.hq
         return bool(self.user and self.user.service_point.region.is_hq)
 
 
@@ -60,9 +72,16 @@ def new_token() -> str:
 #: The two authentication statements, built once per process (issue 11: building the
 #: select, its options and its conditions cost more Python per request than running it).
 #: SQLAlchemy statements are immutable, so threads share them; the values are bound per call.
+#: A token's request gets its user as the one ORM object (service point and roles load only
+#: if a view asks for them); the token's id and last use, whether the region is HQ and the
+#: permissions version come as plain columns: four joined objects per request cost more
+#: Python than the view itself on a lookup (issue 11).
 _TOKEN_STATEMENT = (
-    select(ApiToken, version_column())
-    .options(joinedload(ApiToken.user).lazyload(User.roles))
+    select(User, ApiToken.id, ApiToken.last_used_at, Region.is_hq, version_column())
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .join(ServicePoint, ServicePoint.id == User.service_point_id)
+    .join(Region, Region.id == ServicePoint.region_id)
+    .options(lazyload(User.service_point), lazyload(User.roles))
     .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None)))
 _SESSION_STATEMENT = (
     select(User, UserSession, version_column())
@@ -71,25 +90,26 @@ _SESSION_STATEMENT = (
     .options(lazyload(User.roles)))
 
 
-def _user_from_token(session: Session, header: str) -> tuple[User | None, int]:
-    """The token's user and the permissions version, in one statement."""
+def _user_from_token(session: Session, header: str) -> tuple[User | None, bool, int]:
+    """The token's user, whether their region is HQ and the permissions version, in one
+    statement."""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        return None, -1
+        return None, False, -1
     found = session.execute(_TOKEN_STATEMENT,
                             {"token_hash": hash_token(token.strip())}).first()
-    if found is None or not found[0].user.active:
-        return None, -1
-    row, version = found[0], int(found[1])
+    if found is None or not found[0].active:
+        return None, False, -1
+    user, token_id, last_used_at, is_hq, version = found
     now = utcnow()
-    if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
+    if last_used_at is None or now - last_used_at > TOUCH_EVERY:
         if session.get_bind().get_execution_options().get(WRITE_OPTION):
-            row.last_used_at = now  # a writing request: saved with its own work
+            # a writing request: saved with its own work
+            session.execute(update(ApiToken).where(ApiToken.id == token_id)
+                            .values(last_used_at=now))
         else:
-            _touch(session, row.id, now)
-            # what the database now holds, without making the read session write it again
-            set_committed_value(row, "last_used_at", now)
-    return row.user, version
+            _touch(session, token_id, now)
+    return user, bool(is_hq), int(version)
 
 
 def _touch(session: Session, token_id: int, now: datetime) -> None:
@@ -119,10 +139,11 @@ def _permissions(request: Request, session: Session, user: User, version: int
 def identify(request: Request, session: Session) -> Identity:
     header = request.headers.get("authorization")
     if header:
-        user, version = _user_from_token(session, header)
+        user, is_hq, version = _user_from_token(session, header)
         if user is None:
             return Identity(via_token=True)
-        return Identity(user, _permissions(request, session, user, version), via_token=True)
+        return Identity(user, _permissions(request, session, user, version), via_token=True,
+                        hq=is_hq)
     if "session" not in request.scope:
         return Identity()
     uid = request.session.get(SESSION_USER_KEY)

@@ -25,11 +25,15 @@ def unit_by_code(session: Session, code: str) -> Unit | None:
     return session.scalars(select(Unit).where(Unit.body_code == bodycode.normalise(code))).first()
 
 
+def unit_not_found(code: str) -> NotFound:
+    return NotFound(N_("No unit with body code %(code)r."), params={"code": code},
+                    field="body_code")
+
+
 def get_unit(session: Session, code: str) -> Unit:
     unit = unit_by_code(session, code)
     if unit is None:
-        raise NotFound(N_("No unit with body code %(code)r."), params={"code": code},
-                       field="body_code")
+        raise unit_not_found(code)
     return unit
 
 
