@@ -158,9 +158,11 @@ class AttachmentSettings(_Strict):
 
 
 class DashboardSettings(_Strict):
-    """The dashboard's widgets (issue 11). ``turnaround_cache_seconds``: how long a process
-    reuses the turnaround medians (per database and region scope) before reading the 30/90-day
-    windows again; 0 computes them on every load. At most an hour, so "as of" stays today."""
+    """The dashboard's widgets (issue 11). ``turnaround_cache_seconds``: how old the stored
+    turnaround medians (``core.services.turnaround_snapshots``, per region scope, refreshed
+    by the ``core.turnaround`` job) may be before a load computes them again from the
+    30/90-day windows; 0 computes them on every load. At most an hour, so "as of" stays
+    today."""
 
     turnaround_cache_seconds: int = Field(300, ge=0, le=3600)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from core.entities import Unit
-from core.hooktypes import PUBLIC, MenuItem, RouteSpec, TimelineEntry, Widget
+from core.hooktypes import PUBLIC, Job, MenuItem, RouteSpec, TimelineEntry, Widget
 from core.i18n import N_
 from core.manifest import hookimpl
-from core.services import timeline
+from core.services import timeline, turnaround_snapshots
 from core.web.views.desk import cases, detail, finance, intake, prints, public, units, widgets
 
 CASE = "/desk/cases/{case_id:int}"
@@ -108,6 +108,14 @@ def dashboard_widgets() -> list[Widget]:
         Widget("core.desk.turnaround", N_("Turnaround (P-6)"), "/desk/widgets/turnaround",
                "reports.view", order=40),
     ]
+
+
+@hookimpl
+def register_jobs() -> list[Job]:
+    return [Job(turnaround_snapshots.JOB_ID,
+                "Dashboard: compute the turnaround medians for HQ and each region (P-6)",
+                turnaround_snapshots.refresh,
+                every_minutes=turnaround_snapshots.EVERY_MINUTES)]
 
 
 @hookimpl

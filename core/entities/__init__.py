@@ -4,6 +4,7 @@ from core.entities.attachments import Attachment  # issue 13
 from core.entities.audit import AuditEvent
 from core.entities.cases import CaseEvent, FaultLine, ServiceCase
 from core.entities.catalogue import Customer, ProductModel, Unit
+from core.entities.dashboard import TurnaroundSnapshot  # issue 11
 from core.entities.holds import CaseHold
 from core.entities.idempotency import IdempotencyKey  # issue 10
 from core.entities.imports import ImportRowError, ImportRun  # issue 13
@@ -72,6 +73,7 @@ __all__ = [
     "ServicePoint",
     "StaffNotice",
     "StatusLink",  # issue 18
+    "TurnaroundSnapshot",  # issue 11
     "Unit",
     "UnitSwap",
     "User",

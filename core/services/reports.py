@@ -21,7 +21,7 @@ from sqlalchemy import Select, case, func, literal, select, union, union_all
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, joinedload, lazyload
 
-from core.db import UTCDateTime, utcnow
+from core.db import UTCDateTime
 from core.entities import (
     CaseCredit,
     CaseEvent,
@@ -334,20 +334,6 @@ def turnaround(session: Session, now: datetime, days: int) -> list[Turnaround]:
     return turnarounds(session, now, (days,))[days]
 
 
-_turnaround_cache: ScopedCache[tuple[datetime, dict[int, list[Turnaround]]]] = ScopedCache()
-
-
-def recent_turnarounds(session: Session, ttl: float
-                       ) -> tuple[datetime, dict[int, list[Turnaround]]]:
-    """:func:`turnarounds` as computed at most ``ttl`` seconds ago in this process (for the
-    session's database and region scope), with the moment it was computed. An exact median
-    reads every case of the 90-day window (issue 11: ~600 ms to 3 s at a million units);
-    medians over a month need not be fresh to the second."""
-    def compute() -> tuple[datetime, dict[int, list[Turnaround]]]:
-        now = utcnow()
-        return now, turnarounds(session, now)
-
-    return _turnaround_cache.get(session, ttl, compute)
 
 
 # --- one case ----------------------------------------------------------------------------

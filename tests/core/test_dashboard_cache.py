@@ -1,6 +1,7 @@
-"""Issue 11: the turnaround widget reuses its medians per process for ``[dashboard]
-turnaround_cache_seconds`` (per database and region scope) and says when they were computed;
-0 computes them on every load. ``reports.turnarounds`` itself is never cached."""
+"""Issue 11: the turnaround widget reuses stored medians for ``[dashboard]
+turnaround_cache_seconds`` (per region scope; see also test_turnaround_snapshots.py) and says
+when they were computed; 0 computes them on every load. ``reports.turnarounds`` itself is
+never cached."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from core import i18n
 from core.db import utcnow
-from core.services import reports
+from core.services import reports, turnaround_snapshots
 from core.web.templating import render, request_locale
 from core.web.views.desk.common import LABELS
 
@@ -73,11 +73,11 @@ def _chart(rows: list[reports.Turnaround], locale: str) -> dict[str, Any]:
 
 
 def turnaround(request: Request) -> Response:
-    """The medians as computed at most ``[dashboard] turnaround_cache_seconds`` ago in this
-    process (issue 11), saying when."""
+    """The medians as computed at most ``[dashboard] turnaround_cache_seconds`` ago, by the
+    ``core.turnaround`` job or an earlier load in any process (issue 11), saying when."""
     settings = request.app.state.settings
     locale = request_locale(request)
-    computed_at, found = reports.recent_turnarounds(
+    computed_at, found = turnaround_snapshots.recent(
         request.state.db, settings.dashboard.turnaround_cache_seconds)
     windows = [{"days": days, "rows": rows, "chart": _chart(rows, locale)}
                for days, rows in found.items()]
