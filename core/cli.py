@@ -101,14 +101,17 @@ class PluginAwareGroup(click.Group):
             return
         self._plugins_added = True
         config = ctx.params.get("config")
+        from core.plugin_names import enabled_plugin_names
         from core.plugins import PluginError, make_plugin_manager, resolve
-        from core.settings import SettingsError, load_settings
 
+        # Only the plugins' names, not the validated settings (issue 11: pydantic's import
+        # was most of ``--help``); only their hooks, not an app (no engine, no routes).
+        names = enabled_plugin_names(config)
+        if names is None:
+            return  # reported by the command that needs the settings
         try:
-            settings = load_settings(config)
-            # Only the enabled plugins' hooks are needed, not an app (no engine, no routes).
-            pm = make_plugin_manager(resolve(settings.plugins, source=settings.source))
-        except (SettingsError, PluginError):
+            pm = make_plugin_manager(resolve(names, source=config or "settings"))
+        except PluginError:
             return  # reported by the command that needs them
         pm.hook.register_cli(cli=self)
 
@@ -391,6 +394,8 @@ def restore_cmd(obj: Context, file: Path) -> None:
 def main(argv: list[str] | None = None) -> Any:
     try:
         return cli.main(args=argv, prog_name="aftersales", standalone_mode=True)
+    except SystemExit:  # the usual end (``--help`` too): matched before importing settings
+        raise
     except _user_errors() as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)

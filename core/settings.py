@@ -30,13 +30,13 @@ from pydantic import (
     model_validator,
 )
 
-DEFAULT_CONFIG_FILE = "aftersales.toml"
+from core.plugin_names import BUILTIN_PLUGINS, DEFAULT_CONFIG_FILE
+
 ENV_PREFIX = "AFTERSALES_"
 #: Environment variables with the prefix that are not settings keys.
 RESERVED_ENV = {"AFTERSALES_CONFIG"}
 RESERVED_ENV_PREFIXES = ("AFTERSALES_TEST_",)
 
-BUILTIN_PLUGINS = ["warranty", "loaner", "training", "parts", "feedback"]
 
 
 class SettingsError(Exception):

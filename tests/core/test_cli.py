@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -140,3 +141,18 @@ def test_importing_the_cli_loads_no_web_or_database_stack() -> None:
     shown = subprocess.run([sys.executable, "-m", "core.cli", "--help"], capture_output=True,
                            text=True, check=True, cwd=Path(__file__).parent.parent.parent)
     assert "serve" in shown.stdout and "worker" in shown.stdout
+
+
+def test_help_lists_plugin_commands_without_the_validated_settings() -> None:
+    """``--help`` reads only the plugins' names (``core.plugin_names``): pydantic, the
+    settings models, SQLAlchemy and the web stack stay unloaded, and the enabled plugins'
+    commands are still listed."""
+    heavy = ("sqlalchemy", "starlette", "pydantic", "core.settings", "core.app")
+    code = ("import sys\nfrom core.cli import main\ntry:\n    main(['--help'])\n"
+            "except SystemExit:\n    pass\n"
+            f"print('loaded:' + ','.join(m for m in {heavy!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).parent.parent.parent,
+                          env={**os.environ, "AFTERSALES_PLUGINS": "warranty,training"})
+    assert done.stdout.strip().endswith("loaded:"), done.stdout
+    assert "serve" in done.stdout
