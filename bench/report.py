@@ -377,6 +377,8 @@ def write(out: Path, data: dict[str, Any]) -> tuple[str, str]:
         "`before_cursor_execute` (project) and the bare app's own counter, in-process.",
         "- PostgreSQL: the run creates the database `aftersales_bench`, runs `ANALYZE` after "
         "the bulk load, and drops it at the end.",
+        "- Servers and `aftersales --help` run with Python's bytecode cache as a deployment "
+        "has it (`PYTHONDONTWRITEBYTECODE` is removed from their environment).",
         "",
     ]
     text = "\n".join(lines)

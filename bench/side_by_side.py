@@ -193,7 +193,11 @@ def free_port() -> int:
 
 
 def _clean_env(extra: dict[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AFTERSALES_", "BENCH_"))}
+    """The servers' environment: none of the caller's settings, and bytecode caching as a
+    deployment has it (``PYTHONDONTWRITEBYTECODE``, set on some build machines, would make
+    every start compile the project's ~200 modules and alembic's scripts anew)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AFTERSALES_", "BENCH_")) and k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPATH"] = str(ROOT)
     env.update(extra)
     return env
