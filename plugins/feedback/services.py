@@ -731,11 +731,23 @@ def _scores(row: Any) -> dict[str, Any]:
             "nps": round(100 * (promoters - detractors) / nps_n) if nps_n else None}
 
 
-def survey_report(session: Session, since: date | None = None, until: date | None = None
-                  ) -> dict[str, Any]:
+def recent_months(session: Session, months: int = 6, now: datetime | None = None
+                  ) -> list[dict[str, Any]]:
+    """CSAT and NPS of each of the last ``months`` local calendar months that had answers
+    (this month included), oldest first: the dashboard widget's figures, read from those
+    months' answers only (issue 11: the widget computed the whole report for them)."""
+    first = local_today(session, now).replace(day=1)
+    for _ in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return list(survey_report(session, since=first, months_only=True)["by_month"])
+
+
+def survey_report(session: Session, since: date | None = None, until: date | None = None,
+                  *, months_only: bool = False) -> dict[str, Any]:
     """CSAT and NPS overall, per region, service point, technician, model, warranty class and
     month, of the answers given from ``since`` to ``until`` (local days, both included).
-    Every number is summed in SQL (a GROUP BY per table); only the groups come back."""
+    Every number is summed in SQL (a GROUP BY per table); only the groups come back.
+    ``months_only``: the totals and ``by_month`` alone (three statements, not ten)."""
     answered = [Survey.answered_at.is_not(None)]
     if since is not None:
         answered.append(Survey.answered_at >= _local_midnight(session, since))
@@ -783,6 +795,8 @@ def survey_report(session: Session, since: date | None = None, until: date | Non
                                in pairwise(months)],
                              else_=months[-1][0])
             by_month = group(month)
+    if months_only:
+        return {**_scores(total), "answered": int(total[0] or 0), "by_month": by_month}
     sent = session.scalar(select(func.count(Survey.id))) or 0
     callbacks = list(session.scalars(select(Survey).where(
         *answered, Survey.callback_needed.is_(True)).order_by(Survey.answered_at).limit(200)))

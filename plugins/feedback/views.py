@@ -489,7 +489,7 @@ def widget_visits(request: Request) -> Response:
 
 def widget_nps(request: Request) -> Response:
     """The last six months' NPS, oldest first (answers in the user's region scope)."""
-    months = services.survey_report(request.state.db)["by_month"][-6:]
+    months = services.recent_months(request.state.db, 6)
     return _page(request, "feedback/widget_nps.html", {"months": months})
 
 

@@ -330,3 +330,25 @@ def test_survey_report_per_region_and_period_in_sql(h: Harness) -> None:
     page = h.client("hq-manager").get("/feedback/surveys?from=2026-11-01&to=2026-11-30")
     assert page.status_code == 200 and "By region" in page.text
     assert 'id="nps-total">-50<' in page.text and 'value="2026-11-01"' in page.text
+
+
+def test_the_nps_widget_reads_the_last_six_calendar_months_only(h: Harness) -> None:
+    """Issue 11: the widget asks for its six months, not the whole report; its figures are
+    the report's own for those months, and an answer seven months old is not among them."""
+    tokens = [survey_token(h, closed_case(h, body_code=code, customer={
+        "name": name, "address": "1 Haizhu Road", "phone": phone}))
+        for code, name, phone in (("PA2400-250101-00001", "Pearl River Live House", "020-84225566"),
+                                  ("PA2400-250101-00002", "Canton Tower Studio", "020-89338866"))]
+    public = h.client()
+    for token, nps in zip(tokens, ("10", "2"), strict=True):
+        assert public.post(f"/s/{token}", data={"csat": "4", "nps": nps}).status_code == 200
+    with h.session() as session:
+        old, recent = session.scalars(select(Survey).order_by(Survey.id)).all()
+        old.answered_at = recent.answered_at - timedelta(days=215)
+        session.commit()
+        months = services.recent_months(session, 6)
+        report = services.survey_report(session)["by_month"]
+    assert len(report) == 2 and months == report[-1:]
+    assert months[0]["nps"] == -100
+    widget = h.client("hq-supervisor").get("/feedback/widgets/nps").text
+    assert "<td>-100</td>" in widget and "<td>100</td>" not in widget
