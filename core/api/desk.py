@@ -236,9 +236,9 @@ def list_cases(request: Request) -> Response:
     return ApiResponse({
         "cases": [{"id": c.id, "reference": c.reference, "state": c.state,
                    "body_code": c.body_code_text or None, "model_code": c.model_code,
-                   "customer": c.customer.name, "phone": c.contact_phone,
-                   "service_point": c.service_point.code, "opened_at": c.opened_at,
-                   "technician": c.technician.login if c.technician else None}
+                   "customer": c.customer_name, "phone": c.contact_phone,
+                   "service_point": c.point_code, "opened_at": c.opened_at,
+                   "technician": c.technician_login}
                   for c in page.rows],
         "next": page.next_cursor,
     })

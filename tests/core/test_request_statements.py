@@ -56,6 +56,10 @@ def test_case_list_page_statements(desk: Harness) -> None:
     assert not any("role_permission.role_id IN" in s for s in statements), statements
     assert sum("service_point" in s.split("FROM", 1)[-1].split("WHERE")[0]
                for s in statements if s.lstrip().upper().startswith("SELECT")) <= 3
+    # the rows are the printed columns, not whole cases, units and customers (issue 11)
+    listed = [s for s in statements if "FROM service_case" in s]
+    assert len(listed) == 1 and "fault_description" not in listed[0], listed
+    assert "list_customer.address" not in listed[0] and "list_unit.factory_date" not in listed[0]
 
 
 def test_api_case_list_with_token_statements(desk: Harness) -> None:
