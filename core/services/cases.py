@@ -93,17 +93,18 @@ _ROW_COLUMNS = {
 }
 
 
-def list_select() -> Select[Any]:
-    """The columns of :class:`CaseRow`, each case outer-joined to its unit, customer, service
-    point and technician as ``LIST_LOADING`` joined them. The region scope is added by the
-    session as for any ORM statement, to the case and, in the join, to the customer."""
-    columns = [_ROW_COLUMNS[name].label(name) if name in _ROW_COLUMNS
-               else getattr(ServiceCase, name) for name in CaseRow._fields]
-    return (select(*columns).select_from(ServiceCase)
-            .outerjoin(_unit, ServiceCase.unit_id == _unit.id)
-            .outerjoin(_customer, ServiceCase.customer_id == _customer.id)
-            .outerjoin(_point, ServiceCase.service_point_id == _point.id)
-            .outerjoin(_technician, ServiceCase.technician_id == _technician.id))
+#: The columns of :class:`CaseRow`, each case outer-joined to its unit, customer, service
+#: point and technician as ``LIST_LOADING`` joined them; built once (each page adds its filters
+#: to a copy). The region scope is added by the session as for any ORM statement, to the case
+#: and, in the joins, to the customer, service point and technician.
+LIST_SELECT: Select[Any] = (
+    select(*[_ROW_COLUMNS[name].label(name) if name in _ROW_COLUMNS
+             else getattr(ServiceCase, name) for name in CaseRow._fields])
+    .select_from(ServiceCase)
+    .outerjoin(_unit, ServiceCase.unit_id == _unit.id)
+    .outerjoin(_customer, ServiceCase.customer_id == _customer.id)
+    .outerjoin(_point, ServiceCase.service_point_id == _point.id)
+    .outerjoin(_technician, ServiceCase.technician_id == _technician.id))
 
 
 def local_today(settings: Settings) -> date:
@@ -247,7 +248,7 @@ def _after(column: Any, at: datetime, last_id: int, descending: bool) -> tuple[A
 
 def case_page(session: Session, params: dict[str, str], page_size: int = PAGE_SIZE
               ) -> CasePage:
-    query, used = filtered_cases(params, list_select())
+    query, used = filtered_cases(params, LIST_SELECT)
     sort = params.get("sort", "newest")
     if sort not in SORTS:
         raise DomainError(N_("Unknown sort %(sort)r."), params={"sort": sort}, field="sort",
