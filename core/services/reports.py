@@ -20,7 +20,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 from sqlalchemy import Select, bindparam, case, func, literal, select, union, union_all
 from sqlalchemy import event as orm_event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from core.db import UTCDateTime, utcnow
 from core.entities import (
@@ -414,7 +414,16 @@ _FILE_CHARGES = select(Charge).where(Charge.case_id == _CASE_ID).order_by(Charge
 _FILE_FAULTS = select(FaultLine).where(FaultLine.case_id == _CASE_ID).order_by(FaultLine.id)
 _FILE_CONFIRMATIONS = select(Confirmation).where(Confirmation.case_id == _CASE_ID) \
     .order_by(Confirmation.id)
-_FILE_PAYMENTS = select(Payment).where(Payment.case_id == _CASE_ID).order_by(Payment.id)
+# The collector, the payer of a credit note and the swapped units are printed by name or body
+# code only: not their service point, region, roles, model or buyer (eight joins less; the
+# roles were a further statement per page with payments).
+_FILE_PAYMENTS = select(Payment).where(Payment.case_id == _CASE_ID) \
+    .options(joinedload(Payment.collected_by).lazyload("*")).order_by(Payment.id)
+_FILE_CREDIT_NOTES = select(CreditNote).where(CreditNote.case_id == _CASE_ID) \
+    .options(joinedload(CreditNote.paid_by).lazyload("*")).order_by(CreditNote.id)
+_FILE_SWAP = select(UnitSwap).where(UnitSwap.case_id == _CASE_ID).options(
+    joinedload(UnitSwap.returned_unit).lazyload("*"),
+    joinedload(UnitSwap.replacement_unit).lazyload("*"))
 
 
 def case_file(session: Session, service_case: ServiceCase) -> CaseFile:
@@ -434,8 +443,8 @@ def case_file(session: Session, service_case: ServiceCase) -> CaseFile:
         paid_cents=sum(p.amount_cents for p in paid),
         current_confirmation=current[-1] if current else None,
         credits=refunds.credits_of(session, service_case),
-        credit_notes=refunds.credit_notes_of(session, service_case),
-        swap=refunds.swap_of(session, service_case),
+        credit_notes=list(session.scalars(_FILE_CREDIT_NOTES, by_case)),
+        swap=session.scalars(_FILE_SWAP, by_case).first(),
     )
 
 
