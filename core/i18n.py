@@ -12,7 +12,7 @@ database and shown in the instance time zone. Money is integer cents of CNY.
 from __future__ import annotations
 
 import gettext
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -22,8 +22,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date as _format_date
-from babel.dates import format_datetime as _format_datetime
-from babel.dates import format_time as _format_time
+from babel.dates import get_datetime_format, get_time_format, parse_pattern, tokenize_pattern
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
@@ -129,28 +128,97 @@ def babel_locale_object(locale: str) -> Locale:
     return loaded
 
 
+#: How many distinct values each formatting cache keeps. Dates and amounts repeat a lot on
+#: a page (a list's intake dates, a fee on every case); a bounded cache keeps memory flat.
+FORMAT_CACHE_SIZE = 4096
+
+
 def format_day(value: date | None, locale: str) -> str:
     if value is None:
         return ""
+    return _day_text(value, locale)
+
+
+@lru_cache(maxsize=FORMAT_CACHE_SIZE)
+def _day_text(value: date, locale: str) -> str:
+    """Babel's own ``format_date``, remembered per (day, locale): a list page printed the same
+    few dates fifty times, each time walking Babel's pattern (issue 11)."""
     return _format_date(value, format="medium", locale=babel_locale_object(locale))
 
 
+#: Time-of-day fields whose text depends only on the hour, minute and second, and the number
+#: Babel's ``DateTimeFormat`` writes for each (zero-padded to the field's length).
+_CLOCK_FIELDS: dict[str, Callable[[int, int, int], int]] = {
+    "H": lambda h, _m, _s: h,
+    "h": lambda h, _m, _s: h % 12 or 12,
+    "K": lambda h, _m, _s: h % 12,
+    "k": lambda h, _m, _s: h or 24,
+    "m": lambda _h, m, _s: m,
+    "s": lambda _h, _m, s: s,
+}
+
+
+class _Clock:
+    """A locale's time pattern ("HH:mm:ss"), parsed once. When it has only hour, minute and
+    second fields (both our locales), it fills Babel's own compiled pattern string with the
+    numbers directly; any other field (AM/PM, zone...) goes through Babel's ``apply``."""
+
+    def __init__(self, locale: Locale, format: str) -> None:
+        self.locale = locale
+        self.pattern = parse_pattern(get_time_format(format, locale=self.locale))
+        fields = [value for kind, value in tokenize_pattern(self.pattern.pattern)
+                  if kind == "field"]
+        self.fields: list[tuple[str, str, Callable[[int, int, int], int]]] | None = [
+            (char * length, f"0{length}d", _CLOCK_FIELDS[char]) for char, length in fields
+        ] if all(char in _CLOCK_FIELDS for char, _ in fields) else None
+
+    def __call__(self, local: datetime) -> str:
+        if self.fields is None:
+            return self.pattern.apply(local.timetz(), self.locale, reference_date=local.date())
+        h, m, s = local.hour, local.minute, local.second
+        return self.pattern.format % {
+            name: format(number(h, m, s), spec) for name, spec, number in self.fields}
+
+
+@lru_cache(maxsize=16)
+def _clock(locale: str, format: str) -> _Clock:
+    return _Clock(babel_locale_object(locale), format)
+
+
+@lru_cache(maxsize=16)
+def _datetime_joiner(locale: str, format: str) -> str:
+    """The locale's "{1}, {0}" for a named format, quotes removed, as ``format_datetime``
+    looks it up on every call."""
+    return get_datetime_format(format, locale=babel_locale_object(locale)).replace("'", "")
+
+
 def format_timestamp(value: datetime | None, locale: str, tz: ZoneInfo) -> str:
+    """What ``babel.dates.format_datetime(value, "medium", tzinfo=tz, locale=...)`` writes
+    (tests compare the two on many moments in both locales), without Babel's per-call
+    lookups: the joiner and the time pattern are looked up once per locale and the date part
+    is :func:`format_day`'s, remembered per day (issue 11)."""
     if value is None:
         return ""
-    return _format_datetime(value.astimezone(tz), format="medium", tzinfo=tz,
-                            locale=babel_locale_object(locale))
+    local = value.astimezone(tz)
+    return _datetime_joiner(locale, "medium").replace("{0}", _clock(locale, "medium")(local)) \
+        .replace("{1}", _day_text(local.date(), locale))
 
 
 def format_clock(value: datetime, locale: str, tz: ZoneInfo) -> str:
-    """The time of day only ("10:42 AM", "10:42"), in the instance's time zone."""
-    return _format_time(value.astimezone(tz), format="short", tzinfo=tz,
-                        locale=babel_locale_object(locale))
+    """The time of day only ("10:42 AM", "10:42"), in the instance's time zone: Babel's
+    ``format_time(value, "short", tzinfo=tz)``."""
+    return _clock(locale, "short")(value.astimezone(tz))
 
 
 def format_money(cents: int | None, locale: str) -> str:
     if cents is None:
         return ""
+    return _money_text(cents, locale)
+
+
+@lru_cache(maxsize=FORMAT_CACHE_SIZE)
+def _money_text(cents: int, locale: str) -> str:
+    """Babel's own ``format_currency``, remembered per (amount, locale) (issue 11)."""
     return format_currency(Decimal(cents) / 100, "CNY", locale=babel_locale_object(locale))
 
 

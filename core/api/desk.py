@@ -104,9 +104,7 @@ def money_json(session: Session, case: ServiceCase, *, charges: list[Charge],
     ``case_json``), by the same rules as ``refunds.balance``, instead of one aggregate query
     each (issue 11: seven statements fewer per case answer)."""
     swap = refunds.swap_of(session, case)
-    notes = list(session.scalars(  # refunds.credit_notes_of, without the payer's roles
-        select(CreditNote).where(CreditNote.case_id == case.id)
-        .options(joinedload(CreditNote.paid_by).lazyload("*")).order_by(CreditNote.id)))
+    notes = list(session.scalars(_CREDIT_NOTES, {"case_id": case.id}))
     credits = refunds.credits_of(session, case)
     refunded = sum(n.amount_cents for n in notes if n.kind != DEPOSIT)
     owed = (sum(c.payable_cents for c in charges)  # 0 when waived or voided
@@ -131,21 +129,29 @@ def money_json(session: Session, case: ServiceCase, *, charges: list[Charge],
             "clause": swap.clause, "at": swap.at},
     }
 
+# The case answer's statements, built once with the case id as a bound value (issue 11:
+# building each statement and its cache key on every answer cost about as much as running
+# it). The collector's and payer's login is all it prints: not their roles and permissions.
+_CASE_ID = bindparam("case_id")
+_CHARGES = select(Charge).where(Charge.case_id == _CASE_ID).order_by(Charge.id)
+_CONFIRMATIONS = select(Confirmation).where(Confirmation.case_id == _CASE_ID) \
+    .order_by(Confirmation.id)
+_PAYMENTS = select(Payment).where(Payment.case_id == _CASE_ID) \
+    .options(joinedload(Payment.collected_by).lazyload("*")).order_by(Payment.id)
+_CREDIT_NOTES = select(CreditNote).where(CreditNote.case_id == _CASE_ID) \
+    .options(joinedload(CreditNote.paid_by).lazyload("*")).order_by(CreditNote.id)
+
+
 def hold_json(h: CaseHold) -> dict[str, Any]:
     return {"id": h.id, "kind": h.kind, "reason": h.reason, "placed_at": h.placed_at,
             "released_at": h.released_at}
 
 
 def case_json(session: Session, case: ServiceCase) -> dict[str, Any]:
-    charges = list(session.scalars(select(Charge).where(Charge.case_id == case.id)
-                                   .order_by(Charge.id)))
-    confirmations = list(session.scalars(select(Confirmation)
-                                         .where(Confirmation.case_id == case.id)
-                                         .order_by(Confirmation.id)))
-    # the collector's login is all it prints: not their roles and permissions (issue 11)
-    paid = list(session.scalars(select(Payment).where(Payment.case_id == case.id)
-                                .options(joinedload(Payment.collected_by).lazyload("*"))
-                                .order_by(Payment.id)))
+    by_case = {"case_id": case.id}
+    charges = list(session.scalars(_CHARGES, by_case))
+    confirmations = list(session.scalars(_CONFIRMATIONS, by_case))
+    paid = list(session.scalars(_PAYMENTS, by_case))
     events = payments.case_events(session, case)
     total = sum(c.payable_cents for c in charges)
     # quotes.confirmation_is_valid, from the rows loaded above: the newest confirmation of
@@ -267,9 +273,9 @@ def list_cases(request: Request) -> Response:
     return ApiResponse({
         "cases": [{"id": c.id, "reference": c.reference, "state": c.state,
                    "body_code": c.body_code_text or None, "model_code": c.model_code,
-                   "customer": c.customer.name, "phone": c.contact_phone,
-                   "service_point": c.service_point.code, "opened_at": c.opened_at,
-                   "technician": c.technician.login if c.technician else None}
+                   "customer": c.customer_name, "phone": c.contact_phone,
+                   "service_point": c.point_code, "opened_at": c.opened_at,
+                   "technician": c.technician_login}
                   for c in page.rows],
         "next": page.next_cursor,
     })

@@ -9,6 +9,8 @@ refused at flush. A record outside the scope simply does not exist for that user
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -31,7 +33,34 @@ def _add_region_criteria(state: ORMExecuteState) -> None:
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    state.statement = state.statement.options(
+    state.statement = _scoped(state.statement, region_id)
+
+
+#: The scoped form of each statement, per region, kept as long as the statement lives. A
+#: statement built once (a case's charges, the case list's select) then gets the same scoped
+#: statement on every execution, and with it SQLAlchemy's memoized cache key, instead of a new
+#: statement whose key is computed again each time: about a tenth of a millisecond per
+#: statement for every regional reader (issue 11).
+_scoped_forms: weakref.WeakKeyDictionary[Any, dict[Any, Any]] = weakref.WeakKeyDictionary()
+_scoped_lock = threading.Lock()
+
+
+def _scoped(statement: Any, region_id: Any) -> Any:
+    try:
+        with _scoped_lock:
+            known = _scoped_forms.get(statement)
+            if known is not None and region_id in known:
+                return known[region_id]
+    except TypeError:  # a statement that cannot be weakly referenced: scope it every time
+        return _with_region(statement, region_id)
+    scoped = _with_region(statement, region_id)
+    with _scoped_lock:
+        _scoped_forms.setdefault(statement, {})[region_id] = scoped
+    return scoped
+
+
+def _with_region(statement: Any, region_id: Any) -> Any:
+    return statement.options(
         with_loader_criteria(
             RegionScoped,
             lambda cls: cls.region_id == region_id,

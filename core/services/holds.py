@@ -8,7 +8,7 @@ kinds may be open together (waiting for parts *and* for a loaner).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -34,10 +34,14 @@ def hold_kinds(session: Session) -> dict[str, HoldKind]:
     return kinds
 
 
+#: Built once: the case page and the case answer run it on every load (issue 11).
+_ACTIVE = select(CaseHold).where(CaseHold.case_id == bindparam("case_id"),
+                                 CaseHold.released_at.is_(None)).order_by(CaseHold.id)
+
+
 def active_holds(session: Session, case: ServiceCase | int) -> list[CaseHold]:
     case_id = case if isinstance(case, int) else case.id
-    return list(session.scalars(select(CaseHold).where(
-        CaseHold.case_id == case_id, CaseHold.released_at.is_(None)).order_by(CaseHold.id)))
+    return list(session.scalars(_ACTIVE, {"case_id": case_id}))
 
 
 def place_hold(session: Session, case: ServiceCase | int, kind: str, reason: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -159,12 +159,16 @@ def confirm_handover(session: Session, handover_id: int, finance: User,
     return handover
 
 
+#: Built once (issue 11: building the statement and its cache key again on every load cost
+#: about as much as running it).
+_CASE_EVENTS = select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id")) \
+    .options(joinedload(CaseEvent.user).lazyload("*")).order_by(CaseEvent.at, CaseEvent.id)
+
+
 def case_events(session: Session, case: ServiceCase) -> list[CaseEvent]:
     """The case's history, with each event's person and nothing of theirs (issue 11: their
     service point, region, roles and permissions cost a join and two statements)."""
-    return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
-                                .options(joinedload(CaseEvent.user).lazyload("*"))
-                                .order_by(CaseEvent.at, CaseEvent.id)))
+    return list(session.scalars(_CASE_EVENTS, {"case_id": case.id}))
 
 
 def write_off(session: Session, case: ServiceCase, actor: User, reason: str) -> CaseCredit:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -78,18 +78,26 @@ def refundable(session: Session, case: ServiceCase) -> int:
     return max(0, -balance(session, case))
 
 
+# Built once with the case id as a bound value, as the case page and the case answer run them
+# on every load: building a statement and its cache key again cost about as much as running
+# it (issue 11).
+_CREDITS = select(CaseCredit).where(CaseCredit.case_id == bindparam("case_id")) \
+    .order_by(CaseCredit.id)
+_CREDIT_NOTES = select(CreditNote).where(CreditNote.case_id == bindparam("case_id")) \
+    .order_by(CreditNote.id)
+_SWAP = select(UnitSwap).where(UnitSwap.case_id == bindparam("case_id"))
+
+
 def credits_of(session: Session, case: ServiceCase) -> list[CaseCredit]:
-    return list(session.scalars(select(CaseCredit).where(CaseCredit.case_id == case.id)
-                                .order_by(CaseCredit.id)))
+    return list(session.scalars(_CREDITS, {"case_id": case.id}))
 
 
 def credit_notes_of(session: Session, case: ServiceCase) -> list[CreditNote]:
-    return list(session.scalars(select(CreditNote).where(CreditNote.case_id == case.id)
-                                .order_by(CreditNote.id)))
+    return list(session.scalars(_CREDIT_NOTES, {"case_id": case.id}))
 
 
 def swap_of(session: Session, case: ServiceCase) -> UnitSwap | None:
-    return session.scalars(select(UnitSwap).where(UnitSwap.case_id == case.id)).first()
+    return session.scalars(_SWAP, {"case_id": case.id}).first()
 
 
 def grant_credit(session: Session, case: ServiceCase, actor: User, *, kind: str,

@@ -102,14 +102,12 @@ def shell_context(request: Request) -> dict[str, Any]:
     permissions = getattr(request.state, "permissions", frozenset())
     menu = visible(app_state.registry.menu, permissions) if user is not None else []
     tz = settings.tz
-    region_choices: list[Any] = []
+    region_choices: tuple[Any, ...] = ()
     db = getattr(request.state, "db", None)
     if user is not None and db is not None and user.service_point.region.is_hq:
-        from sqlalchemy import select
+        from core.services.reports import region_choices as regions
 
-        from core.entities import Region
-
-        region_choices = list(db.scalars(select(Region).order_by(Region.code)))
+        region_choices = regions(db)
     return {
         "request": request,
         "settings": settings,

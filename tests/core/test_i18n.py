@@ -211,6 +211,52 @@ def test_days_and_timestamps_in_the_instance_time_zone() -> None:
     assert i18n.format_timestamp(None, "en", SHANGHAI) == ""
 
 
+def test_cached_formatters_write_what_babel_writes() -> None:
+    """Issue 11: days and amounts are remembered and timestamps use a time pattern parsed
+    once; every text must stay byte-identical to Babel's own functions, in both locales and
+    in more than one time zone (a day boundary, AM/PM hours, midnight, a DST zone)."""
+    from decimal import Decimal
+
+    from babel.dates import format_date, format_datetime, format_time
+    from babel.numbers import format_currency
+
+    days = [date(2026, 1, 2), date(1999, 12, 31), date(2024, 2, 29), date(2026, 11, 9)]
+    moments = [EVENING_UTC, datetime(2026, 6, 30, 23, 59, 59, 999999, tzinfo=UTC),
+               datetime(2025, 3, 30, 0, 59, 1, tzinfo=UTC),
+               datetime(2025, 10, 26, 1, 0, tzinfo=UTC)]
+    moments += [datetime(2026, 5, 17, hour, 7 * hour % 60, 3, tzinfo=UTC) for hour in range(24)]
+    amounts = [0, 1, 5, 99, 100, 1250, 123456, 100000000, 123456789012, -1, -250, -123456]
+    for locale in ("en", "zh_CN"):
+        babel_locale = i18n.babel_locale(locale)
+        for _twice in range(2):  # the second pass reads the caches
+            for day in days:
+                assert i18n.format_day(day, locale) == format_date(
+                    day, format="medium", locale=babel_locale)
+            for cents in amounts:
+                assert i18n.format_money(cents, locale) == format_currency(
+                    Decimal(cents) / 100, "CNY", locale=babel_locale)
+            for zone in (SHANGHAI, ZoneInfo("Europe/London"), ZoneInfo("America/New_York")):
+                for moment in moments:
+                    assert i18n.format_timestamp(moment, locale, zone) == format_datetime(
+                        moment.astimezone(zone), format="medium", tzinfo=zone,
+                        locale=babel_locale), (locale, zone, moment)
+                    assert i18n.format_clock(moment, locale, zone) == format_time(
+                        moment.astimezone(zone), format="short", tzinfo=zone,
+                        locale=babel_locale), (locale, zone, moment)
+
+
+def test_a_time_pattern_with_other_fields_goes_through_babel() -> None:
+    """A locale whose time has AM/PM (en_US: "h:mm a") is written by Babel's ``apply``."""
+    from babel.dates import format_time
+
+    clock = i18n._Clock(i18n.Locale.parse("en_US"), "short")
+    assert clock.fields is None
+    for hour in (0, 11, 12, 23):
+        moment = datetime(2026, 1, 2, hour, 5, tzinfo=SHANGHAI)
+        assert clock(moment) == format_time(moment, format="short", tzinfo=SHANGHAI,
+                                            locale="en_US")
+
+
 def _page_context(h: Harness, locale: str) -> dict[str, Any]:
     """What a template gets on a page of an anonymous visitor who chose ``locale``."""
     scope = {"type": "http", "app": h.app, "method": "GET", "path": "/", "query_string": b"",

@@ -80,3 +80,26 @@ def test_hq_user_sees_all_regions_and_can_filter(harness: Harness) -> None:
     assert "Southwest Customer" in client.get("/desk/cases").text
     regional = harness.client("east-clerk").get("/desk/cases").text
     assert 'id="region-select"' not in regional
+
+
+def test_a_statement_built_once_is_scoped_to_each_readers_region(harness: Harness) -> None:
+    """Issue 11: the scoped form of a statement is kept per statement and region; the same
+    statement object, run for one region, another, none and the first again, always sees
+    exactly the reader's region (and the scoped forms are not mixed up)."""
+    from sqlalchemy import bindparam
+
+    built_once = select(User.login).where(User.active == bindparam("active")) \
+        .order_by(User.login)
+    with harness.session() as session:
+        east = _region(session, "EAST").id
+        sw = _region(session, "SOUTHWEST").id
+        everyone = set(session.scalars(built_once, {"active": True}))
+    for region, prefix in ((east, "east-"), (sw, "sw-"), (None, ""), (east, "east-"),
+                           (sw, "sw-")):
+        with harness.session() as session:
+            set_scope(session, region)
+            logins = set(session.scalars(built_once, {"active": True}))
+        if region is None:
+            assert logins == everyone
+        else:
+            assert logins and all(login.startswith(prefix) for login in logins), logins

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
-from core.entities import ServiceCase, User
+from core.entities import Region, ServiceCase, User
 from core.services import payments, quotes, refunds, workflow
 from tests.core.desk_helpers import bearer
 from tests.core.test_desk_pages_cases import open_cases
@@ -49,13 +49,17 @@ def test_case_list_page_statements(desk: Harness) -> None:
     statements = _statements(desk, lambda: client.get("/desk/cases").status_code)
     # user with its browser session row and the permissions version (the permission ids
     # come from the process's cache), the page of cases, the open holds of the page's cases
-    # (one IN query, issue 10's badges), the shell's region choices
-    assert len(statements) <= 4, statements
+    # (one IN query, issue 10's badges); the shell's region choices are reused (issue 11)
+    assert len(statements) <= 3, statements
     assert not any("FROM role_permission" in s for s in statements), statements
     assert sum("FROM case_hold" in s for s in statements) <= 1, statements
     assert not any("role_permission.role_id IN" in s for s in statements), statements
     assert sum("service_point" in s.split("FROM", 1)[-1].split("WHERE")[0]
                for s in statements if s.lstrip().upper().startswith("SELECT")) <= 3
+    # the rows are the printed columns, not whole cases, units and customers (issue 11)
+    listed = [s for s in statements if "FROM service_case" in s]
+    assert len(listed) == 1 and "fault_description" not in listed[0], listed
+    assert "list_customer.address" not in listed[0] and "list_unit.factory_date" not in listed[0]
 
 
 def test_api_case_list_with_token_statements(desk: Harness) -> None:
@@ -177,3 +181,24 @@ def test_api_case_money_equals_the_services_with_credits_deposits_and_refunds(
         assert body["refunded_cents"] == refunds.refunded_total(session, case) == 800
         assert body["refundable_cents"] == refunds.refundable(session, case) == 400
         assert body["payable_cents"] == 5000 and kept_id
+
+
+def test_region_selector_is_reused_and_forgets_a_changed_region(desk: Harness) -> None:
+    """Issue 11: HQ's region selector on every page is read once per half minute, not per
+    page; a region added or renamed through this process shows on the next page."""
+    from core.services import org
+
+    client = desk.client("hq-supervisor")
+    statements = _statements(desk, lambda: client.get("/desk/cases").status_code)
+    assert not any("FROM region" in s for s in statements), statements
+    with desk.session() as session:
+        org.create_region(session, code="NORTH", name="North region", name_zh="北区")
+        session.commit()
+    assert "North region" in client.get("/desk/cases").text
+    with desk.session() as session:
+        north = session.scalars(select(Region).where(Region.code == "NORTH")).one()
+        org.update_region(session, north, code="NORTH", name="Northern region",
+                          name_zh="北区", is_hq=False)
+        session.commit()
+    page = client.get("/desk/cases").text
+    assert "Northern region" in page and "North region<" not in page

@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -51,15 +51,18 @@ def case_list(request: Request) -> Response:
     })
 
 
+#: Built once (issue 11); the page's case ids are one expanding parameter.
+_OPEN_HOLDS = select(CaseHold.case_id, CaseHold.kind).where(
+    CaseHold.case_id.in_(bindparam("case_ids", expanding=True)),
+    CaseHold.released_at.is_(None)).order_by(CaseHold.id)
+
+
 def _open_holds(request: Request, case_ids: list[int]) -> dict[int, list[str]]:
     """The open holds of the cases on this page, in one query (shown as badges)."""
     if not case_ids:
         return {}
     found: dict[int, list[str]] = {}
-    for case_id, kind in request.state.db.execute(
-            select(CaseHold.case_id, CaseHold.kind).where(
-                CaseHold.case_id.in_(case_ids), CaseHold.released_at.is_(None))
-            .order_by(CaseHold.id)):
+    for case_id, kind in request.state.db.execute(_OPEN_HOLDS, {"case_ids": case_ids}):
         found.setdefault(case_id, []).append(kind)
     return found
 
