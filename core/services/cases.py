@@ -70,7 +70,7 @@ class CaseRow(NamedTuple):
 
     @property
     def reference(self) -> str:
-        return ServiceCase.reference.fget(self)  # type: ignore[attr-defined, no-any-return]
+        return ServiceCase.reference_of(self.id)
 
     @property
     def service_point(self) -> PointName | None:
