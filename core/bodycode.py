@@ -7,9 +7,10 @@ lines with other formats answer ``decode_body_code`` first; this one is asked la
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from core.errors import DomainError
 from core.hooktypes import BodyCode
@@ -94,3 +95,118 @@ def decoder(pm: object) -> Callable[[str], BodyCode]:
         raise malformed(code)
 
     return decode_one
+
+
+#: ``(model_code, factory_date)`` of a code, or None where ``errors`` says why not.
+Parts = tuple[str, date]
+#: the answer of a :func:`batch_decoder`: parts by position, and the errors by position
+Decoded = tuple[list[Parts | None], dict[int, DomainError]]
+_HEAD = re.compile(r"(?P<model>[A-Z0-9]{2,20})-(?P<date>\d{6})")  # fullmatch: _PATTERN's head
+_HEADS_KEPT = 65_536
+_UNSEEN: Any = object()
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def reads_default_format(function: _F) -> _F:
+    """Mark a ``decode_body_code`` implementation that answers exactly
+    ``decode_default(code)``: :func:`batch_decoder` then reads the format itself, working out
+    each ``MODEL-YYMMDD`` once (core's own implementation carries the mark)."""
+    function.reads_default_format = True  # type: ignore[attr-defined]
+    return function
+
+
+def batch_decoder(pm: object) -> Callable[[Sequence[str]], Decoded]:
+    """:func:`decode` for a batch of codes (an import, issue 11): ``decode_many(codes)``
+    answers each code's model and factory date, or the error :func:`decode` would raise.
+
+    Plugins are asked as :func:`decoder` asks them (their implementations called directly,
+    in pluggy's order, once per code). Core's own format is read without building a
+    ``BodyCode``: the sequence is checked on every code and the ``MODEL-YYMMDD`` part -- its
+    model and its date, or that the date does not exist -- is worked out once per distinct
+    value and remembered (the codes of an import share a few thousand). With a hook wrapper
+    registered every code goes through :func:`decode`."""
+    caller = pm.hook.decode_body_code  # type: ignore[attr-defined]
+    impls = list(reversed(caller.get_hookimpls()))
+    if any(getattr(i, "hookwrapper", False) or getattr(i, "wrapper", False) for i in impls):
+        return _each(lambda code: decode(pm, code))
+    if not impls or not getattr(impls[-1].function, "reads_default_format", False):
+        return _each(decoder(pm))  # core's format is not the last one asked
+    functions = [(i.function, "code" in i.argnames) for i in impls[:-1]]
+    heads: dict[str, Parts | str | None] = {}
+
+    def decode_many(codes: Sequence[str]) -> Decoded:
+        if len(heads) > _HEADS_KEPT:
+            heads.clear()
+        parts: list[Parts | None] = []
+        errors: dict[int, DomainError] = {}
+        add = parts.append
+        for index, code in enumerate(codes):
+            key = code.strip().upper()
+            if functions:
+                try:
+                    answer = _ask(functions, key)
+                except DomainError as exc:
+                    errors[index] = exc
+                    add(None)
+                    continue
+                if answer is not None:
+                    add((answer.model_code, answer.factory_date))
+                    continue
+            head, _dash, sequence = key.rpartition("-")
+            found = heads.get(head, _UNSEEN)
+            if found is _UNSEEN:
+                found = heads[head] = _head(head)
+            if type(found) is tuple and 3 <= len(sequence) <= 8 and sequence.isdecimal():
+                add(found)
+                continue
+            add(None)
+            if found is None or type(found) is tuple:
+                errors[index] = malformed(code)
+            else:  # a day that does not exist: the error, if the sequence is right too
+                try:
+                    decode_default(key)
+                except DomainError as exc:
+                    errors[index] = exc
+                else:
+                    errors[index] = malformed(code)
+        return parts, errors
+
+    return decode_many
+
+
+def _ask(functions: list[tuple[Callable[..., BodyCode | None], bool]], key: str
+         ) -> BodyCode | None:
+    for function, takes_code in functions:
+        result = function(code=key) if takes_code else function()
+        if result is not None:
+            return result
+    return None
+
+
+def _head(head: str) -> Parts | str | None:
+    """``MODEL-YYMMDD``: its parts, its digits when the day does not exist, or None when it
+    is not in the format."""
+    match = _HEAD.fullmatch(head)
+    if match is None:
+        return None
+    made = _made(match["date"])
+    if made is None:
+        return match["date"]
+    return match["model"], made
+
+
+def _each(decode_one: Callable[[str], BodyCode]) -> Callable[[Sequence[str]], Decoded]:
+    def decode_many(codes: Sequence[str]) -> Decoded:
+        parts: list[Parts | None] = []
+        errors: dict[int, DomainError] = {}
+        for index, code in enumerate(codes):
+            try:
+                answer = decode_one(code)
+            except DomainError as exc:
+                errors[index] = exc
+                parts.append(None)
+            else:
+                parts.append((answer.model_code, answer.factory_date))
+        return parts, errors
+
+    return decode_many
