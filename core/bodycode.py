@@ -101,7 +101,7 @@ def decoder(pm: object) -> Callable[[str], BodyCode]:
 Parts = tuple[str, date]
 #: the answer of a :func:`batch_decoder`: parts by position, and the errors by position
 Decoded = tuple[list[Parts | None], dict[int, DomainError]]
-_HEAD = re.compile(r"(?P<model>[A-Z0-9]{2,20})-(?P<date>\d{6})")  # fullmatch: _PATTERN's head
+_MODEL = re.compile(r"[A-Z0-9]{2,20}")  # _PATTERN's model part (with fullmatch)
 _HEADS_KEPT = 65_536
 _UNSEEN: Any = object()
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -184,15 +184,15 @@ def _ask(functions: list[tuple[Callable[..., BodyCode | None], bool]], key: str
 
 
 def _head(head: str) -> Parts | str | None:
-    """``MODEL-YYMMDD``: its parts, its digits when the day does not exist, or None when it
-    is not in the format."""
-    match = _HEAD.fullmatch(head)
-    if match is None:
+    """``MODEL-YYMMDD`` (what ``_PATTERN`` asks before the sequence): its parts, its digits
+    when the day does not exist, or None when it is not in the format."""
+    model, _dash, digits = head.partition("-")
+    if len(digits) != 6 or not digits.isdecimal() or _MODEL.fullmatch(model) is None:
         return None
-    made = _made(match["date"])
+    made = _made(digits)
     if made is None:
-        return match["date"]
-    return match["model"], made
+        return digits
+    return model, made
 
 
 def _each(decode_one: Callable[[str], BodyCode]) -> Callable[[Sequence[str]], Decoded]:

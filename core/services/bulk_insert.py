@@ -81,12 +81,10 @@ def _convert(connection: Connection, table: Table, names: list[str],
             continue
         kinds = set(map(type, values))
         kinds.discard(type(None))
-        if len(kinds) == 1 and kinds <= _BY_VALUE:
-            distinct = set(values)  # a file repeats its dates: each is converted once
-            if len(distinct) * 4 < len(values):
-                converted = {value: processor(value) for value in distinct}
-                values[:] = map(converted.__getitem__, values)
-                continue
+        if len(kinds) == 1 and kinds <= _BY_VALUE:  # each distinct value converted once
+            converted = {value: processor(value) for value in set(values)}
+            values[:] = map(converted.__getitem__, values)
+            continue
         last_in: Any = object()
         last_out: Any = None
         for index, value in enumerate(values):
