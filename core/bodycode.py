@@ -103,7 +103,6 @@ Parts = tuple[str, date]
 Decoded = tuple[list[Parts | None], dict[int, DomainError]]
 _MODEL = re.compile(r"[A-Z0-9]{2,20}")  # _PATTERN's model part (with fullmatch)
 _HEADS_KEPT = 65_536
-_UNSEEN: Any = object()
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -122,9 +121,10 @@ def batch_decoder(pm: object) -> Callable[[Sequence[str]], Decoded]:
     Plugins are asked as :func:`decoder` asks them (their implementations called directly,
     in pluggy's order, once per code). Core's own format is read without building a
     ``BodyCode``: the sequence is checked on every code and the ``MODEL-YYMMDD`` part -- its
-    model and its date, or that the date does not exist -- is worked out once per distinct
-    value and remembered (the codes of an import share a few thousand). With a hook wrapper
-    registered every code goes through :func:`decode`."""
+    model and date -- is worked out once per distinct value and remembered (the codes of an
+    import share a few thousand); a code not read that way goes to :func:`decode_default`,
+    whose answer or error it gets. With a hook wrapper registered every code goes through
+    :func:`decode`."""
     caller = pm.hook.decode_body_code  # type: ignore[attr-defined]
     impls = list(reversed(caller.get_hookimpls()))
     if any(getattr(i, "hookwrapper", False) or getattr(i, "wrapper", False) for i in impls):
@@ -132,43 +132,53 @@ def batch_decoder(pm: object) -> Callable[[Sequence[str]], Decoded]:
     if not impls or not getattr(impls[-1].function, "reads_default_format", False):
         return _each(decoder(pm))  # core's format is not the last one asked
     functions = [(i.function, "code" in i.argnames) for i in impls[:-1]]
-    heads: dict[str, Parts | str | None] = {}
+    heads: dict[str, Parts | None] = {}
 
     def decode_many(codes: Sequence[str]) -> Decoded:
-        if len(heads) > _HEADS_KEPT:
-            heads.clear()
-        parts: list[Parts | None] = []
+        keys = [code.strip().upper() for code in codes]
+        parts: list[Parts | None] = [None] * len(keys)
         errors: dict[int, DomainError] = {}
-        add = parts.append
-        for index, code in enumerate(codes):
-            key = code.strip().upper()
-            if functions:
+        mine: list[int] | range = range(len(keys))  # the codes no plugin answered
+        if functions:
+            mine = []
+            for index, key in enumerate(keys):
                 try:
                     answer = _ask(functions, key)
                 except DomainError as exc:
                     errors[index] = exc
-                    add(None)
                     continue
-                if answer is not None:
-                    add((answer.model_code, answer.factory_date))
-                    continue
-            head, _dash, sequence = key.rpartition("-")
-            found = heads.get(head, _UNSEEN)
-            if found is _UNSEEN:
-                found = heads[head] = _head(head)
-            if type(found) is tuple and 3 <= len(sequence) <= 8 and sequence.isdecimal():
-                add(found)
-                continue
-            add(None)
-            if found is None or type(found) is tuple:
-                errors[index] = malformed(code)
-            else:  # a day that does not exist: the error, if the sequence is right too
-                try:
-                    decode_default(key)
-                except DomainError as exc:
-                    errors[index] = exc
+                if answer is None:
+                    mine.append(index)
                 else:
-                    errors[index] = malformed(code)
+                    parts[index] = (answer.model_code, answer.factory_date)
+        splits = [keys[index].rpartition("-") for index in mine]
+        if len(heads) > _HEADS_KEPT:
+            heads.clear()
+        for head in {split[0] for split in splits}.difference(heads):
+            heads[head] = _head(head)
+        # the sequence checked on every code, MODEL-YYMMDD looked up
+        answers = [heads[head] if 3 <= len(sequence) <= 8 and sequence.isdecimal() else None
+                   for head, _dash, sequence in splits]
+        if functions:
+            unread = []
+            for index, answer in zip(mine, answers, strict=True):
+                if answer is None:
+                    unread.append(index)
+                else:
+                    parts[index] = answer
+        else:
+            parts = answers
+            unread = [index for index, answer in enumerate(answers) if answer is None]
+        for index in unread:
+            try:  # not read: the answer or the error is decode_default's own
+                read = decode_default(keys[index])
+            except DomainError as exc:
+                errors[index] = exc
+                continue
+            if read is None:
+                errors[index] = malformed(codes[index])
+            else:
+                parts[index] = (read.model_code, read.factory_date)
         return parts, errors
 
     return decode_many
@@ -183,16 +193,19 @@ def _ask(functions: list[tuple[Callable[..., BodyCode | None], bool]], key: str
     return None
 
 
-def _head(head: str) -> Parts | str | None:
-    """``MODEL-YYMMDD`` (what ``_PATTERN`` asks before the sequence): its parts, its digits
-    when the day does not exist, or None when it is not in the format."""
+def _head(head: str) -> Parts | None:
+    """``MODEL-YYMMDD`` (what ``_PATTERN`` asks before the sequence): its model and date, or
+    None when it is not in the format or the day does not exist."""
     model, _dash, digits = head.partition("-")
-    if len(digits) != 6 or not digits.isdecimal() or _MODEL.fullmatch(model) is None:
+    if len(digits) != 6 or not digits.isdecimal() or not _model(model):
         return None
     made = _made(digits)
-    if made is None:
-        return digits
-    return model, made
+    return None if made is None else (model, made)
+
+
+@lru_cache(maxsize=1024)
+def _model(text: str) -> bool:
+    return _MODEL.fullmatch(text) is not None
 
 
 def _each(decode_one: Callable[[str], BodyCode]) -> Callable[[Sequence[str]], Decoded]:
