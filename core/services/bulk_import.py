@@ -20,7 +20,7 @@ import codecs
 import csv
 import io
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any
@@ -455,7 +455,7 @@ class _UnitChecker:
             self.models[key] = (found[0], found[1], bool(found[2])) if found else None
         return self.models[key]
 
-    def flag_column(self, column: str, cells: list[str], default: bool,
+    def flag_column(self, column: str, cells: Sequence[str], default: bool,
                     problem: Callable[[int, str, str], None]) -> list[bool]:
         """A flag column's values; its problems reported row by row."""
         known = self.flags[column]
@@ -472,7 +472,7 @@ class _UnitChecker:
                     problem(row, column, answer[1])
         return [answer[0] for answer in answers]
 
-    def day_column(self, cells: list[str], problem: Callable[[int, str, str], None]
+    def day_column(self, cells: Sequence[str], problem: Callable[[int, str, str], None]
                    ) -> tuple[list[date | None], dict[int, str]]:
         """The sold-on dates; problems with the text reported, the future ones returned by
         row (reported after the body code's)."""
@@ -516,12 +516,10 @@ class _UnitChecker:
         alone, in the same order (each pass adds its column's problems in row order)."""
         names = reader.names
         count = len(rows)
+        cells = list(zip(*rows, strict=True)) if rows else []  # column by column
 
-        def column(name: str) -> list[str]:
-            if name not in names:
-                return [""] * count
-            index = names.index(name)
-            return [row[index] for row in rows]
+        def column(name: str) -> Sequence[str]:
+            return cells[names.index(name)] if name in names and rows else ("",) * count
 
         problems: dict[int, list[tuple[str, str]]] = {}
 
