@@ -23,7 +23,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import pluggy
 from sqlalchemy import select
@@ -315,31 +315,36 @@ class _Reader:
         lines: list[int] = []
         rows: list[list[str]] = []
         result = self.result
+        counted = result.rows  # kept here and handed over before each batch goes out
+        last = self.last_line
         try:
             names = self._header(reader)
             if names is not None:
                 self.names = names
                 width = len(names)
                 skip = self.skip_through
+                bad_lines = self.source.bad_lines  # the set itself: it fills as lines come
                 end = reader.line_num
                 for cells in reader:
                     start, end = end + 1, reader.line_num
                     if end <= skip:
                         continue  # handled by the run that was interrupted
-                    self.last_line = end
-                    if not cells or not "".join(cells).strip():
+                    last = end
+                    if not cells or not (cells[0].strip() or "".join(cells).strip()):
                         continue  # blank lines are not rows
-                    result.rows += 1
-                    if (self.source.bad_lines or len(cells) != width) \
+                    counted += 1
+                    if (bad_lines or len(cells) != width) \
                             and self._refused(cells, start, end, width):
                         continue
                     lines.append(end)
                     rows.append(cells)
                     if len(rows) >= size:
+                        result.rows, self.last_line = counted, last
                         yield lines, rows
                         lines, rows = [], []
         except csv.Error as exc:
             self.error(reader.line_num, "", f"Not readable as CSV: {exc}.")
+        result.rows, self.last_line = counted, last
         yield lines, rows
 
     def end_batch(self, session: Session, commit: bool, inserted_any: bool) -> None:
@@ -555,29 +560,40 @@ class _UnitChecker:
         model_ids: list[int | None] = [None] * count
         model_texts = [""] * count
         factory_dates: list[date | None] = [None] * count
+        for position, error in errors.items():
+            problem(ours[position], "body_code", error.message)
+        if errors:
+            ours = [row for position, row in enumerate(ours) if position not in errors]
+            parts = [part for part in parts if part is not None]
+        decoded = cast(list[bodycode.Parts], parts)
+        # the model of each: one verdict per (model cell, the code's model)
         own_models = self.own_models
         if len(own_models) > _KEPT:
             own_models.clear()
-        own_model = self.own_model
-        for row, decoded, position in zip(ours, parts, range(len(ours)), strict=True):
-            if decoded is None:
-                problem(row, "body_code", errors[position].message)
-                continue
-            model, made = decoded
-            factory_dates[row] = made
-            model_code = models[row]
-            model_id, model_oem, reason = (own_models.get((model_code, model))
-                                           or own_model(model_code, model))
-            if reason:
-                problem(row, "model_code", reason)
-            else:
-                model_ids[row] = model_id
-                if model_oem:
-                    oems[row] = True
-            sold_on = sold[row]
-            if sold_on is not None and sold_on < made:
-                problem(row, "sold_on", f"Sold on {sold_on.isoformat()}, before it was made "
-                        f"({made.isoformat()}).")
+        keys = [(models[row], part[0]) for row, part in zip(ours, decoded, strict=True)]
+        for key in set(keys).difference(own_models):
+            self.own_model(*key)
+        verdicts = list(map(own_models.__getitem__, keys))
+        made = [part[1] for part in decoded]
+        if len(ours) == count and not any(verdict[2] for verdict in verdicts):
+            factory_dates = made  # every row ours and its model known: whole columns
+            model_ids = [verdict[0] for verdict in verdicts]
+            oems = [oem or verdict[1] for oem, verdict in zip(oems, verdicts, strict=True)]
+        else:
+            for row, made_on, (model_id, model_oem, reason) in zip(ours, made, verdicts,
+                                                                   strict=True):
+                factory_dates[row] = made_on
+                if reason:
+                    problem(row, "model_code", reason)
+                else:
+                    model_ids[row] = model_id
+                    oems[row] = oems[row] or model_oem
+        # sold before it was made
+        early = [(row, sold_on, made_on) for row, made_on in zip(ours, made, strict=True)
+                 if (sold_on := sold[row]) is not None and sold_on < made_on]
+        for row, sold_on, made_on in early:
+            problem(row, "sold_on", f"Sold on {sold_on.isoformat()}, before it was made "
+                    f"({made_on.isoformat()}).")
         if len(ours) < count:  # not ours: the model if it is known, else its text
             foreign = self.foreign_models
             if len(foreign) > _KEPT:
