@@ -38,6 +38,11 @@ from core.security.scope import SCOPE_KEY
 from core.services.bulk_insert import in_values, insert_columns, insert_rows
 
 BATCH_SIZE = 5_000
+#: units commit every 20,000 rows (issue 11): on SQLite a commit rewrites the unit table's
+#: index pages it touched, so 5,000-row batches cost an import of 100,000 units more time in
+#: commits than its checks; a batch of units holds SQLite's write lock for a fraction of a
+#: second. Customers and plugins' kinds keep ``BATCH_SIZE``.
+UNIT_BATCH_SIZE = 20_000
 UNIT_COLUMNS = ("body_code", "model_code", "own_product", "oem", "customer_phone", "sold_on")
 UNIT_REQUIRED = ("body_code",)
 CUSTOMER_COLUMNS = ("name", "company", "address", "phone", "email", "region_code")
@@ -386,7 +391,8 @@ _KEPT = 65_536  # distinct values a cache keeps before it starts again
 
 def import_units(
     session: Session, pm: pluggy.PluginManager, stream: IO[Any], *,
-    size: int | None = None, progress: Progress | None = None, batch_size: int = BATCH_SIZE,
+    size: int | None = None, progress: Progress | None = None,
+    batch_size: int = UNIT_BATCH_SIZE,
     commit: bool = False, today: date | None = None, encoding: str = "utf-8-sig",
     name: str = "", created_at: datetime | None = None, skip_through: int = 0,
     on_batch: OnBatch | None = None,
