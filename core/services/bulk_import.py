@@ -23,6 +23,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from typing import IO, Any, cast
 
 import pluggy
@@ -561,8 +562,10 @@ class _UnitChecker:
         codes = [code.upper() for code in codes]
 
         # what the body code of each of our units says
-        ours = [row for row in range(count) if owns[row] and codes[row]]
-        parts, errors = self.decode([codes[row] for row in ours])
+        every = all(owns) and all(codes)  # the usual file: our units only, each with a code
+        ours = list(range(count)) if every else [row for row in range(count)
+                                                  if owns[row] and codes[row]]
+        parts, errors = self.decode(codes if every else [codes[row] for row in ours])
         model_ids: list[int | None] = [None] * count
         model_texts = [""] * count
         factory_dates: list[date | None] = [None] * count
@@ -576,15 +579,19 @@ class _UnitChecker:
         own_models = self.own_models
         if len(own_models) > _KEPT:
             own_models.clear()
-        keys = [(models[row], part[0]) for row, part in zip(ours, decoded, strict=True)]
-        for key in set(keys).difference(own_models):
+        whole = len(ours) == count  # every row ours and readable: whole columns
+        keys = list(zip(models if whole else [models[row] for row in ours],
+                        map(itemgetter(0), decoded), strict=True))
+        distinct = set(keys)
+        for key in distinct.difference(own_models):
             self.own_model(*key)
         verdicts = list(map(own_models.__getitem__, keys))
-        made = [part[1] for part in decoded]
-        if len(ours) == count and not any(verdict[2] for verdict in verdicts):
-            factory_dates = made  # every row ours and its model known: whole columns
-            model_ids = [verdict[0] for verdict in verdicts]
-            oems = [oem or verdict[1] for oem, verdict in zip(oems, verdicts, strict=True)]
+        made = list(map(itemgetter(1), decoded))
+        if whole and not any(own_models[key][2] for key in distinct):
+            factory_dates = made
+            model_ids = list(map(itemgetter(0), verdicts))
+            if any(own_models[key][1] for key in distinct):  # an OEM model makes its units so
+                oems = [oem or verdict[1] for oem, verdict in zip(oems, verdicts, strict=True)]
         else:
             for row, made_on, (model_id, model_oem, reason) in zip(ours, made, verdicts,
                                                                    strict=True):

@@ -185,3 +185,15 @@ def test_lines_not_in_the_encoding_are_found_among_many(make_app: Callable[..., 
         result = import_units(session, again.app.state.pm, io.StringIO(text), today=TODAY)
         session.commit()
     assert result.inserted == 5998 and len(result.errors) == 2
+
+
+def test_an_oem_model_makes_its_units_oem_in_a_whole_batch(make_app: Callable[..., Harness]
+                                                           ) -> None:
+    h = make_app()
+    text = HEADER + "MX8OEM-240315-00001,,1,0,,\nPA2400-240315-00001,,1,0,,\n" \
+        "PA2400-240315-00002,,1,1,,\n"
+    assert units(h, text).inserted == 3
+    by_code = stored(h)
+    assert by_code["MX8OEM-240315-00001"].oem  # the model's
+    assert not by_code["PA2400-240315-00001"].oem
+    assert by_code["PA2400-240315-00002"].oem  # the file's
