@@ -151,14 +151,19 @@ def batch_decoder(pm: object) -> Callable[[Sequence[str]], Decoded]:
                     mine.append(index)
                 else:
                     parts[index] = (answer.model_code, answer.factory_date)
-        splits = [keys[index].rpartition("-") for index in mine]
+        texts = keys if not functions else [keys[index] for index in mine]
+        # MODEL-YYMMDD and SEQ, as strings (no tuple per code for the garbage collector)
+        dashes = [text.rfind("-") for text in texts]
+        firsts = [text[:dash] if dash >= 0 else ""
+                  for text, dash in zip(texts, dashes, strict=True)]
+        sequences = [text[dash + 1:] for text, dash in zip(texts, dashes, strict=True)]
         if len(heads) > _HEADS_KEPT:
             heads.clear()
-        for head in {split[0] for split in splits}.difference(heads):
+        for head in set(firsts).difference(heads):
             heads[head] = _head(head)
         # the sequence checked on every code, MODEL-YYMMDD looked up
         answers = [heads[head] if 3 <= len(sequence) <= 8 and sequence.isdecimal() else None
-                   for head, _dash, sequence in splits]
+                   for head, sequence in zip(firsts, sequences, strict=True)]
         if functions:
             unread = []
             for index, answer in zip(mine, answers, strict=True):

@@ -313,13 +313,17 @@ class _Reader:
             self.error(reader.line_num, "", f"Not readable as CSV: {exc}.")
 
     def batches(self, size: int) -> Iterator[tuple[list[int], list[list[str]]]]:
-        """The data rows as ``(lines, rows)`` of up to ``size`` rows, each row its cells in
-        the order of ``self.names``; the last batch (maybe empty) comes after the end of the
-        file or a problem with the first line. What :meth:`rows` reads, without a dict per
-        row (issue 11)."""
+        """The data rows as ``(lines, columns)`` of up to ``size`` rows, ``columns`` the
+        cells column by column in the order of ``self.names``; the last batch (maybe empty)
+        comes after the end of the file or a problem with the first line. What :meth:`rows`
+        reads, without a dict per row (issue 11). A row's list is let go as soon as its
+        cells are in the columns: thousands of rows held until the batch ends made Python's
+        cyclic garbage collector walk the whole process several times per import."""
         reader = csv.reader(self.source)
         lines: list[int] = []
-        rows: list[list[str]] = []
+        width = 0
+        columns: list[list[str]] = []
+        append = list.append
         result = self.result
         counted = result.rows  # kept here and handed over before each batch goes out
         last = self.last_line
@@ -328,6 +332,7 @@ class _Reader:
             if names is not None:
                 self.names = names
                 width = len(names)
+                columns = [[] for _name in names]
                 skip = self.skip_through
                 bad_lines = self.source.bad_lines  # the set itself: it fills as lines come
                 end = reader.line_num
@@ -343,15 +348,15 @@ class _Reader:
                             and self._refused(cells, start, end, width):
                         continue
                     lines.append(end)
-                    rows.append(cells)
-                    if len(rows) >= size:
+                    any(map(append, columns, cells))  # each cell to its column (None: all)
+                    if len(lines) >= size:
                         result.rows, self.last_line = counted, last
-                        yield lines, rows
-                        lines, rows = [], []
+                        yield lines, columns
+                        lines, columns = [], [[] for _name in range(width)]
         except csv.Error as exc:
             self.error(reader.line_num, "", f"Not readable as CSV: {exc}.")
         result.rows, self.last_line = counted, last
-        yield lines, rows
+        yield lines, columns
 
     def end_batch(self, session: Session, commit: bool, inserted_any: bool) -> None:
         """Hand the batch to ``on_batch`` and commit it (rows, errors and checkpoint at once),
@@ -413,8 +418,8 @@ def import_units(
                      progress=progress, encoding=encoding, skip_through=skip_through,
                      on_batch=on_batch)
     checker = _UnitChecker(session, pm, today or date.today(), created_at or utcnow())
-    for lines, rows in reader.batches(batch_size):
-        _flush_units(session, reader, checker.check(reader, lines, rows), commit)
+    for lines, columns in reader.batches(batch_size):
+        _flush_units(session, reader, checker.check(reader, lines, columns), commit)
     if on_batch is None:  # the import job audits each batch itself
         _record(session, reader.result, "unit_import", name, None)
     return reader.result
@@ -453,8 +458,9 @@ class _UnitChecker:
             "own_product": {}, "oem": {}}
         #: cell text -> (date, why it is not a date, why it cannot be: in the future)
         self.days: dict[str, tuple[date | None, str | None, str | None]] = {}
-        #: (model_code cell, the body code's model) -> (model id, model's oem, problem)
-        self.own_models: dict[tuple[str, str], tuple[int | None, bool, str | None]] = {}
+        #: the body code's model -> model_code cell -> (model id, model's oem, problem)
+        self.own_models: dict[str, dict[str, tuple[int | None, bool, str | None]]] = {}
+        self.own_verdicts = 0
         #: model_code cell of a unit not ours -> the model's id
         self.foreign_models: dict[str, int | None] = {}
 
@@ -519,19 +525,20 @@ class _UnitChecker:
             answer = (None, False, f"The body code says model {decoded}, not {found[1]}.")
         else:
             answer = (found[0], found[2], None)
-        self.own_models[(model_code, decoded)] = answer
+        self.own_models.setdefault(decoded, {})[model_code] = answer
+        self.own_verdicts += 1
         return answer
 
-    def check(self, reader: _Reader, lines: list[int], rows: list[list[str]]) -> _UnitBatch:
+    def check(self, reader: _Reader, lines: list[int], cells: list[list[str]]
+              ) -> _UnitBatch:
         """Every check of a batch that needs no query but the models', column by column: a
         row's problems are those ``_text``, ``_flag``, ``_day`` and the decoder give it
         alone, in the same order (each pass adds its column's problems in row order)."""
         names = reader.names
-        count = len(rows)
-        cells = list(zip(*rows, strict=True)) if rows else []  # column by column
+        count = len(lines)
 
         def column(name: str) -> Sequence[str]:
-            return cells[names.index(name)] if name in names and rows else ("",) * count
+            return cells[names.index(name)] if name in names and cells else ("",) * count
 
         problems: dict[int, list[tuple[str, str]]] = {}
 
@@ -577,20 +584,23 @@ class _UnitChecker:
         decoded = cast(list[bodycode.Parts], parts)
         # the model of each: one verdict per (model cell, the code's model)
         own_models = self.own_models
-        if len(own_models) > _KEPT:
+        if self.own_verdicts > _KEPT:
             own_models.clear()
+            self.own_verdicts = 0
         whole = len(ours) == count  # every row ours and readable: whole columns
-        keys = list(zip(models if whole else [models[row] for row in ours],
-                        map(itemgetter(0), decoded), strict=True))
-        distinct = set(keys)
-        for key in distinct.difference(own_models):
-            self.own_model(*key)
-        verdicts = list(map(own_models.__getitem__, keys))
+        model_cells = models if whole else [models[row] for row in ours]
+        read_models = list(map(itemgetter(0), decoded))
+        pairs = set(zip(model_cells, read_models, strict=True))
+        for model_cell, model in pairs:
+            if model_cell not in own_models.get(model, ()):
+                self.own_model(model_cell, model)
+        verdicts = [own_models[model][model_cell]
+                    for model_cell, model in zip(model_cells, read_models, strict=True)]
         made = list(map(itemgetter(1), decoded))
-        if whole and not any(own_models[key][2] for key in distinct):
+        if whole and not any(own_models[model][cell][2] for cell, model in pairs):
             factory_dates = made
             model_ids = list(map(itemgetter(0), verdicts))
-            if any(own_models[key][1] for key in distinct):  # an OEM model makes its units so
+            if any(own_models[model][cell][1] for cell, model in pairs):  # an OEM model
                 oems = [oem or verdict[1] for oem, verdict in zip(oems, verdicts, strict=True)]
         else:
             for row, made_on, (model_id, model_oem, reason) in zip(ours, made, verdicts,
