@@ -79,7 +79,8 @@ ERRORS_HELP = "Where to write the error report (default: next to FILE, as NAME.e
 @import_group.command("units")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False), help=ERRORS_HELP)
-@click.option("--batch-size", default=5000, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--batch-size", default=20_000, show_default=True,  # bulk_import.UNIT_BATCH_SIZE
+              type=click.IntRange(1, 100_000))
 @click.pass_obj
 def import_units_cmd(obj: Context, file: str, errors_path: str | None, batch_size: int
                      ) -> None:

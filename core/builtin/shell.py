@@ -99,6 +99,7 @@ def dashboard_widgets() -> list[Widget]:
 
 
 @hookimpl(trylast=True)
+@bodycode.reads_default_format  # an import reads the format itself (bodycode.batch_decoder)
 def decode_body_code(code: str) -> BodyCode | None:
     return bodycode.decode_default(code)
 

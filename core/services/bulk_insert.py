@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
+from datetime import date
 from operator import itemgetter
 from typing import Any
 
@@ -34,28 +35,38 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+#: types whose equal values are the same value (not so: aware datetimes in two zones, Decimal
+#: 1.0 and 1.00), so one conversion serves every equal value of a column
+_BY_VALUE = frozenset({date, str, int, bool})
+
 
 def _filled(table: Table, rows: Sequence[dict[str, Any]]
             ) -> tuple[list[str], list[list[Any]]]:
-    """The column names and the columns' values (column by column), with Python-side
-    defaults of columns the rows leave out (evaluated once for the batch)."""
+    """The column names and the columns' values (column by column)."""
     given = list(rows[0])
-    extra: dict[str, Any] = {}
-    for column in table.columns:
-        if column.key in rows[0] or column.primary_key or column.default is None:
-            continue
-        default = column.default
-        if getattr(default, "is_scalar", False):
-            extra[column.key] = default.arg  # type: ignore[attr-defined]
-        elif getattr(default, "is_callable", False):
-            extra[column.key] = default.arg(None)  # type: ignore[attr-defined]
     getter = itemgetter(*given)
     if len(given) == 1:
         columns = [[getter(row) for row in rows]]
     else:
         columns = [list(values) for values in zip(*map(getter, rows), strict=True)]
-    columns.extend([value] * len(rows) for value in extra.values())
-    return given + list(extra), columns
+    return given, columns
+
+
+def _defaults(table: Table, names: list[str], columns: list[list[Any]], count: int) -> None:
+    """Add the Python-side defaults of the columns not given (evaluated once for the
+    batch)."""
+    for column in table.columns:
+        if column.key in names or column.primary_key or column.default is None:
+            continue
+        default = column.default
+        if getattr(default, "is_scalar", False):
+            value = default.arg  # type: ignore[attr-defined]
+        elif getattr(default, "is_callable", False):
+            value = default.arg(None)  # type: ignore[attr-defined]
+        else:
+            continue
+        names.append(column.key)
+        columns.append([value] * count)
 
 
 def _convert(connection: Connection, table: Table, names: list[str],
@@ -67,6 +78,12 @@ def _convert(connection: Connection, table: Table, names: list[str],
         # the dialect's own conversion, as Core's compiler uses it
         processor = table.c[name].type._cached_bind_processor(dialect)
         if processor is None:
+            continue
+        kinds = set(map(type, values))
+        kinds.discard(type(None))
+        if len(kinds) == 1 and kinds <= _BY_VALUE:  # each distinct value converted once
+            converted = {value: processor(value) for value in set(values)}
+            values[:] = map(converted.__getitem__, values)
             continue
         last_in: Any = object()
         last_out: Any = None
@@ -95,13 +112,40 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     if not rows:
         return
     connection = session.connection()
-    backend = connection.dialect.name
-    driver = connection.dialect.driver
-    if backend not in ("sqlite", "postgresql") or (backend == "postgresql"
-                                                   and driver != "psycopg"):
+    if not _fast(connection):
         connection.execute(insert(table), list(rows))
         return
     names, columns = _filled(table, rows)
+    _insert(connection, table, names, columns)
+
+
+def insert_columns(session: Session, table: Table, columns: dict[str, list[Any]]) -> None:
+    """Insert rows given column by column (``{"body_code": [...], "sold_on": [...]}``, lists
+    of one length) into ``table`` in the session's transaction: what an import builds
+    without a dict per row. The lists may be changed."""
+    names = list(columns)
+    values = list(columns.values())
+    count = len(values[0]) if values else 0
+    if not count:
+        return
+    connection = session.connection()
+    if not _fast(connection):
+        connection.execute(insert(table), [dict(zip(names, row, strict=True))
+                                           for row in zip(*values, strict=True)])
+        return
+    _insert(connection, table, names, values)
+
+
+def _fast(connection: Connection) -> bool:
+    backend = connection.dialect.name
+    return backend == "sqlite" or (backend == "postgresql"
+                                   and connection.dialect.driver == "psycopg")
+
+
+def _insert(connection: Connection, table: Table, names: list[str],
+            columns: list[list[Any]]) -> None:
+    backend = connection.dialect.name
+    _defaults(table, names, columns, len(columns[0]))
     _convert(connection, table, names, columns)
     values = list(zip(*columns, strict=True))
     quote = connection.dialect.identifier_preparer.quote

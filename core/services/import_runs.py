@@ -41,6 +41,7 @@ from core.services import plugin_imports, queue
 from core.services.bulk_import import (
     BATCH_SIZE,
     KINDS,
+    UNIT_BATCH_SIZE,
     ImportResult,
     RowError,
     run_import,
@@ -69,12 +70,14 @@ def audit_entity(kind: str) -> str:
 
 
 def start(session: Session, var_dir: Path, user: User, *, kind: str, filename: str,
-          stream: IO[bytes], address: str = "", batch_size: int = BATCH_SIZE) -> ImportRun:
+          stream: IO[bytes], address: str = "", batch_size: int | None = None) -> ImportRun:
     """Store the upload and queue its import; the caller commits (the run and its job exist
     exactly when the request commits). ``kind`` is core's (units, customers) or a plugin's
     (``register_import_kinds``); the caller has checked the user may import it."""
     if kind not in KINDS and kind not in plugin_imports.kinds(session):
         raise DomainError(N_("Choose what the file holds: units or customers."), field="kind")
+    if batch_size is None:
+        batch_size = UNIT_BATCH_SIZE if kind == "units" else BATCH_SIZE
     run_id = uuid.uuid4().hex
     folder = import_dir(var_dir)
     folder.mkdir(parents=True, exist_ok=True)
