@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, contains_eager, lazyload
 from starlette.requests import Request
 
 from core.db import WRITE_OPTION, utcnow
@@ -72,16 +72,18 @@ def new_token() -> str:
 #: The two authentication statements, built once per process (issue 11: building the
 #: select, its options and its conditions cost more Python per request than running it).
 #: SQLAlchemy statements are immutable, so threads share them; the values are bound per call.
-#: A token's request gets its user as the one ORM object (service point and roles load only
-#: if a view asks for them); the token's id and last use, whether the region is HQ and the
-#: permissions version come as plain columns: four joined objects per request cost more
-#: Python than the view itself on a lookup (issue 11).
+#: A token's request gets its user with the service point and region every page prints
+#: (filled from the statement's own joins); the token's id and last use, whether the region
+#: is HQ and the permissions version come as plain columns, not as an ``ApiToken`` object,
+#: and roles are not loaded: the objects per request cost more Python than a lookup's own
+#: work (issue 11).
 _TOKEN_STATEMENT = (
     select(User, ApiToken.id, ApiToken.last_used_at, Region.is_hq, version_column())
     .join(ApiToken, ApiToken.user_id == User.id)
     .join(ServicePoint, ServicePoint.id == User.service_point_id)
     .join(Region, Region.id == ServicePoint.region_id)
-    .options(lazyload(User.service_point), lazyload(User.roles))
+    .options(contains_eager(User.service_point).contains_eager(ServicePoint.region),
+             lazyload(User.roles))
     .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None)))
 _SESSION_STATEMENT = (
     select(User, UserSession, version_column())

@@ -202,3 +202,19 @@ def test_region_selector_is_reused_and_forgets_a_changed_region(desk: Harness) -
         session.commit()
     page = client.get("/desk/cases").text
     assert "Northern region" in page and "North region<" not in page
+
+
+def test_a_token_loads_the_user_with_the_place_every_page_prints(desk: Harness) -> None:
+    """One statement for a bearer token: the user, the service point and region the page
+    shell prints (``contains_eager`` from the statement's joins), the token's last use and
+    the permissions version; no ``api_token`` object, no second load for the service point
+    (issue 11: leaving it lazy cost the dashboard a statement)."""
+    client = desk.client()
+    headers = bearer(desk, "hq-supervisor")
+    statements = _statements(desk, lambda: client.get("/", headers=headers).status_code)
+    assert len(statements) == 1, statements
+    assert "FROM user_account" in statements[0] and "region.is_hq" in statements[0]
+    assert "api_token.name" not in statements[0]  # the token's columns, not the object
+    looked_up = _statements(desk, lambda: client.get("/api/v1/units/nope", headers=headers)
+                            .status_code + 200 - 404)
+    assert len(looked_up) == 2, looked_up  # the token, the unit (none: no case query)
