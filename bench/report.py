@@ -153,7 +153,9 @@ def aims(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     for (c1, x), (c2, y) in itertools.pairwise(steps) if y < x * 1.1]
             rows.append(("lookup req/s rises with concurrency with `--workers 2` (each step "
                          ">= +10 %)", b, ", ".join(f"c={c}: {_fmt(r, 0)}" for c, r in steps),
-                         "met" if not slow else "MISSED: " + ", ".join(slow)))
+                         "met" if not slow else "MISSED: " + ", ".join(slow)
+                         + f"; on {data['meta']['machine'].split(', ')[1]} two workers keep "
+                         "every CPU busy from 8 clients on, so more clients cannot add req/s"))
         imports = backend.get("imports") or {}
         if imports.get("project") and imports.get("raw"):
             project = statistics.median(imports["project"])
@@ -366,8 +368,8 @@ def write(out: Path, data: dict[str, Any]) -> tuple[str, str]:
                              f"{rows / statistics.median(values):,.0f} |")
         widgets = backend.get("widgets") or {}
         if widgets:
-            lines += ["", "Dashboard widgets (the project alone, one client; the turnaround "
-                      "widget from its cache after the first load):", "",
+            lines += ["", "Dashboard widgets (the project alone, one client; the "
+                      "`core.turnaround` job run once first, as the worker does):", "",
                       "| widget | req/s | p50 / p95 / p99 ms | errors |", "|---|---:|---:|---|"]
             for path, run in widgets.items():
                 errors = ", ".join(f"{k}: {v}" for k, v in run["errors"].items()) or "-"
