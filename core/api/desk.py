@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -27,7 +27,17 @@ from core.entities import (
 from core.entities.money import DEPOSIT
 from core.errors import DomainError, Forbidden
 from core.i18n import N_
-from core.services import catalogue, holds, intake, payments, quotes, refunds, transfers, workflow
+from core.services import (
+    catalogue,
+    holds,
+    intake,
+    payments,
+    quotes,
+    refunds,
+    reports,
+    transfers,
+    workflow,
+)
 from core.services.cases import case_page, get_case, local_today
 from core.services.validation import Problems
 
@@ -104,7 +114,7 @@ def money_json(session: Session, case: ServiceCase, *, charges: list[Charge],
     ``case_json``), by the same rules as ``refunds.balance``, instead of one aggregate query
     each (issue 11: seven statements fewer per case answer)."""
     swap = refunds.swap_of(session, case)
-    notes = list(session.scalars(_CREDIT_NOTES, {"case_id": case.id}))
+    notes = list(session.scalars(reports.CASE_CREDIT_NOTES, {"case_id": case.id}))
     credits = refunds.credits_of(session, case)
     refunded = sum(n.amount_cents for n in notes if n.kind != DEPOSIT)
     owed = (sum(c.payable_cents for c in charges)  # 0 when waived or voided
@@ -129,19 +139,6 @@ def money_json(session: Session, case: ServiceCase, *, charges: list[Charge],
             "clause": swap.clause, "at": swap.at},
     }
 
-# The case answer's statements, built once with the case id as a bound value (issue 11:
-# building each statement and its cache key on every answer cost about as much as running
-# it). The collector's and payer's login is all it prints: not their roles and permissions.
-_CASE_ID = bindparam("case_id")
-_CHARGES = select(Charge).where(Charge.case_id == _CASE_ID).order_by(Charge.id)
-_CONFIRMATIONS = select(Confirmation).where(Confirmation.case_id == _CASE_ID) \
-    .order_by(Confirmation.id)
-_PAYMENTS = select(Payment).where(Payment.case_id == _CASE_ID) \
-    .options(joinedload(Payment.collected_by).lazyload("*")).order_by(Payment.id)
-_CREDIT_NOTES = select(CreditNote).where(CreditNote.case_id == _CASE_ID) \
-    .options(joinedload(CreditNote.paid_by).lazyload("*")).order_by(CreditNote.id)
-
-
 def hold_json(h: CaseHold) -> dict[str, Any]:
     return {"id": h.id, "kind": h.kind, "reason": h.reason, "placed_at": h.placed_at,
             "released_at": h.released_at}
@@ -149,9 +146,9 @@ def hold_json(h: CaseHold) -> dict[str, Any]:
 
 def case_json(session: Session, case: ServiceCase) -> dict[str, Any]:
     by_case = {"case_id": case.id}
-    charges = list(session.scalars(_CHARGES, by_case))
-    confirmations = list(session.scalars(_CONFIRMATIONS, by_case))
-    paid = list(session.scalars(_PAYMENTS, by_case))
+    charges = list(session.scalars(reports.CASE_CHARGES, by_case))
+    confirmations = list(session.scalars(reports.CASE_CONFIRMATIONS, by_case))
+    paid = list(session.scalars(reports.CASE_PAYMENTS, by_case))
     events = payments.case_events(session, case)
     total = sum(c.payable_cents for c in charges)
     # quotes.confirmation_is_valid, from the rows loaded above: the newest confirmation of

@@ -392,20 +392,20 @@ class CaseFile:
         return [c for c in self.charges if c.voided_at is None]
 
 
-#: A case file's statements, built once with the case id as a bound value: building each
-#: statement and its cache key again on every load of the case page cost about as much as
-#: running it (issue 11).
+#: A case file's statements, built once with the case id (``{"case_id": ...}``) as a bound
+#: value: building each statement and its cache key again on every load of the case page cost
+#: about as much as running it (issue 11). The case answer (``core.api.desk``) runs them too.
 _CASE_ID = bindparam("case_id")
-_FILE_CHARGES = select(Charge).where(Charge.case_id == _CASE_ID).order_by(Charge.id)
+CASE_CHARGES = select(Charge).where(Charge.case_id == _CASE_ID).order_by(Charge.id)
 _FILE_FAULTS = select(FaultLine).where(FaultLine.case_id == _CASE_ID).order_by(FaultLine.id)
-_FILE_CONFIRMATIONS = select(Confirmation).where(Confirmation.case_id == _CASE_ID) \
+CASE_CONFIRMATIONS = select(Confirmation).where(Confirmation.case_id == _CASE_ID) \
     .order_by(Confirmation.id)
 # The collector, the payer of a credit note and the swapped units are printed by name or body
 # code only: not their service point, region, roles, model or buyer (eight joins less; the
 # roles were a further statement per page with payments).
-_FILE_PAYMENTS = select(Payment).where(Payment.case_id == _CASE_ID) \
+CASE_PAYMENTS = select(Payment).where(Payment.case_id == _CASE_ID) \
     .options(joinedload(Payment.collected_by).lazyload("*")).order_by(Payment.id)
-_FILE_CREDIT_NOTES = select(CreditNote).where(CreditNote.case_id == _CASE_ID) \
+CASE_CREDIT_NOTES = select(CreditNote).where(CreditNote.case_id == _CASE_ID) \
     .options(joinedload(CreditNote.paid_by).lazyload("*")).order_by(CreditNote.id)
 _FILE_SWAP = select(UnitSwap).where(UnitSwap.case_id == _CASE_ID).options(
     joinedload(UnitSwap.returned_unit).lazyload("*"),
@@ -414,10 +414,10 @@ _FILE_SWAP = select(UnitSwap).where(UnitSwap.case_id == _CASE_ID).options(
 
 def case_file(session: Session, service_case: ServiceCase) -> CaseFile:
     by_case = {"case_id": service_case.id}
-    charges = list(session.scalars(_FILE_CHARGES, by_case))
+    charges = list(session.scalars(CASE_CHARGES, by_case))
     faults = list(session.scalars(_FILE_FAULTS, by_case))
-    confirmations = list(session.scalars(_FILE_CONFIRMATIONS, by_case))
-    paid = list(session.scalars(_FILE_PAYMENTS, by_case))
+    confirmations = list(session.scalars(CASE_CONFIRMATIONS, by_case))
+    paid = list(session.scalars(CASE_PAYMENTS, by_case))
     # issue 11: the history prints who (name, login), not their service point and region
     events = payments_service.case_events(session, service_case)
     current = [c for c in confirmations if c.quote_version == service_case.quote_version]
@@ -429,7 +429,7 @@ def case_file(session: Session, service_case: ServiceCase) -> CaseFile:
         paid_cents=sum(p.amount_cents for p in paid),
         current_confirmation=current[-1] if current else None,
         credits=refunds.credits_of(session, service_case),
-        credit_notes=list(session.scalars(_FILE_CREDIT_NOTES, by_case)),
+        credit_notes=list(session.scalars(CASE_CREDIT_NOTES, by_case)),
         swap=session.scalars(_FILE_SWAP, by_case).first(),
     )
 
