@@ -73,3 +73,33 @@ def test_the_job_does_nothing_when_medians_are_computed_per_load(make_app, backe
     assert _rows(h) == {}
     assert h.client("hq-supervisor").get(URL, headers={"HX-Request": "true"}).status_code == 200
     assert _rows(h) == {}  # 0: computed on every load, nothing kept
+
+
+def test_parallel_loads_storing_one_scope_leave_one_row(desk: Harness) -> None:  # noqa: F811
+    """Several loads that found no row compute at once and all store (on PostgreSQL in
+    parallel transactions): the upsert takes every one without a conflict error, one row
+    stays, holding the newest figures."""
+    import threading
+
+    _aged_cases(desk)
+    now = utcnow()
+    with desk.app.state.read_sessionmaker() as session:
+        found = turnaround_snapshots.reports.turnarounds(session, now)
+    start, errors = threading.Barrier(6), []
+
+    def store(n: int) -> None:
+        try:
+            with desk.app.state.read_sessionmaker() as session:
+                start.wait(10)
+                turnaround_snapshots.store(session, now + timedelta(seconds=n), found)
+        except Exception as exc:  # pragma: no cover - the failure being tested for
+            errors.append(exc)
+
+    threads = [threading.Thread(target=store, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    rows = _rows(desk)
+    assert set(rows) == {"all"} and rows["all"].computed_at == now + timedelta(seconds=5)
